@@ -1,0 +1,211 @@
+//! Configuration: `config.toml` for the pipeline, `voices/*.toml` for voice profiles.
+//!
+//! Loading runs in two phases. Each section is deserialized on its own (unknown keys are
+//! errors naming the key), then every section validates itself without I/O; all problems
+//! from both phases are reported together, before any work starts.
+
+mod voice;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use voice::VoiceProfile;
+
+use crate::audio::AudioConfig;
+use crate::extract::ExtractConfig;
+use crate::output::OutputConfig;
+use crate::segment::SegmentConfig;
+
+/// The documented defaults, compiled in: used when no `config.toml` is found.
+pub const DEFAULT_CONFIG: &str = include_str!("../../config.toml");
+
+/// A configuration problem. Messages name the file and every offending key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("cannot read {file}: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file was read but is wrong; every problem is listed.
+    #[error("invalid {file}: {}", problems.join("; "))]
+    Invalid {
+        /// The file.
+        file: String,
+        /// Each problem, one line each.
+        problems: Vec<String>,
+    },
+    /// `--voice` named a profile that does not exist.
+    #[error(
+        "unknown voice {name:?}; available voices: {known} (or give a path to a .toml profile)"
+    )]
+    UnknownVoice {
+        /// The name given.
+        name: String,
+        /// The names available, comma-separated.
+        known: String,
+    },
+}
+
+/// `[narrate]`: what `articulate narrate` does when no flag says otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NarrateConfig {
+    /// Voice profile name (in `voices/`) or path. Default: `"espeak-en-gb"`.
+    pub voice: String,
+    /// Where outputs go. Default: `"audio_out"`.
+    pub output_dir: PathBuf,
+    /// Most chunks synthesized at once (a backend may allow fewer). Default: 4.
+    pub concurrency: usize,
+    /// Where voice profiles live, relative to the config file. Default: `"voices"`.
+    pub voices_dir: PathBuf,
+}
+
+impl Default for NarrateConfig {
+    fn default() -> Self {
+        NarrateConfig {
+            voice: "espeak-en-gb".into(),
+            output_dir: "audio_out".into(),
+            concurrency: 4,
+            voices_dir: "voices".into(),
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    /// `[narrate]`
+    pub narrate: NarrateConfig,
+    /// `[extract]`
+    pub extract: ExtractConfig,
+    /// `[segment]`
+    pub segment: SegmentConfig,
+    /// `[audio]`
+    pub audio: AudioConfig,
+    /// `[output]`
+    pub output: OutputConfig,
+    /// The directory relative paths in the file are resolved against.
+    pub base_dir: PathBuf,
+}
+
+impl Config {
+    /// Load `path`, or `./config.toml` if it exists, or the built-in defaults.
+    ///
+    /// # Errors
+    ///
+    /// An unreadable file, or every problem found in it.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let local = Path::new("config.toml");
+        let path = path.or_else(|| local.is_file().then_some(local));
+        let (text, file, base_dir) = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    file: p.display().to_string(),
+                    source,
+                })?;
+                let base = p.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+                (text, p.display().to_string(), base)
+            }
+            None => (DEFAULT_CONFIG.to_owned(), "built-in config.toml".to_owned(), PathBuf::new()),
+        };
+        Self::parse(&text, &file, base_dir)
+    }
+
+    /// Parse and validate configuration text; `file` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found, in one [`ConfigError::Invalid`].
+    pub fn parse(text: &str, file: &str, base_dir: PathBuf) -> Result<Config, ConfigError> {
+        let invalid = |problems| ConfigError::Invalid { file: file.to_owned(), problems };
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| invalid(vec![voice::one_line(&e)]))?;
+        let mut problems = Vec::new();
+        let mut config = Config { base_dir, ..Config::default() };
+        for (key, value) in table {
+            match key.as_str() {
+                "narrate" => section(&key, value, &mut config.narrate, &mut problems),
+                "extract" => section(&key, value, &mut config.extract, &mut problems),
+                "segment" => section(&key, value, &mut config.segment, &mut problems),
+                "audio" => section(&key, value, &mut config.audio, &mut problems),
+                "output" => section(&key, value, &mut config.output, &mut problems),
+                _ => problems.push(format!(
+                    "unknown section [{key}]; known sections: narrate, extract, segment, audio, output"
+                )),
+            }
+        }
+        if config.narrate.concurrency == 0 {
+            problems.push("[narrate] concurrency must be at least 1".into());
+        }
+        config.extract.validate(&mut problems);
+        config.segment.validate(&mut problems);
+        config.audio.validate(&mut problems);
+        config.output.validate(&mut problems);
+        if problems.is_empty() { Ok(config) } else { Err(invalid(problems)) }
+    }
+
+    /// Resolve a path from the config file against the file's directory.
+    #[must_use]
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) }
+    }
+
+    /// The directory voice profiles are looked up in.
+    #[must_use]
+    pub fn voices_dir(&self) -> PathBuf {
+        self.resolve(&self.narrate.voices_dir)
+    }
+}
+
+fn section<T: serde::de::DeserializeOwned>(
+    name: &str,
+    value: toml::Value,
+    into: &mut T,
+    problems: &mut Vec<String>,
+) {
+    match value.try_into::<T>() {
+        Ok(parsed) => *into = parsed,
+        Err(e) => problems.push(format!("[{name}] {}", voice::one_line(&e))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_config_parses_and_equals_the_built_in_defaults() {
+        let parsed = Config::parse(DEFAULT_CONFIG, "config.toml", PathBuf::new()).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_and_sections_are_all_reported_together() {
+        let err = Config::parse(
+            "[narrate]\nvoise = \"x\"\n[bogus]\n[audio]\nsample_rat = 1\n",
+            "c.toml",
+            PathBuf::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("voise") && err.contains("bogus") && err.contains("sample_rat"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_shipped_voice_profile_parses() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("voices");
+        for (name, path) in VoiceProfile::available(&dir) {
+            let path = path.unwrap_or_else(|| panic!("built-in {name} is not in voices/"));
+            VoiceProfile::load(&path).unwrap();
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Ingest: read an article from a file, stdin or a URL, and decode it to text.

@@ -1,0 +1,24 @@
+//! articulate turns news articles into narrated audio for a "Listen to this article" player.
+//!
+//! The pipeline is five stages, each a plain data hand-off through the types in [`model`]:
+//!
+//! ```text
+//! ingest::read     → Source     bytes from a file, stdin or a URL, decoded to text
+//! extract::extract → Article    what a listener should hear, and what was skipped and why
+//! segment::segment → Script     chapters of sentence-aligned chunks within the backend's limit
+//! tts::synthesize_all → [SpeechAudio]  one encoded reply per chunk, concurrently
+//! audio + output   → Timeline, files   decoded, resampled, trimmed, paused, stitched, encoded
+//! ```
+//!
+//! [`narrate`] runs them all for one article; the `articulate` binary is a thin CLI over it.
+
+pub mod audio;
+pub mod cli;
+pub mod config;
+pub mod extract;
+pub mod ingest;
+pub mod model;
+pub mod narrate;
+pub mod output;
+pub mod segment;
+pub mod tts;

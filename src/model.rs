@@ -1,0 +1,473 @@
+//! The plain data every stage hands to the next.
+//!
+//! `ingest` produces a [`Source`], `extract` an [`Article`], `segment` a [`Script`] of
+//! [`Chunk`]s, `tts` one [`SpeechAudio`] per chunk, `audio` a [`Timeline`], and `output`
+//! writes files described by a [`Manifest`]. No stage reaches into another's internals.
+
+use std::ops::{Add, AddAssign, Sub};
+
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------------------------------------
+// Audio time
+// ---------------------------------------------------------------------------------------------
+
+/// A sample rate in hertz.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SampleRate(pub u32);
+
+impl SampleRate {
+    /// The number of frames in `ms` milliseconds, rounded down.
+    #[must_use]
+    pub fn frames_in_ms(self, ms: u64) -> Samples {
+        Samples(ms * u64::from(self.0) / 1000)
+    }
+}
+
+/// A length or position in sample frames (one sample per channel) at some [`SampleRate`].
+///
+/// Audio time is counted in whole frames everywhere and converted to milliseconds only when
+/// written out, so chapter marks computed from the same frame count always agree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Samples(pub u64);
+
+impl Samples {
+    /// Milliseconds, rounded down. Every writer uses this one conversion.
+    #[must_use]
+    pub fn to_ms(self, rate: SampleRate) -> u64 {
+        self.0 * 1000 / u64::from(rate.0)
+    }
+
+    /// The count as a `usize`, for indexing buffers.
+    #[must_use]
+    #[allow(clippy::cast_possible_truncation)] // frames in memory always fit a usize
+    pub fn as_usize(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl Add for Samples {
+    type Output = Samples;
+    fn add(self, rhs: Samples) -> Samples {
+        Samples(self.0 + rhs.0)
+    }
+}
+
+impl AddAssign for Samples {
+    fn add_assign(&mut self, rhs: Samples) {
+        self.0 += rhs.0;
+    }
+}
+
+impl Sub for Samples {
+    type Output = Samples;
+    fn sub(self, rhs: Samples) -> Samples {
+        Samples(self.0.saturating_sub(rhs.0))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingest → extract
+// ---------------------------------------------------------------------------------------------
+
+/// How a source's bytes are to be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    /// Plain text, blocks separated by blank lines (a scraped page).
+    Text,
+    /// An HTML page or CMS export.
+    Html,
+    /// Markdown.
+    Markdown,
+}
+
+/// An article as read from disk, stdin or the network, before extraction.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Where it came from: a path, a URL, or `-` for stdin.
+    pub origin: String,
+    /// The stem output files are named after (`heartstopper` for `heartstopper.txt`).
+    pub stem: String,
+    /// How the text is to be read.
+    pub format: SourceFormat,
+    /// The decoded text (always UTF-8 by now).
+    pub text: String,
+    /// Hex SHA-256 of the bytes as read, before decoding.
+    pub sha256: String,
+    /// The `Content-Language` header, when fetched over HTTP.
+    pub content_language: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extract → segment
+// ---------------------------------------------------------------------------------------------
+
+/// What part of the article a block is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    /// The article's title. Always the first spoken block and the first chapter.
+    Headline,
+    /// The standfirst (dek, subtitle) under the headline.
+    Standfirst,
+    /// An in-body section heading; starts a chapter.
+    Heading,
+    /// A body paragraph.
+    Paragraph,
+    /// One item of a list.
+    ListItem,
+    /// A block quote or pull quote.
+    Quote,
+    /// One row of a table, read as text.
+    TableRow,
+    /// Anything else (bylines, captions, promos): normally skipped.
+    Other,
+}
+
+impl BlockKind {
+    /// Whether this kind of block starts a new chapter.
+    #[must_use]
+    pub fn starts_chapter(self) -> bool {
+        matches!(self, BlockKind::Headline | BlockKind::Heading)
+    }
+}
+
+/// Whether a block is spoken, and the rule that decided it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum Decision {
+    /// Spoken; `rule` names why it was kept.
+    Speak {
+        /// The rule that kept it, e.g. `"first block is the headline"`.
+        rule: String,
+    },
+    /// Not spoken; `reason` names the rule that dropped it, e.g. `"image caption"`.
+    Skip {
+        /// The rule that skipped it.
+        reason: String,
+    },
+}
+
+/// One block of an article in reading order, spoken or skipped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// What part of the article it is.
+    pub kind: BlockKind,
+    /// Its text, whitespace-normalised, exactly as the article has it.
+    pub text: String,
+    /// Spoken or skipped, and why.
+    pub decision: Decision,
+}
+
+impl Block {
+    /// A block that will be spoken.
+    #[must_use]
+    pub fn speak(kind: BlockKind, text: impl Into<String>, rule: impl Into<String>) -> Block {
+        Block { kind, text: text.into(), decision: Decision::Speak { rule: rule.into() } }
+    }
+
+    /// A block that will not be spoken.
+    #[must_use]
+    pub fn skip(kind: BlockKind, text: impl Into<String>, reason: impl Into<String>) -> Block {
+        Block { kind, text: text.into(), decision: Decision::Skip { reason: reason.into() } }
+    }
+
+    /// Whether the block is spoken.
+    #[must_use]
+    pub fn is_spoken(&self) -> bool {
+        matches!(self.decision, Decision::Speak { .. })
+    }
+
+    /// The reason it was skipped, if it was.
+    #[must_use]
+    pub fn skip_reason(&self) -> Option<&str> {
+        match &self.decision {
+            Decision::Skip { reason } => Some(reason),
+            Decision::Speak { .. } => None,
+        }
+    }
+}
+
+/// What is known about an article besides its text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// The headline.
+    pub title: String,
+    /// The byline as printed ("By Jenny Mensah"), if any.
+    pub byline: Option<String>,
+    /// Author names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// The publication's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publication: Option<String>,
+    /// Publication time as the page gives it (ISO 8601 when known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// Last-modified time as the page gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    /// BCP 47 language tag, e.g. `en` or `en-GB`.
+    pub language: Option<String>,
+    /// The canonical URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_url: Option<String>,
+}
+
+/// Where an article came from, as recorded in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// Path, URL or `-`.
+    pub path: String,
+    /// Hex SHA-256 of the input bytes.
+    pub sha256: String,
+}
+
+/// An extracted article: metadata plus every block in reading order, spoken or not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Article {
+    /// Title, byline, language and the rest.
+    pub meta: Metadata,
+    /// The input it came from.
+    pub source: SourceRef,
+    /// Every block in reading order, including the skipped ones.
+    pub blocks: Vec<Block>,
+}
+
+impl Article {
+    /// The blocks that will be spoken, with their index in [`Article::blocks`].
+    pub fn spoken(&self) -> impl Iterator<Item = (usize, &Block)> {
+        self.blocks.iter().enumerate().filter(|(_, b)| b.is_spoken())
+    }
+
+    /// The blocks that will not be spoken.
+    pub fn skipped(&self) -> impl Iterator<Item = &Block> {
+        self.blocks.iter().filter(|b| !b.is_spoken())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Segment → synthesize → assemble
+// ---------------------------------------------------------------------------------------------
+
+/// The silence placed before a chunk; `audio` turns each into a configured duration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pause {
+    /// The very first chunk.
+    None,
+    /// Between two chunks of the same block (the split fell between sentences).
+    Sentence,
+    /// Between two blocks of the same chapter.
+    Paragraph,
+    /// Before a heading that does not start a chapter (kept for symmetry with `Chapter`).
+    Heading,
+    /// Before the first chunk of a new chapter.
+    Chapter,
+}
+
+/// One request's worth of text: whole sentences from one block, within the backend's limit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chunk {
+    /// Position in the script, from 0.
+    pub id: usize,
+    /// Index of the block it came from in [`Article::blocks`].
+    pub block: usize,
+    /// Index of its chapter in [`Script::chapters`].
+    pub chapter: usize,
+    /// The kind of its block.
+    pub kind: BlockKind,
+    /// The article's own words (what a player highlights).
+    pub text: String,
+    /// What the backend is asked to say: `text` after normalisation and the lexicon.
+    pub speak: String,
+    /// The silence before it.
+    pub pause_before: Pause,
+}
+
+/// A chapter of the script: a title and the chunk it starts at.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptChapter {
+    /// The heading's text.
+    pub title: String,
+    /// The id of its first chunk.
+    pub first_chunk: usize,
+}
+
+/// An article cut into speakable chunks and grouped into chapters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Script {
+    /// Chapters in order; the first starts at chunk 0.
+    pub chapters: Vec<ScriptChapter>,
+    /// Chunks in reading order.
+    pub chunks: Vec<Chunk>,
+}
+
+/// The container or encoding a backend returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AudioFormat {
+    /// RIFF WAVE.
+    Wav,
+    /// MPEG-1/2 layer III.
+    Mp3,
+    /// Ogg (Vorbis or Opus).
+    Ogg,
+    /// FLAC.
+    Flac,
+    /// Headerless signed 16-bit little-endian mono PCM at the given rate.
+    Pcm16 {
+        /// Its sample rate in hertz.
+        rate: u32,
+    },
+}
+
+/// What a backend returned for one chunk: encoded audio, still to be decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpeechAudio {
+    /// The encoded bytes.
+    pub bytes: Vec<u8>,
+    /// What they are.
+    pub format: AudioFormat,
+}
+
+/// A span of the finished audio.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// First frame.
+    pub start: Samples,
+    /// One past the last frame.
+    pub end: Samples,
+}
+
+/// A chapter placed in the finished audio.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chapter {
+    /// Its title.
+    pub title: String,
+    /// Where it starts and ends.
+    pub span: Span,
+}
+
+/// Where everything landed in the finished audio, in frames at `rate`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timeline {
+    /// The output sample rate.
+    pub rate: SampleRate,
+    /// Length of the whole file.
+    pub total: Samples,
+    /// Chapters in order; they tile the file from 0 to `total`.
+    pub chapters: Vec<Chapter>,
+    /// One span per chunk, by chunk id: the chunk's own audio, without its pause.
+    pub segments: Vec<Span>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------
+
+/// Version of the manifest schema; bumped only for incompatible changes.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// One audio file the manifest describes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestAudio {
+    /// File name, relative to the manifest.
+    pub file: String,
+    /// `mp3` or `wav`.
+    pub format: String,
+    /// Sample rate in hertz.
+    pub sample_rate: u32,
+    /// 1 for mono, 2 for stereo.
+    pub channels: u16,
+}
+
+/// A chapter in the manifest. Times are `null` in a dry run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestChapter {
+    /// Its title.
+    pub title: String,
+    /// Start in milliseconds.
+    pub start_ms: Option<u64>,
+    /// End in milliseconds.
+    pub end_ms: Option<u64>,
+}
+
+/// A spoken segment (one chunk) in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestSegment {
+    /// The chunk id.
+    pub id: usize,
+    /// Index into `chapters`.
+    pub chapter: usize,
+    /// The block kind.
+    pub kind: BlockKind,
+    /// The article's own words, before any pronunciation rewriting.
+    pub text: String,
+    /// Start in milliseconds.
+    pub start_ms: Option<u64>,
+    /// End in milliseconds.
+    pub end_ms: Option<u64>,
+}
+
+/// A skipped block in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestSkip {
+    /// The block's text.
+    pub text: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// `NAME.json`: everything a player or a publishing script needs about one narration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Schema version, [`MANIFEST_VERSION`].
+    pub version: u32,
+    /// The headline.
+    pub title: String,
+    /// The byline, if any.
+    pub byline: Option<String>,
+    /// BCP 47 language tag.
+    pub language: Option<String>,
+    /// Author names, publication, times and canonical URL.
+    #[serde(default)]
+    pub metadata: Metadata,
+    /// The input.
+    pub source: SourceRef,
+    /// The backend that spoke it.
+    pub backend: String,
+    /// The voice profile's name.
+    pub voice: String,
+    /// Length of the audio in milliseconds; `null` in a dry run.
+    pub duration_ms: Option<u64>,
+    /// The audio files written.
+    pub audio: Vec<ManifestAudio>,
+    /// Chapters in order.
+    pub chapters: Vec<ManifestChapter>,
+    /// Spoken segments in order.
+    pub segments: Vec<ManifestSegment>,
+    /// Blocks not spoken, with reasons.
+    pub skipped: Vec<ManifestSkip>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_convert_to_whole_milliseconds_rounding_down() {
+        let rate = SampleRate(24_000);
+        assert_eq!(Samples(23).to_ms(rate), 0);
+        assert_eq!(Samples(24).to_ms(rate), 1);
+        assert_eq!(Samples(24_000 * 3600).to_ms(rate), 3_600_000);
+    }
+
+    #[test]
+    fn milliseconds_convert_back_to_frames() {
+        assert_eq!(SampleRate(22_050).frames_in_ms(1000), Samples(22_050));
+        assert_eq!(SampleRate(44_100).frames_in_ms(10), Samples(441));
+    }
+}

@@ -1,0 +1,158 @@
+//! `espeak-ng`: the default local engine, run as a child process per chunk.
+//!
+//! espeak-ng starts in a few milliseconds and speaks about a thousand times faster than real
+//! time, so one process per chunk costs nothing worth a long-lived server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::{Capabilities, SynthError, SynthRequest, Synthesizer, process};
+use crate::config::VoiceProfile;
+use crate::model::{AudioFormat, SpeechAudio};
+
+const NAME: &str = "espeak-ng";
+
+/// A profile's settings for `backend = "espeak-ng"`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    /// espeak-ng voice name (`espeak-ng --voices`). Default: `"en-gb"`.
+    #[serde(default = "default_voice")]
+    voice: String,
+    /// Words per minute. Default: 165.
+    #[serde(default = "default_rate")]
+    rate: u32,
+    /// Pitch, 0–99. Default: 50.
+    #[serde(default = "default_pitch")]
+    pitch: u32,
+    /// Send SSML (escaped text in `<speak>`) rather than plain text. Default: true.
+    #[serde(default = "default_true")]
+    ssml: bool,
+    /// Longest chunk in characters. Default: 2000.
+    #[serde(default = "default_max_chars")]
+    max_chars: usize,
+    /// Processes at once. Default: the number of CPUs.
+    #[serde(default)]
+    concurrency: Option<usize>,
+    /// Seconds before a chunk is abandoned. Default: 60.
+    #[serde(default = "default_timeout")]
+    timeout_secs: u64,
+    /// The program to run. Default: `"espeak-ng"`.
+    #[serde(default = "default_program")]
+    program: String,
+}
+
+fn default_voice() -> String {
+    "en-gb".into()
+}
+fn default_rate() -> u32 {
+    165
+}
+fn default_pitch() -> u32 {
+    50
+}
+fn default_true() -> bool {
+    true
+}
+fn default_max_chars() -> usize {
+    2000
+}
+fn default_timeout() -> u64 {
+    60
+}
+fn default_program() -> String {
+    NAME.into()
+}
+
+struct Espeak {
+    settings: Settings,
+    capabilities: Capabilities,
+}
+
+/// Build an espeak-ng backend from a profile. Fails if espeak-ng is not installed.
+pub(super) fn build(profile: &VoiceProfile) -> Result<Arc<dyn Synthesizer>, SynthError> {
+    let settings: Settings = profile.backend_settings().map_err(|message| SynthError::Profile {
+        backend: NAME.into(),
+        profile: profile.origin(),
+        message,
+    })?;
+    if settings.pitch > 99 || !(80..=450).contains(&settings.rate) {
+        return Err(SynthError::Profile {
+            backend: NAME.into(),
+            profile: profile.origin(),
+            message: "pitch must be 0–99 and rate 80–450 words per minute".into(),
+        });
+    }
+    if !process::installed(&settings.program) {
+        return Err(SynthError::NotInstalled {
+            backend: NAME.into(),
+            program: settings.program.clone(),
+            hint: "install it with `apt-get install -y espeak-ng` (or run scripts/narrate-example.sh, \
+                   which does)"
+                .into(),
+        });
+    }
+    let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let capabilities = Capabilities {
+        max_chars: Some(settings.max_chars),
+        max_bytes: None,
+        max_billed_chars: None,
+        ssml: settings.ssml,
+        formats: vec![AudioFormat::Wav],
+        concurrency: settings.concurrency.unwrap_or(cpus).max(1),
+    };
+    Ok(Arc::new(Espeak { settings, capabilities }))
+}
+
+#[async_trait]
+impl Synthesizer for Espeak {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn settings(&self) -> serde_json::Value {
+        serde_json::json!({
+            "voice": self.settings.voice,
+            "rate": self.settings.rate,
+            "pitch": self.settings.pitch,
+            "ssml": self.settings.ssml,
+        })
+    }
+
+    async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+        let text = self.capabilities.request_text(request.text, request.language);
+        let mut args = vec![
+            "-v".to_owned(),
+            self.settings.voice.clone(),
+            "-s".to_owned(),
+            self.settings.rate.to_string(),
+            "-p".to_owned(),
+            self.settings.pitch.to_string(),
+            "-b".to_owned(),
+            "1".to_owned(),
+            "--stdin".to_owned(),
+            "--stdout".to_owned(),
+        ];
+        if self.settings.ssml {
+            args.push("-m".to_owned());
+        }
+        let timeout = Duration::from_secs(self.settings.timeout_secs);
+        let bytes = process::run(
+            NAME,
+            request.chunk,
+            &self.settings.program,
+            &args,
+            Some(text.as_bytes()),
+            timeout,
+        )
+        .await?;
+        Ok(SpeechAudio { bytes, format: AudioFormat::Wav })
+    }
+}

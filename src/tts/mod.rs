@@ -1,0 +1,139 @@
+//! Synthesize: turn chunks of text into encoded speech through a pluggable backend.
+//!
+//! Every backend implements [`Synthesizer`] and declares what it can do as data in
+//! [`Capabilities`]; `segment` reads those limits, and [`synthesize_all`] runs the requests
+//! concurrently within the backend's bound. Backends are built from a voice profile by the
+//! [`registry`].
+
+mod command;
+mod error;
+mod espeak;
+mod process;
+pub mod registry;
+pub mod ssml;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+pub use error::SynthError;
+
+use crate::model::{AudioFormat, Chunk, SpeechAudio};
+
+/// What a backend accepts per request and returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Most characters (Unicode scalar values) of request text, markup included.
+    pub max_chars: Option<usize>,
+    /// Most UTF-8 bytes of request text, markup included.
+    pub max_bytes: Option<usize>,
+    /// Most billed characters: the text without SSML markup.
+    pub max_billed_chars: Option<usize>,
+    /// Whether requests are sent as SSML (so text is escaped and wrapped in `<speak>`).
+    pub ssml: bool,
+    /// The encodings the backend can return; the first is what it is asked for.
+    pub formats: Vec<AudioFormat>,
+    /// How many requests may be in flight at once.
+    pub concurrency: usize,
+}
+
+impl Capabilities {
+    /// The exact request text for `speak`: escaped and wrapped when the backend takes SSML.
+    #[must_use]
+    pub fn request_text(&self, speak: &str, language: Option<&str>) -> String {
+        if self.ssml { ssml::wrap(&ssml::escape(speak), language) } else { speak.to_owned() }
+    }
+
+    /// Whether `speak` fits in one request.
+    #[must_use]
+    pub fn fits(&self, speak: &str) -> bool {
+        if let Some(max) = self.max_billed_chars {
+            if speak.chars().count() > max {
+                return false;
+            }
+        }
+        if self.max_chars.is_none() && self.max_bytes.is_none() {
+            return true;
+        }
+        let sent = self.request_text(speak, Some("en-GB"));
+        self.max_chars.is_none_or(|max| sent.chars().count() <= max)
+            && self.max_bytes.is_none_or(|max| sent.len() <= max)
+    }
+}
+
+/// One request: a chunk's text and, for backends that carry prosody across requests, its
+/// neighbours.
+#[derive(Clone, Copy, Debug)]
+pub struct SynthRequest<'a> {
+    /// The chunk id, for errors and logs.
+    pub chunk: usize,
+    /// The text to say (plain; the backend escapes and wraps it if it speaks SSML).
+    pub text: &'a str,
+    /// The article's language, if known.
+    pub language: Option<&'a str>,
+    /// The previous chunk's text, if any.
+    pub previous: Option<&'a str>,
+    /// The next chunk's text, if any.
+    pub next: Option<&'a str>,
+}
+
+/// A text-to-speech engine or service.
+///
+/// # For implementations
+///
+/// `synthesize` must return encoded audio in one of [`Capabilities::formats`], or a
+/// [`SynthError`] naming the backend and the chunk. Say whether a failure may be retried
+/// through the error's `retryable` flag; the shared retry policy acts on it. Never put a
+/// secret in an error or a log line.
+#[async_trait]
+pub trait Synthesizer: Send + Sync {
+    /// The backend kind, as written in a voice profile (`espeak-ng`, `command`, ...).
+    fn name(&self) -> &str;
+
+    /// What the backend accepts and returns.
+    fn capabilities(&self) -> &Capabilities;
+
+    /// The settings that change the audio, for cache keys and manifests. No secrets.
+    fn settings(&self) -> serde_json::Value;
+
+    /// Speak one chunk.
+    async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError>;
+}
+
+/// Synthesize every chunk, at most `concurrency` at a time, returning audio in chunk order.
+///
+/// `on_done` is called once per finished chunk (for progress bars). The first error stops the
+/// run and is returned.
+///
+/// # Errors
+///
+/// The first chunk that fails, with its backend and chunk id.
+pub async fn synthesize_all(
+    backend: Arc<dyn Synthesizer>,
+    chunks: &[Chunk],
+    language: Option<&str>,
+    concurrency: usize,
+    on_done: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<SpeechAudio>, SynthError> {
+    let limit = concurrency.clamp(1, backend.capabilities().concurrency.max(1));
+    stream::iter(chunks.iter().enumerate())
+        .map(|(i, chunk)| {
+            let backend = Arc::clone(&backend);
+            let request = SynthRequest {
+                chunk: chunk.id,
+                text: &chunk.speak,
+                language,
+                previous: i.checked_sub(1).map(|p| chunks[p].speak.as_str()),
+                next: chunks.get(i + 1).map(|n| n.speak.as_str()),
+            };
+            async move {
+                let audio = backend.synthesize(request).await?;
+                on_done(request.chunk);
+                Ok::<_, SynthError>(audio)
+            }
+        })
+        .buffered(limit)
+        .try_collect()
+        .await
+}

@@ -1,0 +1,49 @@
+//! The table from a profile's `backend = "…"` to the code that builds it.
+//!
+//! Adding a backend is one file in `tts/` plus one line in [`BACKENDS`].
+
+use std::sync::Arc;
+
+use super::{SynthError, Synthesizer, command, espeak};
+use crate::config::VoiceProfile;
+
+/// Builds a backend from a voice profile. Reads only the profile's own settings.
+pub type Factory = fn(&VoiceProfile) -> Result<Arc<dyn Synthesizer>, SynthError>;
+
+/// Every backend, by the name a profile uses.
+pub const BACKENDS: &[(&str, Factory)] =
+    &[("espeak-ng", espeak::build), ("command", command::build)];
+
+/// Build the backend a profile names.
+///
+/// # Errors
+///
+/// An unknown backend name (listing the known ones), invalid settings, or a missing engine.
+pub fn build(profile: &VoiceProfile) -> Result<Arc<dyn Synthesizer>, SynthError> {
+    match BACKENDS.iter().find(|(name, _)| *name == profile.backend) {
+        Some((_, factory)) => factory(profile),
+        None => Err(SynthError::UnknownBackend {
+            name: profile.backend.clone(),
+            profile: profile.origin(),
+            known: known(),
+        }),
+    }
+}
+
+/// The registered backend names, comma-separated.
+#[must_use]
+pub fn known() -> String {
+    BACKENDS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_backend_is_an_error_listing_the_known_ones() {
+        let profile = VoiceProfile::parse("x", None, "backend = \"festival\"").unwrap();
+        let err = build(&profile).err().unwrap().to_string();
+        assert!(err.contains("festival") && err.contains("espeak-ng, command"), "{err}");
+    }
+}

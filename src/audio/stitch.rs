@@ -1,0 +1,327 @@
+//! Stitching chunks into one timeline, and playing it back normalised.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+
+use ebur128::{EbuR128, Mode};
+
+use super::{AudioConfig, AudioError, Resampler, decode};
+use crate::model::{
+    Chapter, Chunk, Pause, SampleRate, Samples, Script, Span, SpeechAudio, Timeline,
+};
+
+/// Frames read back from the spool at a time.
+const RENDER_BLOCK: usize = 1 << 15;
+
+/// Takes chunks in order and lays them out on one timeline.
+pub struct Assembler {
+    config: AudioConfig,
+    rate: SampleRate,
+    resampler: Resampler,
+    spool: BufWriter<File>,
+    position: Samples,
+    segments: Vec<Span>,
+    meter: EbuR128,
+    peak: f32,
+}
+
+impl Assembler {
+    /// An empty timeline at the configured output rate, spooled to an anonymous temp file.
+    ///
+    /// # Errors
+    ///
+    /// When the temp file cannot be created.
+    pub fn new(config: &AudioConfig) -> Result<Assembler, AudioError> {
+        let rate = SampleRate(config.sample_rate);
+        let meter = EbuR128::new(1, rate.0, Mode::I)
+            .map_err(|e| AudioError::Spool(std::io::Error::other(e.to_string())))?;
+        Ok(Assembler {
+            config: config.clone(),
+            rate,
+            resampler: Resampler::new(rate),
+            spool: BufWriter::new(tempfile::tempfile()?),
+            position: Samples(0),
+            segments: Vec::new(),
+            meter,
+            peak: 0.0,
+        })
+    }
+
+    /// Append the next chunk: its pause, then its decoded, resampled and trimmed audio.
+    /// Chunks must arrive in script order.
+    ///
+    /// # Errors
+    ///
+    /// Audio that cannot be decoded or resampled (naming the chunk), or a spool failure.
+    pub fn push(&mut self, chunk: &Chunk, audio: &SpeechAudio) -> Result<(), AudioError> {
+        debug_assert_eq!(chunk.id, self.segments.len(), "chunks must be pushed in order");
+        let pcm =
+            decode(audio).map_err(|message| AudioError::Decode { chunk: chunk.id, message })?;
+        let mut samples = self
+            .resampler
+            .process(&pcm.samples, pcm.rate)
+            .map_err(|message| AudioError::Resample { chunk: chunk.id, message })?;
+        let (start, end) = speech_bounds(&samples, self.config.trim_threshold_db, self.rate);
+        if start == end {
+            tracing::warn!(chunk = chunk.id, "The backend returned only silence for this chunk.");
+        }
+        samples.truncate(end);
+        samples.drain(..start);
+        fade_edges(&mut samples, self.rate.frames_in_ms(self.config.fade_ms).as_usize());
+        let pause = self.pause(chunk.pause_before);
+        self.write_silence(pause)?;
+        let start = self.position;
+        self.write(&samples)?;
+        self.segments.push(Span { start, end: self.position });
+        Ok(())
+    }
+
+    /// Close the timeline: add the tail, place the chapters, and measure the loudness gain.
+    ///
+    /// # Errors
+    ///
+    /// A spool failure.
+    pub fn finish(mut self, script: &Script) -> Result<Assembled, AudioError> {
+        let tail = self.rate.frames_in_ms(self.config.tail_ms);
+        self.write_silence(tail)?;
+        let total = self.position;
+        let starts: Vec<Samples> = script
+            .chapters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i == 0 { Samples(0) } else { self.segments[c.first_chunk].start })
+            .collect();
+        let chapters = script
+            .chapters
+            .iter()
+            .zip(&starts)
+            .enumerate()
+            .map(|(i, (c, &start))| Chapter {
+                title: c.title.clone(),
+                span: Span { start, end: starts.get(i + 1).copied().unwrap_or(total) },
+            })
+            .collect();
+        let loudness = self.meter.loudness_global().ok().filter(|l| l.is_finite());
+        let gain = loudness_gain(loudness, self.peak, &self.config);
+        let mut spool = self.spool.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+        spool.seek(SeekFrom::Start(0))?;
+        Ok(Assembled {
+            timeline: Timeline { rate: self.rate, total, chapters, segments: self.segments },
+            loudness,
+            gain,
+            spool,
+        })
+    }
+
+    fn pause(&self, pause: Pause) -> Samples {
+        let ms = match pause {
+            Pause::None => 0,
+            Pause::Sentence => self.config.pause_sentence_ms,
+            Pause::Paragraph => self.config.pause_paragraph_ms,
+            Pause::Heading => self.config.pause_heading_ms,
+            Pause::Chapter => self.config.pause_chapter_ms,
+        };
+        self.rate.frames_in_ms(ms)
+    }
+
+    fn write(&mut self, samples: &[f32]) -> Result<(), AudioError> {
+        for s in samples {
+            self.spool.write_all(&s.to_le_bytes())?;
+        }
+        self.meter
+            .add_frames_f32(samples)
+            .map_err(|e| AudioError::Spool(std::io::Error::other(e.to_string())))?;
+        self.peak = samples.iter().fold(self.peak, |m, s| m.max(s.abs()));
+        self.position += Samples(samples.len() as u64);
+        Ok(())
+    }
+
+    fn write_silence(&mut self, length: Samples) -> Result<(), AudioError> {
+        let zeros = vec![0.0f32; length.as_usize().min(RENDER_BLOCK)];
+        let mut left = length.as_usize();
+        while left > 0 {
+            let n = left.min(zeros.len());
+            self.write(&zeros[..n])?;
+            left -= n;
+        }
+        Ok(())
+    }
+}
+
+/// The finished timeline and its spooled audio, ready to render into encoders.
+pub struct Assembled {
+    /// Where every chapter and chunk landed.
+    pub timeline: Timeline,
+    /// Integrated loudness before normalisation, in LUFS (`None` for silence).
+    pub loudness: Option<f64>,
+    /// The linear gain [`Assembled::render`] applies.
+    pub gain: f32,
+    spool: File,
+}
+
+impl Assembled {
+    /// Play the whole timeline, normalised, into `sink` a block at a time.
+    ///
+    /// # Errors
+    ///
+    /// The sink's error, or a spool read failure converted into it.
+    pub fn render<E: From<std::io::Error>>(
+        &self,
+        mut sink: impl FnMut(&[f32]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut reader = BufReader::new(&self.spool);
+        (&self.spool).seek(SeekFrom::Start(0))?;
+        let mut bytes = vec![0u8; RENDER_BLOCK * 4];
+        let mut block = Vec::with_capacity(RENDER_BLOCK);
+        let mut left = self.timeline.total.as_usize();
+        while left > 0 {
+            let n = left.min(RENDER_BLOCK);
+            reader.read_exact(&mut bytes[..n * 4])?;
+            block.clear();
+            block.extend(bytes[..n * 4].chunks_exact(4).map(|b| {
+                (f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * self.gain).clamp(-1.0, 1.0)
+            }));
+            sink(&block)?;
+            left -= n;
+        }
+        Ok(())
+    }
+}
+
+/// The gain that brings `loudness` to the target without pushing the sample peak over the
+/// ceiling. (A true-peak limiter would let quiet-but-peaky speech reach the target too.)
+#[allow(clippy::cast_possible_truncation)] // gains are small
+fn loudness_gain(loudness: Option<f64>, peak: f32, config: &AudioConfig) -> f32 {
+    let Some(loudness) = loudness else { return 1.0 };
+    let wanted = 10f64.powf((config.loudness_target_lufs - loudness) / 20.0);
+    let ceiling = 10f64.powf(config.peak_ceiling_db / 20.0);
+    let allowed = if peak > 0.0 { ceiling / f64::from(peak) } else { wanted };
+    wanted.min(allowed) as f32
+}
+
+/// The range of `samples` that is speech: from a little before the first sample above the
+/// threshold to a little after the last, so consonant onsets and decays survive the trim.
+fn speech_bounds(samples: &[f32], threshold_db: f64, rate: SampleRate) -> (usize, usize) {
+    #[allow(clippy::cast_possible_truncation)]
+    let threshold = 10f64.powf(threshold_db / 20.0) as f32;
+    let Some(first) = samples.iter().position(|s| s.abs() > threshold) else { return (0, 0) };
+    let last = samples.iter().rposition(|s| s.abs() > threshold).unwrap_or(first);
+    let lead = rate.frames_in_ms(10).as_usize();
+    let decay = rate.frames_in_ms(30).as_usize();
+    (first.saturating_sub(lead), (last + 1 + decay).min(samples.len()))
+}
+
+/// Raised-cosine fades at both ends, so a cut through low-level noise never clicks.
+#[allow(clippy::cast_precision_loss)]
+fn fade_edges(samples: &mut [f32], length: usize) {
+    let length = length.min(samples.len() / 2);
+    let n = samples.len();
+    for i in 0..length {
+        let g = 0.5 - 0.5 * (std::f32::consts::PI * i as f32 / length as f32).cos();
+        samples[i] *= g;
+        samples[n - 1 - i] *= g;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AudioFormat, BlockKind, ScriptChapter};
+
+    fn wav(samples: &[f32], rate: u32) -> SpeechAudio {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut cursor = std::io::Cursor::new(Vec::new());
+        let mut w = hound::WavWriter::new(&mut cursor, spec).unwrap();
+        for s in samples {
+            #[allow(clippy::cast_possible_truncation)]
+            w.write_sample((s * 32767.0) as i16).unwrap();
+        }
+        w.finalize().unwrap();
+        SpeechAudio { bytes: cursor.into_inner(), format: AudioFormat::Wav }
+    }
+
+    /// 100 ms of silence, `ms` of a 300 Hz tone, 100 ms of silence.
+    #[allow(clippy::cast_precision_loss)]
+    fn speech(ms: usize, rate: u32) -> Vec<f32> {
+        let pad = rate as usize / 10;
+        let n = rate as usize * ms / 1000;
+        let tone =
+            (0..n).map(|i| (i as f32 * 300.0 * std::f32::consts::TAU / rate as f32).sin() * 0.3);
+        std::iter::repeat_n(0.0, pad).chain(tone).chain(std::iter::repeat_n(0.0, pad)).collect()
+    }
+
+    fn chunk(id: usize, chapter: usize, pause_before: Pause) -> Chunk {
+        Chunk {
+            id,
+            block: id,
+            chapter,
+            kind: BlockKind::Paragraph,
+            text: String::new(),
+            speak: String::new(),
+            pause_before,
+        }
+    }
+
+    #[test]
+    fn chunks_are_trimmed_paused_and_chapters_start_at_their_first_sample() {
+        let config = AudioConfig { sample_rate: 24_000, ..AudioConfig::default() };
+        let mut asm = Assembler::new(&config).unwrap();
+        asm.push(&chunk(0, 0, Pause::None), &wav(&speech(500, 22_050), 22_050)).unwrap();
+        asm.push(&chunk(1, 1, Pause::Chapter), &wav(&speech(300, 16_000), 16_000)).unwrap();
+        let script = Script {
+            chapters: vec![
+                ScriptChapter { title: "A".into(), first_chunk: 0 },
+                ScriptChapter { title: "B".into(), first_chunk: 1 },
+            ],
+            chunks: vec![],
+        };
+        let done = asm.finish(&script).unwrap();
+        let t = &done.timeline;
+        let first = t.segments[0];
+        // 500 ms of tone plus the 10 ms lead and 30 ms decay kept around it.
+        assert_eq!(first.start, Samples(0));
+        assert!((first.end.0 as i64 - 12_960).abs() < 30, "{first:?}");
+        assert_eq!(t.segments[1].start, first.end + Samples(28_800));
+        assert_eq!(t.chapters[1].span.start, t.segments[1].start);
+        assert_eq!(t.chapters[0].span.end, t.chapters[1].span.start);
+        assert_eq!(t.total, t.segments[1].end + Samples(12_000));
+        let mut rendered = Vec::new();
+        done.render(|b: &[f32]| -> std::io::Result<()> {
+            rendered.extend_from_slice(b);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rendered.len(), t.total.as_usize());
+        let pause = &rendered[first.end.as_usize()..t.segments[1].start.as_usize()];
+        assert!(pause.iter().all(|s| *s == 0.0));
+    }
+
+    #[test]
+    fn normalisation_never_pushes_the_peak_over_the_ceiling() {
+        let config = AudioConfig::default();
+        let gain = loudness_gain(Some(-40.0), 0.9, &config);
+        assert!(gain * 0.9 <= 10f32.powf(-1.0 / 20.0) + 1e-6);
+        assert!((loudness_gain(Some(-20.0), 0.1, &config) - 10f32.powf(4.0 / 20.0)).abs() < 1e-4);
+    }
+
+    #[test]
+    fn undecodable_audio_names_the_chunk() {
+        let mut asm = Assembler::new(&AudioConfig::default()).unwrap();
+        let garbage = SpeechAudio { bytes: b"not audio at all".to_vec(), format: AudioFormat::Wav };
+        let err = asm.push(&chunk(0, 0, Pause::None), &garbage).unwrap_err();
+        assert!(err.to_string().starts_with("chunk 0:"), "{err}");
+    }
+
+    #[test]
+    fn fades_start_and_end_at_zero() {
+        let mut s = vec![1.0; 100];
+        fade_edges(&mut s, 10);
+        assert_eq!(s[0], 0.0);
+        assert!(s[99] < 0.1 && s[50] == 1.0);
+    }
+}

@@ -9,13 +9,14 @@ mod command;
 mod error;
 mod espeak;
 mod process;
+mod tone;
 pub mod registry;
 pub mod ssml;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, Stream, StreamExt};
 
 pub use error::SynthError;
 
@@ -101,39 +102,56 @@ pub trait Synthesizer: Send + Sync {
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError>;
 }
 
-/// Synthesize every chunk, at most `concurrency` at a time, returning audio in chunk order.
+/// Synthesize every chunk, at most `concurrency` at a time (and no more than the backend
+/// allows), yielding audio in chunk order as it becomes available.
 ///
-/// `on_done` is called once per finished chunk (for progress bars). The first error stops the
-/// run and is returned.
-///
-/// # Errors
-///
-/// The first chunk that fails, with its backend and chunk id.
-pub async fn synthesize_all(
-    backend: Arc<dyn Synthesizer>,
+/// Each request runs as its own task, so engines keep working while the caller processes
+/// the audio already returned.
+pub fn synthesize_stream(
+    backend: &Arc<dyn Synthesizer>,
     chunks: &[Chunk],
     language: Option<&str>,
     concurrency: usize,
-    on_done: &(dyn Fn(usize) + Sync),
-) -> Result<Vec<SpeechAudio>, SynthError> {
+) -> impl Stream<Item = Result<SpeechAudio, SynthError>> + Send + 'static {
     let limit = concurrency.clamp(1, backend.capabilities().concurrency.max(1));
-    stream::iter(chunks.iter().enumerate())
-        .map(|(i, chunk)| {
+    let requests: Vec<Owned> = chunks
+        .iter()
+        .enumerate()
+        .map(|(i, chunk)| Owned {
+            chunk: chunk.id,
+            text: chunk.speak.clone(),
+            language: language.map(str::to_owned),
+            previous: i.checked_sub(1).map(|p| chunks[p].speak.clone()),
+            next: chunks.get(i + 1).map(|n| n.speak.clone()),
+        })
+        .collect();
+    let backend = Arc::clone(backend);
+    stream::iter(requests)
+        .map(move |owned| {
             let backend = Arc::clone(&backend);
-            let request = SynthRequest {
-                chunk: chunk.id,
-                text: &chunk.speak,
-                language,
-                previous: i.checked_sub(1).map(|p| chunks[p].speak.as_str()),
-                next: chunks.get(i + 1).map(|n| n.speak.as_str()),
-            };
-            async move {
-                let audio = backend.synthesize(request).await?;
-                on_done(request.chunk);
-                Ok::<_, SynthError>(audio)
-            }
+            tokio::spawn(async move {
+                let request = SynthRequest {
+                    chunk: owned.chunk,
+                    text: &owned.text,
+                    language: owned.language.as_deref(),
+                    previous: owned.previous.as_deref(),
+                    next: owned.next.as_deref(),
+                };
+                backend.synthesize(request).await
+            })
         })
         .buffered(limit)
-        .try_collect()
-        .await
+        .map(|joined| match joined {
+            Ok(result) => result,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        })
+}
+
+/// A request that owns its text, so it can move into a task.
+struct Owned {
+    chunk: usize,
+    text: String,
+    language: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
 }

@@ -4,15 +4,19 @@
 
 use std::sync::Arc;
 
-use super::{SynthError, Synthesizer, command, espeak};
+use super::{SynthError, Synthesizer, command, espeak, tone};
 use crate::config::VoiceProfile;
 
 /// Builds a backend from a voice profile. Reads only the profile's own settings.
 pub type Factory = fn(&VoiceProfile) -> Result<Arc<dyn Synthesizer>, SynthError>;
 
 /// Every backend, by the name a profile uses.
-pub const BACKENDS: &[(&str, Factory)] =
-    &[("espeak-ng", espeak::build), ("command", command::build)];
+#[rustfmt::skip] // one line per backend
+pub const BACKENDS: &[(&str, Factory)] = &[
+    ("espeak-ng", espeak::build),
+    ("command", command::build),
+    ("tone", tone::build),
+];
 
 /// Build the backend a profile names.
 ///
@@ -44,6 +48,6 @@ mod tests {
     fn an_unknown_backend_is_an_error_listing_the_known_ones() {
         let profile = VoiceProfile::parse("x", None, "backend = \"festival\"").unwrap();
         let err = build(&profile).err().unwrap().to_string();
-        assert!(err.contains("festival") && err.contains("espeak-ng, command"), "{err}");
+        assert!(err.contains("festival") && err.contains("espeak-ng, command, tone"), "{err}");
     }
 }

@@ -164,19 +164,19 @@ impl Assembled {
     ///
     /// # Errors
     ///
-    /// The sink's error, or a spool read failure converted into it.
-    pub fn render<E: From<std::io::Error>>(
+    /// The sink's error, or a spool read failure ([`AudioError::Spool`]) converted into it.
+    pub fn render<E: From<AudioError>>(
         &self,
         mut sink: impl FnMut(&[f32]) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut reader = BufReader::new(&self.spool);
-        (&self.spool).seek(SeekFrom::Start(0))?;
+        (&self.spool).seek(SeekFrom::Start(0)).map_err(AudioError::Spool)?;
         let mut bytes = vec![0u8; RENDER_BLOCK * 4];
         let mut block = Vec::with_capacity(RENDER_BLOCK);
         let mut left = self.timeline.total.as_usize();
         while left > 0 {
             let n = left.min(RENDER_BLOCK);
-            reader.read_exact(&mut bytes[..n * 4])?;
+            reader.read_exact(&mut bytes[..n * 4]).map_err(AudioError::Spool)?;
             block.clear();
             block.extend(bytes[..n * 4].chunks_exact(4).map(|b| {
                 (f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * self.gain).clamp(-1.0, 1.0)
@@ -291,7 +291,7 @@ mod tests {
         assert_eq!(t.chapters[0].span.end, t.chapters[1].span.start);
         assert_eq!(t.total, t.segments[1].end + Samples(12_000));
         let mut rendered = Vec::new();
-        done.render(|b: &[f32]| -> std::io::Result<()> {
+        done.render(|b: &[f32]| -> Result<(), AudioError> {
             rendered.extend_from_slice(b);
             Ok(())
         })

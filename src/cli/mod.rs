@@ -1,1 +1,103 @@
-//! The command line: parses arguments and runs the library.
+//! The command line: clap arguments, and the glue from them to the library.
+//!
+//! This is the only module (besides `main.rs`) that uses `anyhow`: library errors carry
+//! their own context, and here they only gain the words a user needs at the terminal.
+
+mod extract;
+mod narrate;
+mod voices;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+/// Turn news articles into narrated audio with chapters.
+#[derive(Debug, Parser)]
+#[command(name = "articulate", version, about, propagate_version = true)]
+pub struct Args {
+    /// Configuration file. Default: ./config.toml if present, else built-in defaults.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log what happens (-v for info, -vv for debug) to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Narrate articles into audio, chapters and a manifest.
+    Narrate(NarrateArgs),
+    /// Show what would be spoken (and what skipped) without synthesizing.
+    Extract(ExtractArgs),
+    /// List voice profiles and which engines are installed.
+    Voices,
+}
+
+/// `articulate narrate`.
+#[derive(Debug, clap::Args)]
+pub struct NarrateArgs {
+    /// Articles: files (.txt, .html, .md), URLs, or `-` for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Output directory. Default: `[narrate] output_dir` (audio_out).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Voice profile: a name in voices/ or a path to a .toml file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub voice: Option<String>,
+    /// Audio formats to write, comma-separated: mp3, wav. Default: `[output] formats`.
+    #[arg(long, value_delimiter = ',', value_name = "FORMATS")]
+    pub format: Vec<String>,
+    /// Print the manifest that would be written (timings null) without synthesizing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `articulate extract`.
+#[derive(Debug, clap::Args)]
+pub struct ExtractArgs {
+    /// An article: a file, a URL, or `-` for stdin.
+    #[arg(value_name = "INPUT")]
+    pub input: String,
+    /// Print exactly what will be spoken, blocks separated by blank lines (the default).
+    #[arg(long, conflicts_with_all = ["json", "explain"])]
+    pub text: bool,
+    /// Print the article model as JSON.
+    #[arg(long, conflicts_with = "explain")]
+    pub json: bool,
+    /// List every block in reading order, kept or skipped, with the rule that decided it.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// Run a parsed command line.
+///
+/// # Errors
+///
+/// Whatever failed, with enough context to act on; the caller prints it and exits non-zero.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    init_logging(args.verbose);
+    let config = Config::load(args.config.as_deref())?;
+    match args.command {
+        Command::Narrate(narrate_args) => narrate::run(&narrate_args, &config),
+        Command::Extract(extract_args) => extract::run(&extract_args, &config),
+        Command::Voices => voices::run(&config),
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ARTICULATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("articulate={level}")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install the system packages articulate and its tests use, only those missing.
+#   scripts/install-deps.sh          the default local engine (espeak-ng)
+#   scripts/install-deps.sh --test   everything the test suite needs
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+
+want=(espeak-ng)
+if [[ "${1:-}" == "--test" ]]; then
+  # flite: the second local engine; ffmpeg/ffprobe: independent checks of our audio and
+  # chapters, and the benchmark's baseline.
+  want+=(flite ffmpeg)
+fi
+
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [[ "$(id -u)" -eq 0 ]] || sudo="sudo"
+  echo "Installing ${missing[*]} ..." >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi

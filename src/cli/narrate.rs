@@ -1,0 +1,100 @@
+//! `articulate narrate`: one or more inputs through the whole pipeline.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::{Config, VoiceProfile};
+use crate::narrate::{Job, dry_run, narrate};
+use crate::output::OutputFormat;
+use crate::tts::{Synthesizer, registry};
+
+use super::NarrateArgs;
+
+pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
+    // Everything that can be checked is checked before the first input is touched.
+    let voice_name = args.voice.as_deref().unwrap_or(&config.narrate.voice);
+    let voice = VoiceProfile::resolve(voice_name, &config.voices_dir())?;
+    let backend = registry::build(&voice)?;
+    let formats = if args.format.is_empty() {
+        config.output.formats.clone()
+    } else {
+        args.format.iter().map(|f| f.parse::<OutputFormat>()).collect::<Result<Vec<_>, _>>()?
+    };
+    let output_dir = args.output.clone().unwrap_or_else(|| config.resolve(&config.narrate.output_dir));
+
+    if args.dry_run {
+        let mut out = std::io::stdout().lock();
+        for input in &args.inputs {
+            let manifest = dry_run(input, config, backend.as_ref(), &voice)?;
+            serde_json::to_writer_pretty(&mut out, &manifest)?;
+            std::io::Write::write_all(&mut out, b"\n")?;
+        }
+        return Ok(());
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut failed = 0;
+    for input in &args.inputs {
+        let job = Job { input: input.clone(), output_dir: output_dir.clone(), formats: formats.clone() };
+        match runtime.block_on(narrate_one(&job, config, &backend, &voice)) {
+            Ok(()) => {}
+            Err(e) if args.inputs.len() == 1 => return Err(e),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} inputs failed", args.inputs.len());
+    }
+    Ok(())
+}
+
+async fn narrate_one(
+    job: &Job,
+    config: &Config,
+    backend: &Arc<dyn Synthesizer>,
+    voice: &VoiceProfile,
+) -> anyhow::Result<()> {
+    let bar = progress_bar(&job.input);
+    let on_chunk = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let result = narrate(job, config, backend, voice, &on_chunk).await;
+    bar.finish_and_clear();
+    let narration = result?;
+    let seconds = narration.manifest.duration_ms.unwrap_or_default() / 1000;
+    let main_file = narration.files.first().map_or_else(String::new, |f| f.display().to_string());
+    eprintln!(
+        "{}: {} chapters, {}:{:02} of audio → {main_file}",
+        job.input,
+        narration.manifest.chapters.len(),
+        seconds / 60,
+        seconds % 60,
+    );
+    Ok(())
+}
+
+/// A bar on a terminal; nothing at all when stderr is piped, so logs stay clean.
+fn progress_bar(input: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    let style = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} chunks ({eta})")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(input.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

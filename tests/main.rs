@@ -1,0 +1,6 @@
+//! End-to-end tests: the `articulate` binary run the way users run it.
+
+mod util;
+
+mod errors;
+mod narrate;

@@ -13,6 +13,7 @@
 //! [`narrate`] runs them all for one article; the `articulate` binary is a thin CLI over it.
 
 pub mod audio;
+pub mod cache;
 // pub mod cli; (enabled once ingest and output land)
 pub mod config;
 pub mod extract;

@@ -20,6 +20,16 @@ pub struct Pcm {
     pub samples: Vec<f32>,
 }
 
+/// Check that encoded speech is audio we can decode, reading only its first packets: a
+/// backend's 200 with an HTML error page or a truncated header fails here.
+///
+/// # Errors
+///
+/// Why the bytes are not usable audio.
+pub fn probe(audio: &SpeechAudio) -> Result<(), String> {
+    decode_up_to(audio, Some(4)).map(|_| ())
+}
+
 /// Decode encoded speech to mono `f32`, averaging channels.
 ///
 /// # Errors
@@ -27,6 +37,10 @@ pub struct Pcm {
 /// A message saying why the bytes are not usable audio: empty, not a known container,
 /// undecodable, or silent-length.
 pub fn decode(audio: &SpeechAudio) -> Result<Pcm, String> {
+    decode_up_to(audio, None)
+}
+
+fn decode_up_to(audio: &SpeechAudio, max_packets: Option<usize>) -> Result<Pcm, String> {
     if audio.bytes.is_empty() {
         return Err("no audio data (0 bytes)".into());
     }
@@ -57,7 +71,9 @@ pub fn decode(audio: &SpeechAudio) -> Result<Pcm, String> {
     let mut rate = params.sample_rate;
     let mut samples = Vec::new();
     let mut interleaved: Vec<f32> = Vec::new();
-    loop {
+    let mut packets = 0;
+    while max_packets.is_none_or(|max| packets < max) {
+        packets += 1;
         let packet = match format.next_packet() {
             Ok(Some(packet)) => packet,
             Ok(None) => break,

@@ -12,7 +12,7 @@ mod stitch;
 
 use serde::Deserialize;
 
-pub use decode::{Pcm, decode};
+pub use decode::{Pcm, decode, probe};
 pub use resample::Resampler;
 pub use stitch::{Assembled, Assembler};
 

@@ -57,6 +57,12 @@ pub struct NarrateArgs {
     /// Print the manifest that would be written (timings null) without synthesizing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Chunk cache directory. Default: `[narrate] cache_dir`.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Synthesize every chunk afresh, neither reading nor writing the cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// `articulate extract`.

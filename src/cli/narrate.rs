@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::cache::{Cached, ChunkCache};
 use crate::config::{Config, VoiceProfile};
 use crate::narrate::{Job, dry_run, narrate};
 use crate::output::OutputFormat;
@@ -18,7 +19,7 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     // Everything that can be checked is checked before the first input is touched.
     let voice_name = args.voice.as_deref().unwrap_or(&config.narrate.voice);
     let voice = VoiceProfile::resolve(voice_name, &config.voices_dir())?;
-    let backend = registry::build(&voice)?;
+    let mut backend = registry::build(&voice)?;
     let formats = if args.format.is_empty() {
         config.output.formats.clone()
     } else {
@@ -36,6 +37,11 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
         return Ok(());
     }
 
+    if config.narrate.cache && !args.no_cache {
+        let dir = args.cache_dir.clone().unwrap_or_else(|| config.cache_dir());
+        let cache = ChunkCache::open(&dir)?;
+        backend = Arc::new(Cached::new(backend, cache));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

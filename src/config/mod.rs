@@ -64,6 +64,11 @@ pub struct NarrateConfig {
     pub concurrency: usize,
     /// Where voice profiles live, relative to the config file. Default: `"voices"`.
     pub voices_dir: PathBuf,
+    /// Reuse audio already synthesized for identical text and settings. Default: true.
+    pub cache: bool,
+    /// Where the chunk cache lives; empty means `$XDG_CACHE_HOME/articulate`, else
+    /// `~/.cache/articulate`. Default: `""`.
+    pub cache_dir: PathBuf,
 }
 
 impl Default for NarrateConfig {
@@ -73,6 +78,8 @@ impl Default for NarrateConfig {
             output_dir: "audio_out".into(),
             concurrency: 4,
             voices_dir: "voices".into(),
+            cache: true,
+            cache_dir: PathBuf::new(),
         }
     }
 }
@@ -154,6 +161,16 @@ impl Config {
     #[must_use]
     pub fn resolve(&self, path: &Path) -> PathBuf {
         if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) }
+    }
+
+    /// The chunk cache's directory.
+    #[must_use]
+    pub fn cache_dir(&self) -> PathBuf {
+        if self.narrate.cache_dir.as_os_str().is_empty() {
+            crate::cache::ChunkCache::default_dir()
+        } else {
+            self.resolve(&self.narrate.cache_dir)
+        }
     }
 
     /// The directory voice profiles are looked up in.

@@ -16,8 +16,14 @@ pub fn root() -> PathBuf {
 /// `articulate` with the repository root as its working directory.
 pub fn articulate() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("articulate").expect("the binary is built");
-    cmd.current_dir(root()).env_remove("ARTICULATE_LOG");
+    cmd.current_dir(root()).env_remove("ARTICULATE_LOG").env("XDG_CACHE_HOME", cache_home());
     cmd
+}
+
+/// A chunk cache private to this test run, so tests neither see nor leave the user's cache.
+pub fn cache_home() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
 }
 
 /// A fixture's path.

@@ -7,12 +7,14 @@
 //! one chunk, however long the article.
 
 mod decode;
+mod limiter;
 mod resample;
 mod stitch;
 
 use serde::Deserialize;
 
 pub use decode::{Pcm, decode, probe};
+pub use limiter::Limiter;
 pub use resample::Resampler;
 pub use stitch::{Assembled, Assembler};
 

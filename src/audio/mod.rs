@@ -8,6 +8,7 @@
 
 mod decode;
 mod limiter;
+pub mod loudness;
 mod resample;
 mod stitch;
 
@@ -16,7 +17,7 @@ use serde::Deserialize;
 pub use decode::{Pcm, decode, probe};
 pub use limiter::Limiter;
 pub use resample::Resampler;
-pub use stitch::{Assembled, Assembler};
+pub use stitch::{Assembled, Assembler, RenderStats};
 
 /// `[audio]` settings.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -41,8 +42,11 @@ pub struct AudioConfig {
     pub fade_ms: u64,
     /// Integrated loudness the narration is normalised to, in LUFS. Default: -16.0.
     pub loudness_target_lufs: f64,
-    /// Highest sample peak allowed after normalisation, in dBFS. Default: -1.0.
-    pub peak_ceiling_db: f64,
+    /// The true-peak limiter's ceiling, in dBTP. Default: -1.0.
+    pub true_peak_ceiling_db: f64,
+    /// Bring every chunk to the same loudness before stitching, so a change of voice or
+    /// backend between chunks does not jump. Default: true.
+    pub level_match: bool,
 }
 
 impl Default for AudioConfig {
@@ -57,7 +61,8 @@ impl Default for AudioConfig {
             trim_threshold_db: -50.0,
             fade_ms: 5,
             loudness_target_lufs: -16.0,
-            peak_ceiling_db: -1.0,
+            true_peak_ceiling_db: -1.0,
+            level_match: true,
         }
     }
 }
@@ -77,8 +82,8 @@ impl AudioConfig {
         if !(-40.0..=-5.0).contains(&self.loudness_target_lufs) {
             problems.push("[audio] loudness_target_lufs must be between -40 and -5".into());
         }
-        if !(-20.0..=0.0).contains(&self.peak_ceiling_db) {
-            problems.push("[audio] peak_ceiling_db must be between -20 and 0".into());
+        if !(-20.0..=0.0).contains(&self.true_peak_ceiling_db) {
+            problems.push("[audio] true_peak_ceiling_db must be between -20 and 0".into());
         }
     }
 }

@@ -5,7 +5,8 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
 use ebur128::{EbuR128, Mode};
 
-use super::{AudioConfig, AudioError, Resampler, decode};
+use super::loudness::{db_to_gain, match_gain};
+use super::{AudioConfig, AudioError, Limiter, Resampler, decode};
 use crate::model::{
     Chapter, Chunk, Pause, SampleRate, Samples, Script, Span, SpeechAudio, Timeline,
 };
@@ -68,6 +69,10 @@ impl Assembler {
         samples.truncate(end);
         samples.drain(..start);
         fade_edges(&mut samples, self.rate.frames_in_ms(self.config.fade_ms).as_usize());
+        if self.config.level_match {
+            let gain = match_gain(&samples, self.rate, self.config.loudness_target_lufs);
+            samples.iter_mut().for_each(|s| *s *= gain);
+        }
         let pause = self.pause(chunk.pause_before);
         self.write_silence(pause)?;
         let start = self.position;
@@ -102,13 +107,15 @@ impl Assembler {
             })
             .collect();
         let loudness = self.meter.loudness_global().ok().filter(|l| l.is_finite());
-        let gain = loudness_gain(loudness, self.peak, &self.config);
+        let gain = loudness.map_or(1.0, |l| db_to_gain(self.config.loudness_target_lufs - l));
         let mut spool = self.spool.into_inner().map_err(std::io::IntoInnerError::into_error)?;
         spool.seek(SeekFrom::Start(0))?;
         Ok(Assembled {
             timeline: Timeline { rate: self.rate, total, chapters, segments: self.segments },
             loudness,
             gain,
+            peak: self.peak,
+            config: self.config,
             spool,
         })
     }
@@ -154,49 +161,95 @@ pub struct Assembled {
     pub timeline: Timeline,
     /// Integrated loudness before normalisation, in LUFS (`None` for silence).
     pub loudness: Option<f64>,
-    /// The linear gain [`Assembled::render`] applies.
+    /// The linear gain that brings the measured loudness to the target.
     pub gain: f32,
+    peak: f32,
+    config: AudioConfig,
     spool: File,
 }
 
+/// What rendering did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RenderStats {
+    /// The gain applied before the limiter, linear.
+    pub gain: f32,
+    /// Milliseconds during which the limiter reduced the level.
+    pub limited_ms: u64,
+}
+
 impl Assembled {
-    /// Play the whole timeline, normalised, into `sink` a block at a time.
+    /// Play the whole timeline into `sink` a block at a time: normalised to the target
+    /// loudness, through the true-peak limiter.
+    ///
+    /// When the limiter would engage, a first pass measures how much loudness it takes away
+    /// and the gain is corrected for it, so the result lands on the target.
     ///
     /// # Errors
     ///
-    /// The sink's error, or a spool read failure ([`AudioError::Spool`]) converted into it.
+    /// The sink's error, or a spool failure ([`AudioError::Spool`]) converted into it.
     pub fn render<E: From<AudioError>>(
         &self,
         mut sink: impl FnMut(&[f32]) -> Result<(), E>,
-    ) -> Result<(), E> {
-        let mut reader = BufReader::new(&self.spool);
+    ) -> Result<RenderStats, E> {
+        let ceiling = db_to_gain(self.config.true_peak_ceiling_db);
+        let mut gain = self.gain;
+        // A true peak rarely exceeds the sample peak by more than 3 dB; below that the
+        // limiter cannot engage and one pass is enough.
+        if self.peak * gain * std::f32::consts::SQRT_2 > ceiling {
+            let mut meter = EbuR128::new(1, self.timeline.rate.0, Mode::I)
+                .map_err(|e| AudioError::Spool(std::io::Error::other(e.to_string())))?;
+            self.play(gain, |block| {
+                meter
+                    .add_frames_f32(block)
+                    .map_err(|e| AudioError::Spool(std::io::Error::other(e.to_string())))
+            })?;
+            if let Ok(reached) = meter.loudness_global() {
+                if reached.is_finite() {
+                    gain *= db_to_gain(self.config.loudness_target_lufs - reached);
+                }
+            }
+        }
+        let limited_ms = self.play(gain, &mut sink)?;
+        Ok(RenderStats { gain, limited_ms })
+    }
+
+    /// One pass over the spool at `gain` through a fresh limiter. Returns the ms limited.
+    fn play<E: From<AudioError>>(
+        &self,
+        gain: f32,
+        mut sink: impl FnMut(&[f32]) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut limiter = Limiter::new(self.timeline.rate, self.config.true_peak_ceiling_db)
+            .map_err(|e| AudioError::Spool(std::io::Error::other(e)))?;
         (&self.spool).seek(SeekFrom::Start(0)).map_err(AudioError::Spool)?;
+        let mut reader = BufReader::new(&self.spool);
         let mut bytes = vec![0u8; RENDER_BLOCK * 4];
         let mut block = Vec::with_capacity(RENDER_BLOCK);
+        let mut limited = Vec::with_capacity(RENDER_BLOCK * 2);
         let mut left = self.timeline.total.as_usize();
         while left > 0 {
             let n = left.min(RENDER_BLOCK);
             reader.read_exact(&mut bytes[..n * 4]).map_err(AudioError::Spool)?;
             block.clear();
-            block.extend(bytes[..n * 4].chunks_exact(4).map(|b| {
-                (f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * self.gain).clamp(-1.0, 1.0)
-            }));
-            sink(&block)?;
+            block.extend(
+                bytes[..n * 4]
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * gain),
+            );
+            limited.clear();
+            limiter.process(&block, &mut limited);
+            if !limited.is_empty() {
+                sink(&limited)?;
+            }
             left -= n;
         }
-        Ok(())
+        limited.clear();
+        limiter.finish(&mut limited);
+        if !limited.is_empty() {
+            sink(&limited)?;
+        }
+        Ok(limiter.reduced_ms())
     }
-}
-
-/// The gain that brings `loudness` to the target without pushing the sample peak over the
-/// ceiling. (A true-peak limiter would let quiet-but-peaky speech reach the target too.)
-#[allow(clippy::cast_possible_truncation)] // gains are small
-fn loudness_gain(loudness: Option<f64>, peak: f32, config: &AudioConfig) -> f32 {
-    let Some(loudness) = loudness else { return 1.0 };
-    let wanted = 10f64.powf((config.loudness_target_lufs - loudness) / 20.0);
-    let ceiling = 10f64.powf(config.peak_ceiling_db / 20.0);
-    let allowed = if peak > 0.0 { ceiling / f64::from(peak) } else { wanted };
-    wanted.min(allowed) as f32
 }
 
 /// The range of `samples` that is speech: from a little before the first sample above the
@@ -299,14 +352,6 @@ mod tests {
         assert_eq!(rendered.len(), t.total.as_usize());
         let pause = &rendered[first.end.as_usize()..t.segments[1].start.as_usize()];
         assert!(pause.iter().all(|s| *s == 0.0));
-    }
-
-    #[test]
-    fn normalisation_never_pushes_the_peak_over_the_ceiling() {
-        let config = AudioConfig::default();
-        let gain = loudness_gain(Some(-40.0), 0.9, &config);
-        assert!(gain * 0.9 <= 10f32.powf(-1.0 / 20.0) + 1e-6);
-        assert!((loudness_gain(Some(-20.0), 0.1, &config) - 10f32.powf(4.0 / 20.0)).abs() < 1e-4);
     }
 
     #[test]

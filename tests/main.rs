@@ -2,5 +2,6 @@
 
 mod util;
 
+mod audio;
 mod errors;
 mod narrate;

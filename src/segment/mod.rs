@@ -4,10 +4,12 @@
 //! A chunk never spans two blocks, so each manifest segment maps to one paragraph, heading
 //! or list item that a player can highlight.
 
+pub mod normalize;
 mod sentences;
 
 use serde::Deserialize;
 
+pub use normalize::{NormalizeConfig, Normalizer};
 pub use sentences::SentenceSplitter;
 
 use crate::model::{Article, BlockKind, Chunk, Pause, Script, ScriptChapter};
@@ -21,6 +23,8 @@ pub struct SegmentConfig {
     pub max_chunk_chars: usize,
     /// Words after which a full stop does not end a sentence, written without the stop.
     pub abbreviations: Vec<String>,
+    /// `[segment.normalize]`: how text is rewritten into words before synthesis.
+    pub normalize: NormalizeConfig,
 }
 
 impl Default for SegmentConfig {
@@ -34,6 +38,7 @@ impl Default for SegmentConfig {
         SegmentConfig {
             max_chunk_chars: 1000,
             abbreviations: ABBREVIATIONS.iter().map(|s| (*s).to_owned()).collect(),
+            normalize: NormalizeConfig::default(),
         }
     }
 }
@@ -76,6 +81,9 @@ pub enum SegmentError {
 
 /// Cut an article's spoken blocks into chunks that each fit one request to `caps`.
 ///
+/// Each sentence is normalised on its own (dates, money, acronyms... become words), and the
+/// backend's limit is checked against that normalised text, since that is what is sent.
+///
 /// # Errors
 ///
 /// When nothing is spoken, or one word alone exceeds the backend's limit.
@@ -85,7 +93,9 @@ pub fn segment(
     config: &SegmentConfig,
 ) -> Result<Script, SegmentError> {
     let splitter = SentenceSplitter::new(&config.abbreviations);
-    let fits = |text: &str| text.chars().count() <= config.max_chunk_chars && caps.fits(text);
+    let normalizer = Normalizer::new(&config.normalize, article.meta.language.as_deref());
+    let speak = |text: &str| normalizer.normalize(text);
+    let fits = |speak: &str| speak.chars().count() <= config.max_chunk_chars && caps.fits(speak);
     let mut script = Script::default();
     let mut previous_block = None;
     for (index, block) in article.spoken() {
@@ -96,9 +106,9 @@ pub fn segment(
                 .chapters
                 .push(ScriptChapter { title: title.clone(), first_chunk: script.chunks.len() });
         }
-        let pieces = pack(&splitter.split(&block.text), &fits)
+        let pieces = pack(&splitter.split(&block.text), &speak, &fits)
             .map_err(|word| SegmentError::WordTooLong { block: index, word })?;
-        for (n, text) in pieces.into_iter().enumerate() {
+        for (n, piece) in pieces.into_iter().enumerate() {
             let pause_before = match (previous_block, n) {
                 (None, _) => Pause::None,
                 (Some(_), 1..) => Pause::Sentence,
@@ -111,8 +121,8 @@ pub fn segment(
                 block: index,
                 chapter: script.chapters.len() - 1,
                 kind: block.kind,
-                speak: speakable(&text, block.kind),
-                text,
+                speak: speakable(&piece.speak, block.kind),
+                text: piece.text,
                 pause_before,
             });
             previous_block = Some(index);
@@ -128,29 +138,83 @@ pub fn segment(
 /// phrase with a falling tone and a breath, rather than running into the next chunk.
 fn speakable(text: &str, kind: BlockKind) -> String {
     let ends_sentence = text.ends_with(['.', '!', '?', '…', ':', ';', '"', '”', '\'', '’', ')']);
-    if ends_sentence || kind == BlockKind::Paragraph { text.to_owned() } else { format!("{text}.") }
+    if ends_sentence || kind == BlockKind::Paragraph || text.is_empty() {
+        text.to_owned()
+    } else {
+        format!("{text}.")
+    }
+}
+
+/// Some of the article's words and what the engine is asked to say for them.
+#[derive(Debug, Default)]
+struct Piece {
+    text: String,
+    speak: String,
+}
+
+impl Piece {
+    fn new(text: &str, speak: &dyn Fn(&str) -> String) -> Piece {
+        Piece { text: text.to_owned(), speak: speak(text) }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// This piece followed by `next`, or `None` if the result would not fit.
+    fn joined(&self, next: &Piece, fits: &dyn Fn(&str) -> bool) -> Option<Piece> {
+        if self.is_empty() {
+            return fits(&next.speak)
+                .then(|| Piece { text: next.text.clone(), speak: next.speak.clone() });
+        }
+        let speak = join(&self.speak, &next.speak);
+        fits(&speak).then(|| Piece { text: join(&self.text, &next.text), speak })
+    }
 }
 
 /// Greedily pack sentences into as few pieces as fit; a sentence that does not fit alone is
 /// cut at clause punctuation, then between words. `Err` carries a word that cannot fit.
-fn pack(sentences: &[&str], fits: &dyn Fn(&str) -> bool) -> Result<Vec<String>, String> {
-    let mut pieces: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for sentence in sentences {
-        let candidate = join(&current, sentence);
-        if fits(&candidate) {
-            current = candidate;
+fn pack(
+    sentences: &[&str],
+    speak: &dyn Fn(&str) -> String,
+    fits: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Piece>, String> {
+    let units: Vec<Piece> = sentences.iter().map(|s| Piece::new(s, speak)).collect();
+    greedy(units, fits, &|unit: &Piece| {
+        let clauses: Vec<Piece> = unit
+            .text
+            .split_inclusive([',', ';', ':', '—', '–'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| Piece::new(c, speak))
+            .collect();
+        greedy(clauses, fits, &|clause: &Piece| {
+            let words = clause.text.split_whitespace().map(|w| Piece::new(w, speak)).collect();
+            greedy(words, fits, &|word: &Piece| Err(word.text.chars().take(40).collect()))
+        })
+    })
+}
+
+/// Join consecutive units while they fit; a unit that does not fit alone goes to `split`.
+fn greedy(
+    units: Vec<Piece>,
+    fits: &dyn Fn(&str) -> bool,
+    split: &dyn Fn(&Piece) -> Result<Vec<Piece>, String>,
+) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut current = Piece::default();
+    for unit in units {
+        if let Some(longer) = current.joined(&unit, fits) {
+            current = longer;
             continue;
         }
         if !current.is_empty() {
             pieces.push(std::mem::take(&mut current));
         }
-        if fits(sentence) {
-            current = (*sentence).to_owned();
-            continue;
-        }
-        for clause in split_long(sentence, fits)? {
-            pieces.push(clause);
+        if fits(&unit.speak) {
+            current = unit;
+        } else {
+            pieces.extend(split(&unit)?);
         }
     }
     if !current.is_empty() {
@@ -161,45 +225,6 @@ fn pack(sentences: &[&str], fits: &dyn Fn(&str) -> bool) -> Result<Vec<String>, 
 
 fn join(a: &str, b: &str) -> String {
     if a.is_empty() { b.to_owned() } else { format!("{a} {b}") }
-}
-
-/// Cut one over-long sentence: first after clause punctuation, then between words.
-fn split_long(sentence: &str, fits: &dyn Fn(&str) -> bool) -> Result<Vec<String>, String> {
-    let clauses: Vec<&str> = sentence
-        .split_inclusive([',', ';', ':', '—', '–'])
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect();
-    let mut pieces = Vec::new();
-    let mut current = String::new();
-    for clause in clauses {
-        let candidate = join(&current, clause);
-        if fits(&candidate) {
-            current = candidate;
-            continue;
-        }
-        if !current.is_empty() {
-            pieces.push(std::mem::take(&mut current));
-        }
-        if fits(clause) {
-            current = clause.to_owned();
-            continue;
-        }
-        for word in clause.split_whitespace() {
-            let candidate = join(&current, word);
-            if fits(&candidate) {
-                current = candidate;
-            } else if fits(word) {
-                pieces.push(std::mem::replace(&mut current, word.to_owned()));
-            } else {
-                return Err(word.chars().take(40).collect());
-            }
-        }
-    }
-    if !current.is_empty() {
-        pieces.push(current);
-    }
-    Ok(pieces.into_iter().filter(|p| !p.is_empty()).collect())
 }
 
 #[cfg(test)]
@@ -259,10 +284,22 @@ mod tests {
     #[test]
     fn an_over_long_sentence_splits_at_clauses_then_between_words() {
         let text = "alpha beta gamma, delta epsilon zeta eta theta iota kappa lambda mu nu xi.";
-        let pieces = pack(&[text], &|s: &str| s.chars().count() <= 30).unwrap();
-        assert_eq!(pieces[0], "alpha beta gamma,");
-        assert!(pieces.iter().all(|p| p.chars().count() <= 30));
-        assert_eq!(pieces.join(" "), text);
+        let same = |s: &str| s.to_owned();
+        let pieces = pack(&[text], &same, &|s: &str| s.chars().count() <= 30).unwrap();
+        assert_eq!(pieces[0].text, "alpha beta gamma,");
+        assert!(pieces.iter().all(|p| p.text.chars().count() <= 30));
+        let texts: Vec<&str> = pieces.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts.join(" "), text);
+    }
+
+    #[test]
+    fn limits_apply_to_the_normalised_text_that_is_sent() {
+        let a =
+            article(vec![Block::speak(BlockKind::Paragraph, "It cost £5.50. It cost £6.50.", "p")]);
+        let script = segment(&a, &caps(40), &SegmentConfig::default()).unwrap();
+        let speak: Vec<_> = script.chunks.iter().map(|c| c.speak.as_str()).collect();
+        assert_eq!(speak, ["It cost five pounds fifty.", "It cost six pounds fifty."]);
+        assert_eq!(script.chunks[0].text, "It cost £5.50.");
     }
 
     #[test]

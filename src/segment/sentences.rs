@@ -91,7 +91,8 @@ impl SentenceSplitter {
         let mut letters = word.chars();
         let single_capital =
             matches!((letters.next(), letters.next()), (Some(l), None) if l.is_uppercase());
-        single_capital || word.contains('.') || self.abbreviations.contains(word)
+        let dotted = word.contains('.') && word.chars().all(|c| c.is_alphabetic() || c == '.');
+        single_capital || dotted || self.abbreviations.contains(word)
     }
 }
 
@@ -135,6 +136,11 @@ mod tests {
             split("It rose 3.5 per cent, e.g. to 4.2 in May. Next."),
             ["It rose 3.5 per cent, e.g. to 4.2 in May.", "Next."]
         );
+    }
+
+    #[test]
+    fn a_sentence_ending_in_a_decimal_number_still_ends() {
+        assert_eq!(split("It cost £5.50. It rose."), ["It cost £5.50.", "It rose."]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("espeak-en-gb", include_str!("../../voices/espeak-en-gb.toml")),
     ("espeak-en-us", include_str!("../../voices/espeak-en-us.toml")),
     ("flite", include_str!("../../voices/flite.toml")),
+    ("piper-en-us", include_str!("../../voices/piper-en-us.toml")),
 ];
 
 /// A voice profile, with the backend's own settings left for the backend to read.

@@ -8,10 +8,11 @@
 mod command;
 mod error;
 mod espeak;
+mod piper;
 mod process;
-mod tone;
 pub mod registry;
 pub mod ssml;
+mod tone;
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use async_trait::async_trait;
 use futures::stream::{self, Stream, StreamExt};
 
 pub use error::SynthError;
+pub use piper::installed_models as piper_models;
 
 use crate::model::{AudioFormat, Chunk, SpeechAudio};
 

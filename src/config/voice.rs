@@ -14,6 +14,9 @@ use super::ConfigError;
 const BUILTIN: &[(&str, &str)] = &[
     ("espeak-en-gb", include_str!("../../voices/espeak-en-gb.toml")),
     ("espeak-en-us", include_str!("../../voices/espeak-en-us.toml")),
+    ("espeak-de", include_str!("../../voices/espeak-de.toml")),
+    ("espeak-fr", include_str!("../../voices/espeak-fr.toml")),
+    ("espeak-es", include_str!("../../voices/espeak-es.toml")),
     ("flite", include_str!("../../voices/flite.toml")),
     ("piper-en-us", include_str!("../../voices/piper-en-us.toml")),
 ];

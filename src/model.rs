@@ -281,8 +281,12 @@ pub struct Chunk {
     pub kind: BlockKind,
     /// The article's own words (what a player highlights).
     pub text: String,
-    /// What the backend is asked to say: `text` after normalisation and the lexicon.
+    /// What the backend is asked to say: `text` after normalisation and the lexicon, as
+    /// plain text (respellings in place).
     pub speak: String,
+    /// The same as SSML content (escaped; lexicon entries as `<sub>`/`<phoneme>`), without
+    /// the `<speak>` root, for backends that take SSML.
+    pub ssml: String,
     /// The silence before it.
     pub pause_before: Pause,
 }

@@ -316,6 +316,7 @@ mod tests {
             kind: BlockKind::Paragraph,
             text: String::new(),
             speak: String::new(),
+            ssml: String::new(),
             pause_before,
         }
     }

@@ -59,11 +59,12 @@ impl Synthesizer for Cached {
 
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
         let format = self.format();
+        let sent = request.body(self.inner.capabilities());
         let key = CacheKey {
             schema: SCHEMA,
             backend: self.inner.name(),
             settings: &self.settings,
-            text: request.text,
+            text: &sent,
             language: request.language,
             format,
         };

@@ -15,7 +15,7 @@ pub use voice::VoiceProfile;
 use crate::audio::AudioConfig;
 use crate::extract::ExtractConfig;
 use crate::output::OutputConfig;
-use crate::segment::SegmentConfig;
+use crate::segment::{Lexicon, SegmentConfig};
 
 /// The documented defaults, compiled in: used when no `config.toml` is found.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config.toml");
@@ -69,6 +69,12 @@ pub struct NarrateConfig {
     /// Where the chunk cache lives; empty means `$XDG_CACHE_HOME/articulate`, else
     /// `~/.cache/articulate`. Default: `""`.
     pub cache_dir: PathBuf,
+    /// A global pronunciation lexicon: a TOML file with a `[lexicon]` table, applied under
+    /// each voice profile's own. Empty for none. Default: `""`.
+    pub lexicon: PathBuf,
+    /// Whether lexicon entries match regardless of case (a profile may override).
+    /// Default: false.
+    pub lexicon_ignore_case: bool,
 }
 
 impl Default for NarrateConfig {
@@ -80,6 +86,8 @@ impl Default for NarrateConfig {
             voices_dir: "voices".into(),
             cache: true,
             cache_dir: PathBuf::new(),
+            lexicon: PathBuf::new(),
+            lexicon_ignore_case: false,
         }
     }
 }
@@ -171,6 +179,41 @@ impl Config {
         } else {
             self.resolve(&self.narrate.cache_dir)
         }
+    }
+
+    /// The pronunciation lexicon for `voice`: the global file's entries, overridden by the
+    /// profile's own.
+    ///
+    /// # Errors
+    ///
+    /// An unreadable global file, or every invalid entry in either.
+    pub fn lexicon_for(&self, voice: &VoiceProfile) -> Result<Lexicon, ConfigError> {
+        let mut tables: Vec<(String, toml::Table)> = Vec::new();
+        if !self.narrate.lexicon.as_os_str().is_empty() {
+            let path = self.resolve(&self.narrate.lexicon);
+            let file = path.display().to_string();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| ConfigError::Read { file: file.clone(), source })?;
+            let mut table: toml::Table = toml::from_str(&text).map_err(|e| {
+                ConfigError::Invalid { file: file.clone(), problems: vec![voice::one_line(&e)] }
+            })?;
+            match table.remove("lexicon") {
+                Some(toml::Value::Table(entries)) if table.is_empty() => {
+                    tables.push((file, entries))
+                }
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        file,
+                        problems: vec!["expected only a [lexicon] table".into()],
+                    });
+                }
+            }
+        }
+        tables.push((voice.origin(), voice.lexicon.clone()));
+        let ignore_case = voice.lexicon_ignore_case.unwrap_or(self.narrate.lexicon_ignore_case);
+        let refs: Vec<(&str, &toml::Table)> = tables.iter().map(|(o, t)| (o.as_str(), t)).collect();
+        Lexicon::compile(&refs, ignore_case)
+            .map_err(|problems| ConfigError::Invalid { file: voice.origin(), problems })
     }
 
     /// The directory voice profiles are looked up in.

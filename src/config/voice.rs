@@ -34,6 +34,10 @@ pub struct VoiceProfile {
     pub description: Option<String>,
     /// The language(s) it speaks, BCP 47.
     pub languages: Vec<String>,
+    /// `[lexicon]`: how to say the words this voice gets wrong (see `segment::Lexicon`).
+    pub lexicon: toml::Table,
+    /// Whether lexicon entries match regardless of case, if the profile says.
+    pub lexicon_ignore_case: Option<bool>,
     /// The backend's own keys.
     pub settings: toml::Table,
 }
@@ -46,6 +50,10 @@ struct Common {
     description: Option<String>,
     #[serde(default)]
     language: Option<Languages>,
+    #[serde(default)]
+    lexicon: toml::Table,
+    #[serde(default)]
+    lexicon_ignore_case: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -55,7 +63,8 @@ enum Languages {
     Many(Vec<String>),
 }
 
-const COMMON_KEYS: &[&str] = &["backend", "description", "language"];
+const COMMON_KEYS: &[&str] =
+    &["backend", "description", "language", "lexicon", "lexicon_ignore_case"];
 
 impl VoiceProfile {
     /// Parse a profile from TOML text. `origin` names it in errors.
@@ -90,6 +99,8 @@ impl VoiceProfile {
             backend: common.backend,
             description: common.description,
             languages,
+            lexicon: common.lexicon,
+            lexicon_ignore_case: common.lexicon_ignore_case,
             settings: table,
         })
     }

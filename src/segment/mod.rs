@@ -4,11 +4,13 @@
 //! A chunk never spans two blocks, so each manifest segment maps to one paragraph, heading
 //! or list item that a player can highlight.
 
+pub mod lexicon;
 pub mod normalize;
 mod sentences;
 
 use serde::Deserialize;
 
+pub use lexicon::{Lexicon, Rendered};
 pub use normalize::{NormalizeConfig, Normalizer};
 pub use sentences::SentenceSplitter;
 
@@ -91,11 +93,16 @@ pub fn segment(
     article: &Article,
     caps: &Capabilities,
     config: &SegmentConfig,
+    lexicon: &Lexicon,
 ) -> Result<Script, SegmentError> {
     let splitter = SentenceSplitter::new(&config.abbreviations);
-    let normalizer = Normalizer::new(&config.normalize, article.meta.language.as_deref());
-    let speak = |text: &str| normalizer.normalize(text);
-    let fits = |speak: &str| speak.chars().count() <= config.max_chunk_chars && caps.fits(speak);
+    let normalizer = Normalizer::new(&config.normalize, article.meta.language.as_deref())
+        .protecting(lexicon.words());
+    let speak = |text: &str| lexicon.render(&normalizer.normalize(text));
+    let fits = |speech: &Rendered| {
+        speech.plain.chars().count() <= config.max_chunk_chars
+            && caps.fits(&speech.plain, &speech.ssml)
+    };
     let mut script = Script::default();
     let mut previous_block = None;
     for (index, block) in article.spoken() {
@@ -116,12 +123,14 @@ pub fn segment(
                 (Some(_), 0) if block.kind == BlockKind::Heading => Pause::Heading,
                 (Some(_), 0) => Pause::Paragraph,
             };
+            let speech = speakable(piece.speech, block.kind);
             script.chunks.push(Chunk {
                 id: script.chunks.len(),
                 block: index,
                 chapter: script.chapters.len() - 1,
                 kind: block.kind,
-                speak: speakable(&piece.speak, block.kind),
+                speak: speech.plain,
+                ssml: speech.ssml,
                 text: piece.text,
                 pause_before,
             });
@@ -136,25 +145,31 @@ pub fn segment(
 
 /// Headings and list items often lack a full stop; give the engine one so it ends the
 /// phrase with a falling tone and a breath, rather than running into the next chunk.
-fn speakable(text: &str, kind: BlockKind) -> String {
+fn speakable(mut speech: Rendered, kind: BlockKind) -> Rendered {
+    let text = speech.plain.trim_end();
     let ends_sentence = text.ends_with(['.', '!', '?', '…', ':', ';', '"', '”', '\'', '’', ')']);
-    if ends_sentence || kind == BlockKind::Paragraph || text.is_empty() {
-        text.to_owned()
-    } else {
-        format!("{text}.")
+    if !(ends_sentence || kind == BlockKind::Paragraph || text.is_empty()) {
+        speech.plain.push('.');
+        speech.ssml.push('.');
     }
+    speech
 }
 
 /// Some of the article's words and what the engine is asked to say for them.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Piece {
     text: String,
-    speak: String,
+    speech: Rendered,
 }
 
+/// Turns article text into what is sent.
+type Speak<'a> = dyn Fn(&str) -> Rendered + 'a;
+/// Whether a rendering fits one request.
+type Fits<'a> = dyn Fn(&Rendered) -> bool + 'a;
+
 impl Piece {
-    fn new(text: &str, speak: &dyn Fn(&str) -> String) -> Piece {
-        Piece { text: text.to_owned(), speak: speak(text) }
+    fn new(text: &str, speak: &Speak<'_>) -> Piece {
+        Piece { text: text.to_owned(), speech: speak(text) }
     }
 
     fn is_empty(&self) -> bool {
@@ -162,23 +177,21 @@ impl Piece {
     }
 
     /// This piece followed by `next`, or `None` if the result would not fit.
-    fn joined(&self, next: &Piece, fits: &dyn Fn(&str) -> bool) -> Option<Piece> {
+    fn joined(&self, next: &Piece, fits: &Fits<'_>) -> Option<Piece> {
         if self.is_empty() {
-            return fits(&next.speak)
-                .then(|| Piece { text: next.text.clone(), speak: next.speak.clone() });
+            return fits(&next.speech).then(|| next.clone());
         }
-        let speak = join(&self.speak, &next.speak);
-        fits(&speak).then(|| Piece { text: join(&self.text, &next.text), speak })
+        let speech = Rendered {
+            plain: join(&self.speech.plain, &next.speech.plain),
+            ssml: join(&self.speech.ssml, &next.speech.ssml),
+        };
+        fits(&speech).then(|| Piece { text: join(&self.text, &next.text), speech })
     }
 }
 
 /// Greedily pack sentences into as few pieces as fit; a sentence that does not fit alone is
 /// cut at clause punctuation, then between words. `Err` carries a word that cannot fit.
-fn pack(
-    sentences: &[&str],
-    speak: &dyn Fn(&str) -> String,
-    fits: &dyn Fn(&str) -> bool,
-) -> Result<Vec<Piece>, String> {
+fn pack(sentences: &[&str], speak: &Speak<'_>, fits: &Fits<'_>) -> Result<Vec<Piece>, String> {
     let units: Vec<Piece> = sentences.iter().map(|s| Piece::new(s, speak)).collect();
     greedy(units, fits, &|unit: &Piece| {
         let clauses: Vec<Piece> = unit
@@ -198,7 +211,7 @@ fn pack(
 /// Join consecutive units while they fit; a unit that does not fit alone goes to `split`.
 fn greedy(
     units: Vec<Piece>,
-    fits: &dyn Fn(&str) -> bool,
+    fits: &Fits<'_>,
     split: &dyn Fn(&Piece) -> Result<Vec<Piece>, String>,
 ) -> Result<Vec<Piece>, String> {
     let mut pieces = Vec::new();
@@ -211,7 +224,7 @@ fn greedy(
         if !current.is_empty() {
             pieces.push(std::mem::take(&mut current));
         }
-        if fits(&unit.speak) {
+        if fits(&unit.speech) {
             current = unit;
         } else {
             pieces.extend(split(&unit)?);
@@ -260,7 +273,8 @@ mod tests {
             Block::speak(BlockKind::Heading, "Why?", "heading"),
             Block::speak(BlockKind::Paragraph, "Because.", "paragraph"),
         ]);
-        let script = segment(&a, &caps(1000), &SegmentConfig::default()).unwrap();
+        let script =
+            segment(&a, &caps(1000), &SegmentConfig::default(), &Lexicon::default()).unwrap();
         let titles: Vec<_> = script.chapters.iter().map(|c| c.title.as_str()).collect();
         assert_eq!(titles, ["Title", "Why?"]);
         let pauses: Vec<_> = script.chunks.iter().map(|c| c.pause_before).collect();
@@ -275,7 +289,8 @@ mod tests {
     fn sentences_are_packed_up_to_the_limit_and_never_cut() {
         let text = "First sentence here. Second sentence here. Third one.";
         let a = article(vec![Block::speak(BlockKind::Paragraph, text, "p")]);
-        let script = segment(&a, &caps(45), &SegmentConfig::default()).unwrap();
+        let script =
+            segment(&a, &caps(45), &SegmentConfig::default(), &Lexicon::default()).unwrap();
         let chunks: Vec<_> = script.chunks.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(chunks, ["First sentence here. Second sentence here.", "Third one."]);
         assert_eq!(script.chunks[1].pause_before, Pause::Sentence);
@@ -284,8 +299,8 @@ mod tests {
     #[test]
     fn an_over_long_sentence_splits_at_clauses_then_between_words() {
         let text = "alpha beta gamma, delta epsilon zeta eta theta iota kappa lambda mu nu xi.";
-        let same = |s: &str| s.to_owned();
-        let pieces = pack(&[text], &same, &|s: &str| s.chars().count() <= 30).unwrap();
+        let same = |s: &str| Rendered { plain: s.to_owned(), ssml: s.to_owned() };
+        let pieces = pack(&[text], &same, &|s: &Rendered| s.plain.chars().count() <= 30).unwrap();
         assert_eq!(pieces[0].text, "alpha beta gamma,");
         assert!(pieces.iter().all(|p| p.text.chars().count() <= 30));
         let texts: Vec<&str> = pieces.iter().map(|p| p.text.as_str()).collect();
@@ -296,7 +311,8 @@ mod tests {
     fn limits_apply_to_the_normalised_text_that_is_sent() {
         let a =
             article(vec![Block::speak(BlockKind::Paragraph, "It cost £5.50. It cost £6.50.", "p")]);
-        let script = segment(&a, &caps(40), &SegmentConfig::default()).unwrap();
+        let script =
+            segment(&a, &caps(40), &SegmentConfig::default(), &Lexicon::default()).unwrap();
         let speak: Vec<_> = script.chunks.iter().map(|c| c.speak.as_str()).collect();
         assert_eq!(speak, ["It cost five pounds fifty.", "It cost six pounds fifty."]);
         assert_eq!(script.chunks[0].text, "It cost £5.50.");
@@ -305,7 +321,8 @@ mod tests {
     #[test]
     fn a_word_longer_than_the_limit_is_an_error_naming_the_block() {
         let a = article(vec![Block::speak(BlockKind::Paragraph, "x".repeat(80), "p")]);
-        let err = segment(&a, &caps(60), &SegmentConfig::default()).unwrap_err();
+        let err =
+            segment(&a, &caps(60), &SegmentConfig::default(), &Lexicon::default()).unwrap_err();
         assert!(err.to_string().starts_with("block 0:"), "{err}");
     }
 
@@ -313,7 +330,7 @@ mod tests {
     fn an_article_with_nothing_spoken_is_an_error() {
         let a = article(vec![Block::skip(BlockKind::Other, "Ad", "advert")]);
         assert!(matches!(
-            segment(&a, &caps(100), &SegmentConfig::default()),
+            segment(&a, &caps(100), &SegmentConfig::default(), &Lexicon::default()),
             Err(SegmentError::Empty)
         ));
     }

@@ -151,6 +151,13 @@ impl Normalizer {
         }
     }
 
+    /// Leave these words alone (a lexicon says how to say them).
+    #[must_use]
+    pub fn protecting<'w>(mut self, words: impl Iterator<Item = &'w str>) -> Normalizer {
+        self.config.acronyms_as_words.extend(words.map(str::to_owned));
+        self
+    }
+
     /// `text` as the engine should read it.
     #[must_use]
     pub fn normalize(&self, text: &str) -> String {

@@ -122,7 +122,7 @@ impl Synthesizer for CommandBackend {
     }
 
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
-        let text = self.capabilities.request_text(request.text, request.language);
+        let text = request.body(&self.capabilities);
         let io_error = |what: &str, e: std::io::Error| SynthError::Engine {
             backend: NAME.into(),
             chunk: request.chunk,

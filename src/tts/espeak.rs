@@ -127,7 +127,7 @@ impl Synthesizer for Espeak {
     }
 
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
-        let text = self.capabilities.request_text(request.text, request.language);
+        let text = request.body(&self.capabilities);
         let mut args = vec![
             "-v".to_owned(),
             self.settings.voice.clone(),

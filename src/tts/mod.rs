@@ -42,24 +42,26 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
-    /// The exact request text for `speak`: escaped and wrapped when the backend takes SSML.
+    /// The exact request text: the SSML document when the backend takes SSML, else the plain
+    /// text.
     #[must_use]
-    pub fn request_text(&self, speak: &str, language: Option<&str>) -> String {
-        if self.ssml { ssml::wrap(&ssml::escape(speak), language) } else { speak.to_owned() }
+    pub fn request_text(&self, plain: &str, ssml_body: &str, language: Option<&str>) -> String {
+        if self.ssml { ssml::wrap(ssml_body, language) } else { plain.to_owned() }
     }
 
-    /// Whether `speak` fits in one request.
+    /// Whether the text (in its plain and SSML renderings) fits in one request.
     #[must_use]
-    pub fn fits(&self, speak: &str) -> bool {
+    pub fn fits(&self, plain: &str, ssml_body: &str) -> bool {
         if let Some(max) = self.max_billed_chars {
-            if speak.chars().count() > max {
+            if plain.chars().count() > max {
                 return false;
             }
         }
         if self.max_chars.is_none() && self.max_bytes.is_none() {
             return true;
         }
-        let sent = self.request_text(speak, Some("en-GB"));
+        // The longest language tag we send; the limit must hold for any article.
+        let sent = self.request_text(plain, ssml_body, Some("en-GB-oxendict"));
         self.max_chars.is_none_or(|max| sent.chars().count() <= max)
             && self.max_bytes.is_none_or(|max| sent.len() <= max)
     }
@@ -71,14 +73,24 @@ impl Capabilities {
 pub struct SynthRequest<'a> {
     /// The chunk id, for errors and logs.
     pub chunk: usize,
-    /// The text to say (plain; the backend escapes and wraps it if it speaks SSML).
+    /// The text to say, plain (respellings in place).
     pub text: &'a str,
+    /// The same as SSML content, escaped, without the `<speak>` root.
+    pub ssml: &'a str,
     /// The article's language, if known.
     pub language: Option<&'a str>,
     /// The previous chunk's text, if any.
     pub previous: Option<&'a str>,
     /// The next chunk's text, if any.
     pub next: Option<&'a str>,
+}
+
+impl SynthRequest<'_> {
+    /// The exact text to send to a backend with these capabilities.
+    #[must_use]
+    pub fn body(&self, caps: &Capabilities) -> String {
+        caps.request_text(self.text, self.ssml, self.language)
+    }
 }
 
 /// A text-to-speech engine or service.
@@ -122,6 +134,7 @@ pub fn synthesize_stream(
         .map(|(i, chunk)| Owned {
             chunk: chunk.id,
             text: chunk.speak.clone(),
+            ssml: chunk.ssml.clone(),
             language: language.map(str::to_owned),
             previous: i.checked_sub(1).map(|p| chunks[p].speak.clone()),
             next: chunks.get(i + 1).map(|n| n.speak.clone()),
@@ -135,6 +148,7 @@ pub fn synthesize_stream(
                 let request = SynthRequest {
                     chunk: owned.chunk,
                     text: &owned.text,
+                    ssml: &owned.ssml,
                     language: owned.language.as_deref(),
                     previous: owned.previous.as_deref(),
                     next: owned.next.as_deref(),
@@ -153,6 +167,7 @@ pub fn synthesize_stream(
 struct Owned {
     chunk: usize,
     text: String,
+    ssml: String,
     language: Option<String>,
     previous: Option<String>,
     next: Option<String>,

@@ -296,8 +296,14 @@ mod tests {
         for (chunk, text) in
             ["Hello from Piper.", "A second sentence, same process."].iter().enumerate()
         {
-            let request =
-                SynthRequest { chunk, text, language: Some("en-US"), previous: None, next: None };
+            let request = SynthRequest {
+                chunk,
+                text,
+                ssml: text,
+                language: Some("en-US"),
+                previous: None,
+                next: None,
+            };
             let audio = piper.synthesize(request).await.unwrap();
             let pcm = crate::audio::decode(&audio).unwrap();
             assert_eq!(pcm.rate.0, 22_050);
@@ -315,8 +321,14 @@ mod tests {
         )
         .unwrap();
         let piper = build(&bad).unwrap();
-        let request =
-            SynthRequest { chunk: 3, text: "Hi.", language: None, previous: None, next: None };
+        let request = SynthRequest {
+            chunk: 3,
+            text: "Hi.",
+            ssml: "Hi.",
+            language: None,
+            previous: None,
+            next: None,
+        };
         let err = piper.synthesize(request).await.unwrap_err().to_string();
         assert!(err.contains("chunk 3") && err.contains("no_such_piper_voice"), "{err}");
     }

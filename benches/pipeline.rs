@@ -43,7 +43,8 @@ fn main() {
     let (source, article) = read_article(&input, &config).expect("extract");
     let t_extract = t.elapsed();
     let t = Instant::now();
-    let script = segment(&article, backend.capabilities(), &config.segment).expect("segment");
+    let lexicon = config.lexicon_for(&voice).expect("lexicon");
+    let script = segment(&article, backend.capabilities(), &config.segment, &lexicon).expect("segment");
     let t_segment = t.elapsed();
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");

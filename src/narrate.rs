@@ -11,7 +11,7 @@ use crate::extract::{self, ExtractError};
 use crate::ingest::{self, IngestError};
 use crate::model::{Article, Manifest, Script, Source};
 use crate::output::{self, OutputError, OutputFormat, Writer};
-use crate::segment::{self, SegmentError};
+use crate::segment::{self, Lexicon, SegmentError};
 use crate::tts::{self, SynthError, Synthesizer};
 
 /// A failure anywhere in the pipeline, naming the input it happened to.
@@ -101,9 +101,10 @@ pub fn prepare(
     input: &str,
     config: &Config,
     backend: &dyn Synthesizer,
+    lexicon: &Lexicon,
 ) -> Result<(Source, Article, Script), NarrateError> {
     let (source, article) = read_article(input, config)?;
-    let script = segment::segment(&article, backend.capabilities(), &config.segment)
+    let script = segment::segment(&article, backend.capabilities(), &config.segment, lexicon)
         .map_err(|source_err| NarrateError::Segment { origin: source.origin.clone(), source: source_err })?;
     Ok((source, article, script))
 }
@@ -118,8 +119,9 @@ pub fn dry_run(
     config: &Config,
     backend: &dyn Synthesizer,
     voice: &VoiceProfile,
+    lexicon: &Lexicon,
 ) -> Result<Manifest, NarrateError> {
-    let (_, article, script) = prepare(input, config, backend)?;
+    let (_, article, script) = prepare(input, config, backend, lexicon)?;
     Ok(output::build_manifest(&article, &script, None, backend.name(), &voice.name, Vec::new()))
 }
 
@@ -136,9 +138,10 @@ pub async fn narrate(
     config: &Config,
     backend: &Arc<dyn Synthesizer>,
     voice: &VoiceProfile,
+    lexicon: &Lexicon,
     on_chunk: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Narration, NarrateError> {
-    let (source, article, script) = prepare(&job.input, config, backend.as_ref())?;
+    let (source, article, script) = prepare(&job.input, config, backend.as_ref(), lexicon)?;
     let origin = source.origin.clone();
     let audio_error = |e| NarrateError::Audio {
         origin: origin.clone(),

@@ -11,6 +11,7 @@ use crate::cache::{Cached, ChunkCache};
 use crate::config::{Config, VoiceProfile};
 use crate::narrate::{Job, dry_run, narrate};
 use crate::output::OutputFormat;
+use crate::segment::Lexicon;
 use crate::tts::{Synthesizer, registry};
 
 use super::NarrateArgs;
@@ -19,6 +20,7 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     // Everything that can be checked is checked before the first input is touched.
     let voice_name = args.voice.as_deref().unwrap_or(&config.narrate.voice);
     let voice = VoiceProfile::resolve(voice_name, &config.voices_dir())?;
+    let lexicon = config.lexicon_for(&voice)?;
     let mut backend = registry::build(&voice)?;
     let formats = if args.format.is_empty() {
         config.output.formats.clone()
@@ -30,7 +32,7 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     if args.dry_run {
         let mut out = std::io::stdout().lock();
         for input in &args.inputs {
-            let manifest = dry_run(input, config, backend.as_ref(), &voice)?;
+            let manifest = dry_run(input, config, backend.as_ref(), &voice, &lexicon)?;
             serde_json::to_writer_pretty(&mut out, &manifest)?;
             std::io::Write::write_all(&mut out, b"\n")?;
         }
@@ -49,7 +51,7 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     let mut failed = 0;
     for input in &args.inputs {
         let job = Job { input: input.clone(), output_dir: output_dir.clone(), formats: formats.clone() };
-        match runtime.block_on(narrate_one(&job, config, &backend, &voice)) {
+        match runtime.block_on(narrate_one(&job, config, &backend, &voice, &lexicon)) {
             Ok(()) => {}
             Err(e) if args.inputs.len() == 1 => return Err(e),
             Err(e) => {
@@ -69,13 +71,14 @@ async fn narrate_one(
     config: &Config,
     backend: &Arc<dyn Synthesizer>,
     voice: &VoiceProfile,
+    lexicon: &Lexicon,
 ) -> anyhow::Result<()> {
     let bar = progress_bar(&job.input);
     let on_chunk = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let result = narrate(job, config, backend, voice, &on_chunk).await;
+    let result = narrate(job, config, backend, voice, lexicon, &on_chunk).await;
     bar.finish_and_clear();
     let narration = result?;
     let seconds = narration.manifest.duration_ms.unwrap_or_default() / 1000;

@@ -1,1 +1,274 @@
-//! Ingest: read an article from a file, stdin or a URL, and decode it to text.
+//! Ingest: read an article from a file or stdin, decode it to text and decide how it is to
+//! be read (plain text, HTML or Markdown).
+//!
+//! Everything that can go wrong with the bytes themselves (missing, empty, binary, too large,
+//! undecodable) is caught here, so `extract` only ever sees text.
+
+mod decode;
+mod error;
+mod sniff;
+
+use std::io::Read;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+pub use error::IngestError;
+
+use crate::model::{Source, SourceFormat};
+
+/// The largest input accepted, in bytes: far beyond any article, small enough that a wrong
+/// file (a video, a database dump) is refused before it is read into memory.
+pub const MAX_INPUT_BYTES: u64 = 50 * 1024 * 1024;
+
+/// Read `input` (a file path, or `-` for stdin) into a [`Source`].
+///
+/// The format comes from the file extension (`.txt`, `.html`, `.md` and their variants) or,
+/// when there is none or it is unknown, from the content.
+///
+/// # Errors
+///
+/// A missing, unreadable, empty, binary, undecodable or oversized input, or a URL (not
+/// supported yet).
+pub fn read(input: &str) -> Result<Source, IngestError> {
+    read_with_limit(input, MAX_INPUT_BYTES)
+}
+
+/// [`read`] with a size limit other than [`MAX_INPUT_BYTES`].
+///
+/// # Errors
+///
+/// As [`read`]; [`IngestError::TooLarge`] when the input has more than `limit` bytes.
+pub fn read_with_limit(input: &str, limit: u64) -> Result<Source, IngestError> {
+    if is_url(input) {
+        return Err(IngestError::UrlNotSupported { url: input.to_owned() });
+    }
+    let bytes = if input == "-" { read_stdin(limit)? } else { read_file(input, limit)? };
+    from_bytes(input, &bytes)
+}
+
+/// Build a [`Source`] from bytes already in hand; `origin` is the path they came from (its
+/// extension and stem are used) or `-` for stdin.
+///
+/// # Errors
+///
+/// Empty, binary or undecodable bytes.
+pub fn from_bytes(origin: &str, bytes: &[u8]) -> Result<Source, IngestError> {
+    let name = display_name(origin);
+    let declared = format_from_extension(origin);
+    let text = decode::decode(&name, bytes, declared)?;
+    if text.trim().is_empty() {
+        return Err(IngestError::Empty { name });
+    }
+    let format = declared.unwrap_or_else(|| sniff::sniff(&text));
+    Ok(Source {
+        origin: origin.to_owned(),
+        stem: stem(origin),
+        format,
+        text,
+        sha256: hex::encode(Sha256::digest(bytes)),
+        content_language: None,
+    })
+}
+
+/// How errors name the input: the path as given, or `stdin`.
+fn display_name(origin: &str) -> String {
+    if origin == "-" { "stdin".to_owned() } else { origin.to_owned() }
+}
+
+/// Anything with a scheme is meant as a URL, even a mistyped one: reading it as a path would
+/// only produce a confusing "no such file".
+fn is_url(input: &str) -> bool {
+    input.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
+fn read_file(path: &str, limit: u64) -> Result<Vec<u8>, IngestError> {
+    let name = path.to_owned();
+    let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => IngestError::Missing { name: name.clone() },
+        _ => IngestError::Unreadable { name: name.clone(), source },
+    })?;
+    if !meta.is_file() {
+        return Err(IngestError::NotAFile { name });
+    }
+    if meta.len() > limit {
+        return Err(too_large(name, limit));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|source| IngestError::Unreadable { name: name.clone(), source })?;
+    read_limited(file, &name, limit)
+}
+
+fn read_stdin(limit: u64) -> Result<Vec<u8>, IngestError> {
+    read_limited(std::io::stdin().lock(), "stdin", limit)
+}
+
+/// Read at most `limit` bytes, failing rather than truncating: a file can grow after its
+/// size was checked, and stdin has no size at all.
+fn read_limited(reader: impl Read, name: &str, limit: u64) -> Result<Vec<u8>, IngestError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| IngestError::Unreadable { name: name.to_owned(), source })?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(name.to_owned(), limit));
+    }
+    Ok(bytes)
+}
+
+fn too_large(name: String, limit: u64) -> IngestError {
+    IngestError::TooLarge { name, limit_mb: limit.div_ceil(1024 * 1024) }
+}
+
+/// The format a file's extension declares, if it declares one we know.
+fn format_from_extension(origin: &str) -> Option<SourceFormat> {
+    let ext = Path::new(origin).extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "txt" | "text" => Some(SourceFormat::Text),
+        "html" | "htm" | "xhtml" => Some(SourceFormat::Html),
+        "md" | "markdown" => Some(SourceFormat::Markdown),
+        _ => None,
+    }
+}
+
+/// Output files are named after the input file; stdin has no name of its own.
+fn stem(origin: &str) -> String {
+    if origin == "-" {
+        return "stdin".to_owned();
+    }
+    Path::new(origin)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "article".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_text_file_is_read_with_its_stem_format_and_hash() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = write(tmp.path(), "story.txt", b"Headline\n\nBody text.\n");
+        let source = read(&path).unwrap();
+        assert_eq!(source.stem, "story");
+        assert_eq!(source.format, SourceFormat::Text);
+        assert_eq!(source.origin, path);
+        assert_eq!(source.text, "Headline\n\nBody text.\n");
+        assert_eq!(
+            source.sha256,
+            "d6abd70d5cae1a3c1275ed8dc32ee3646ad461fceaa5433918329ccd3ce6a5cd"
+        );
+    }
+
+    #[test]
+    fn the_extension_decides_the_format_whatever_the_content() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (name, format) in [
+            ("a.htm", SourceFormat::Html),
+            ("a.XHTML", SourceFormat::Html),
+            ("a.markdown", SourceFormat::Markdown),
+            ("a.text", SourceFormat::Text),
+        ] {
+            let path = write(tmp.path(), name, b"Just words.\n");
+            assert_eq!(read(&path).unwrap().format, format, "{name}");
+        }
+    }
+
+    #[test]
+    fn without_a_known_extension_the_content_decides_the_format() {
+        let tmp = tempfile::tempdir().unwrap();
+        let html =
+            write(tmp.path(), "page", b"<!DOCTYPE html><html><body><p>Hi.</p></body></html>");
+        let md = write(tmp.path(), "notes.data", b"# Title\n\nSome [link](http://x.org).\n");
+        let text = write(tmp.path(), "plain.out", b"Title\n\nSome words.\n");
+        assert_eq!(read(&html).unwrap().format, SourceFormat::Html);
+        assert_eq!(read(&md).unwrap().format, SourceFormat::Markdown);
+        assert_eq!(read(&text).unwrap().format, SourceFormat::Text);
+    }
+
+    #[test]
+    fn a_missing_file_is_named_in_a_one_line_error() {
+        let err = read("no/such/article.txt").unwrap_err();
+        assert!(matches!(err, IngestError::Missing { .. }));
+        assert_eq!(err.to_string(), "no/such/article.txt: no such file; check the path");
+    }
+
+    #[test]
+    fn a_directory_is_not_an_article() {
+        let tmp = tempfile::tempdir().unwrap();
+        let err = read(tmp.path().to_str().unwrap()).unwrap_err();
+        assert!(matches!(err, IngestError::NotAFile { .. }), "{err}");
+    }
+
+    #[test]
+    fn an_empty_or_whitespace_only_file_is_rejected() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (name, bytes) in
+            [("e.txt", &b""[..]), ("w.txt", b"  \n\t\n\n"), ("b.md", b"\xEF\xBB\xBF\n")]
+        {
+            let path = write(tmp.path(), name, bytes);
+            let err = read(&path).unwrap_err();
+            assert!(matches!(err, IngestError::Empty { .. }), "{name}: {err}");
+            assert!(err.to_string().starts_with(&format!("{path}: ")), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_binary_file_is_rejected_whatever_its_extension() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bytes: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 256) as u8).collect();
+        let path = write(tmp.path(), "image.txt", &bytes);
+        let err = read(&path).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{path}: looks like binary data, not an article; give a text, HTML or Markdown file"
+            )
+        );
+    }
+
+    #[test]
+    fn an_input_over_the_limit_is_refused_before_it_is_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = write(tmp.path(), "big.txt", &[b'a'; 2048]);
+        let err = read_with_limit(&path, 1024).unwrap_err();
+        assert!(matches!(err, IngestError::TooLarge { limit_mb: 1, .. }), "{err}");
+        assert!(read_with_limit(&path, 2048).is_ok());
+    }
+
+    #[test]
+    fn a_reader_longer_than_the_limit_fails_rather_than_truncating() {
+        let err = read_limited(&[b'x'; 11][..], "stdin", 10).unwrap_err();
+        assert!(err.to_string().starts_with("stdin: larger than"), "{err}");
+        assert_eq!(read_limited(&[b'x'; 10][..], "stdin", 10).unwrap().len(), 10);
+    }
+
+    #[test]
+    fn urls_get_a_clear_not_yet_supported_error_instead_of_a_missing_file() {
+        let err = read("https://example.com/news/story").unwrap_err();
+        assert!(matches!(err, IngestError::UrlNotSupported { .. }));
+        assert!(err.to_string().contains("not supported yet"), "{err}");
+        assert!(!is_url("notes/a:b.txt"));
+    }
+
+    #[test]
+    fn stdin_is_named_stdin_in_stems_and_errors() {
+        let source = from_bytes("-", b"Headline\n\nBody.").unwrap();
+        assert_eq!(source.stem, "stdin");
+        assert_eq!(source.origin, "-");
+        let err = from_bytes("-", b"   ").unwrap_err();
+        assert!(err.to_string().starts_with("stdin: "), "{err}");
+    }
+}

@@ -122,6 +122,10 @@ pub enum BlockKind {
     Quote,
     /// One row of a table, read as text.
     TableRow,
+    /// Spoken or played before the article (a template or an audio file).
+    Intro,
+    /// Spoken or played after the article.
+    Outro,
     /// Anything else (bylines, captions, promos): normally skipped.
     Other,
 }
@@ -289,6 +293,9 @@ pub struct Chunk {
     pub ssml: String,
     /// The silence before it.
     pub pause_before: Pause,
+    /// Audio to play instead of synthesizing (an intro or outro file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_file: Option<std::path::PathBuf>,
 }
 
 /// A chapter of the script: a title and the chunk it starts at.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 
-use crate::audio::{AudioError, Assembler};
+use crate::audio::{Assembler, AudioError};
 use crate::config::{Config, VoiceProfile};
 use crate::extract::{self, ExtractError};
 use crate::ingest::{self, IngestError};
@@ -105,7 +105,21 @@ pub fn prepare(
 ) -> Result<(Source, Article, Script), NarrateError> {
     let (source, article) = read_article(input, config)?;
     let script = segment::segment(&article, backend.capabilities(), &config.segment, lexicon)
-        .map_err(|source_err| NarrateError::Segment { origin: source.origin.clone(), source: source_err })?;
+        .map_err(|source_err| NarrateError::Segment {
+            origin: source.origin.clone(),
+            source: source_err,
+        })?;
+    let resolve = |interlude: &segment::InterludeConfig| segment::InterludeConfig {
+        file: if interlude.file.as_os_str().is_empty() {
+            interlude.file.clone()
+        } else {
+            config.resolve(&interlude.file)
+        },
+        ..interlude.clone()
+    };
+    let speak = segment::speaker(&article, &config.segment, lexicon);
+    let script =
+        segment::frame(script, &article, &resolve(&config.intro), &resolve(&config.outro), &speak);
     Ok((source, article, script))
 }
 
@@ -176,12 +190,12 @@ pub async fn narrate(
             assembled.timeline.rate,
         )
         .map_err(output_error)?;
-        assembled
-            .render(|block| writer.write(block).map_err(RenderFailure::Output))
-            .map_err(|e| match e {
+        assembled.render(|block| writer.write(block).map_err(RenderFailure::Output)).map_err(
+            |e| match e {
                 RenderFailure::Audio(e) => audio_error(e),
                 RenderFailure::Output(e) => output_error(e),
-            })?;
+            },
+        )?;
         let manifest = output::build_manifest(
             &article,
             &script,

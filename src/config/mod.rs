@@ -15,7 +15,7 @@ pub use voice::VoiceProfile;
 use crate::audio::AudioConfig;
 use crate::extract::ExtractConfig;
 use crate::output::OutputConfig;
-use crate::segment::{Lexicon, SegmentConfig};
+use crate::segment::{InterludeConfig, Lexicon, SegmentConfig};
 
 /// The documented defaults, compiled in: used when no `config.toml` is found.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config.toml");
@@ -105,6 +105,10 @@ pub struct Config {
     pub audio: AudioConfig,
     /// `[output]`
     pub output: OutputConfig,
+    /// `[intro]`
+    pub intro: InterludeConfig,
+    /// `[outro]`
+    pub outro: InterludeConfig,
     /// The directory relative paths in the file are resolved against.
     pub base_dir: PathBuf,
 }
@@ -150,8 +154,11 @@ impl Config {
                 "segment" => section(&key, value, &mut config.segment, &mut problems),
                 "audio" => section(&key, value, &mut config.audio, &mut problems),
                 "output" => section(&key, value, &mut config.output, &mut problems),
+                "intro" => section(&key, value, &mut config.intro, &mut problems),
+                "outro" => section(&key, value, &mut config.outro, &mut problems),
                 _ => problems.push(format!(
-                    "unknown section [{key}]; known sections: narrate, extract, segment, audio, output"
+                    "unknown section [{key}]; known sections: narrate, extract, segment, audio, \
+                     output, intro, outro"
                 )),
             }
         }
@@ -162,6 +169,8 @@ impl Config {
         config.segment.validate(&mut problems);
         config.audio.validate(&mut problems);
         config.output.validate(&mut problems);
+        config.intro.validate("intro", &mut problems);
+        config.outro.validate("outro", &mut problems);
         if problems.is_empty() { Ok(config) } else { Err(invalid(problems)) }
     }
 

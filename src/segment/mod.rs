@@ -4,12 +4,14 @@
 //! A chunk never spans two blocks, so each manifest segment maps to one paragraph, heading
 //! or list item that a player can highlight.
 
+pub mod interlude;
 pub mod lexicon;
 pub mod normalize;
 mod sentences;
 
 use serde::Deserialize;
 
+pub use interlude::{InterludeConfig, frame};
 pub use lexicon::{Lexicon, Rendered};
 pub use normalize::{NormalizeConfig, Normalizer};
 pub use sentences::SentenceSplitter;
@@ -96,9 +98,7 @@ pub fn segment(
     lexicon: &Lexicon,
 ) -> Result<Script, SegmentError> {
     let splitter = SentenceSplitter::new(&config.abbreviations);
-    let normalizer = Normalizer::new(&config.normalize, article.meta.language.as_deref())
-        .protecting(lexicon.words());
-    let speak = |text: &str| lexicon.render(&normalizer.normalize(text));
+    let speak = speaker(article, config, lexicon);
     let fits = |speech: &Rendered| {
         speech.plain.chars().count() <= config.max_chunk_chars
             && caps.fits(&speech.plain, &speech.ssml)
@@ -133,6 +133,7 @@ pub fn segment(
                 ssml: speech.ssml,
                 text: piece.text,
                 pause_before,
+                audio_file: None,
             });
             previous_block = Some(index);
         }
@@ -141,6 +142,17 @@ pub fn segment(
         return Err(SegmentError::Empty);
     }
     Ok(script)
+}
+
+/// What the engine is sent for some of `article`'s text: normalised, then the lexicon.
+pub fn speaker<'a>(
+    article: &Article,
+    config: &SegmentConfig,
+    lexicon: &'a Lexicon,
+) -> impl Fn(&str) -> Rendered + 'a {
+    let normalizer = Normalizer::new(&config.normalize, article.meta.language.as_deref())
+        .protecting(lexicon.words());
+    move |text: &str| lexicon.render(&normalizer.normalize(text))
 }
 
 /// Headings and list items often lack a full stop; give the engine one so it ends the

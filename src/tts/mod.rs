@@ -133,6 +133,7 @@ pub fn synthesize_stream(
         .enumerate()
         .map(|(i, chunk)| Owned {
             chunk: chunk.id,
+            file: chunk.audio_file.clone(),
             text: chunk.speak.clone(),
             ssml: chunk.ssml.clone(),
             language: language.map(str::to_owned),
@@ -145,6 +146,9 @@ pub fn synthesize_stream(
         .map(move |owned| {
             let backend = Arc::clone(&backend);
             tokio::spawn(async move {
+                if let Some(path) = &owned.file {
+                    return read_audio_file(owned.chunk, path);
+                }
                 let request = SynthRequest {
                     chunk: owned.chunk,
                     text: &owned.text,
@@ -163,9 +167,28 @@ pub fn synthesize_stream(
         })
 }
 
+/// An intro or outro file, played rather than synthesized.
+fn read_audio_file(chunk: usize, path: &std::path::Path) -> Result<SpeechAudio, SynthError> {
+    let bytes = std::fs::read(path).map_err(|e| SynthError::Engine {
+        backend: "file".into(),
+        chunk,
+        message: format!("cannot read {}: {e}", path.display()),
+        retryable: false,
+    })?;
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let format = match extension.to_ascii_lowercase().as_str() {
+        "mp3" => AudioFormat::Mp3,
+        "ogg" | "oga" | "opus" => AudioFormat::Ogg,
+        "flac" => AudioFormat::Flac,
+        _ => AudioFormat::Wav,
+    };
+    Ok(SpeechAudio { bytes, format })
+}
+
 /// A request that owns its text, so it can move into a task.
 struct Owned {
     chunk: usize,
+    file: Option<std::path::PathBuf>,
     text: String,
     ssml: String,
     language: Option<String>,

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use articulate::audio::Assembler;
+use articulate::audio::{Assembler, AudioError};
 use articulate::cache::{Cached, ChunkCache};
 use articulate::config::{Config, VoiceProfile};
 use articulate::model::{BlockKind, Pause};
@@ -23,13 +23,16 @@ use futures::StreamExt;
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::set_current_dir(&root).expect("repository root");
-    let minutes: f64 = std::env::var("BENCH_MINUTES").ok().and_then(|m| m.parse().ok()).unwrap_or(60.0);
+    let minutes: f64 =
+        std::env::var("BENCH_MINUTES").ok().and_then(|m| m.parse().ok()).unwrap_or(60.0);
     let work = tempfile::tempdir().expect("temp dir");
     let config = Config::load(Some(&root.join("config.toml"))).expect("config.toml");
 
     let article_path = work.path().join("long.txt");
     let words = write_long_article(&config, &article_path, minutes);
-    println!("article: {words} words (the example's body repeated), target {minutes} min of speech");
+    println!(
+        "article: {words} words (the example's body repeated), target {minutes} min of speech"
+    );
 
     // In-process, stage by stage, cold cache.
     let voice = VoiceProfile::resolve(&config.narrate.voice, &config.voices_dir()).expect("voice");
@@ -44,13 +47,20 @@ fn main() {
     let t_extract = t.elapsed();
     let t = Instant::now();
     let lexicon = config.lexicon_for(&voice).expect("lexicon");
-    let script = segment(&article, backend.capabilities(), &config.segment, &lexicon).expect("segment");
+    let script =
+        segment(&article, backend.capabilities(), &config.segment, &lexicon).expect("segment");
     let t_segment = t.elapsed();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let t = Instant::now();
     runtime.block_on(async {
-        let mut replies = tts::synthesize_stream(&backend, &script.chunks, None, config.narrate.concurrency);
+        let mut replies = tts::synthesize_stream(
+            std::slice::from_ref(&backend),
+            &script.chunks,
+            None,
+            config.narrate.concurrency,
+        );
         while let Some(reply) = replies.next().await {
             reply.expect("synthesis");
         }
@@ -60,7 +70,12 @@ fn main() {
     let t = Instant::now();
     let mut assembler = Assembler::new(&config.audio).expect("assembler");
     runtime.block_on(async {
-        let mut replies = tts::synthesize_stream(&backend, &script.chunks, None, config.narrate.concurrency);
+        let mut replies = tts::synthesize_stream(
+            std::slice::from_ref(&backend),
+            &script.chunks,
+            None,
+            config.narrate.concurrency,
+        );
         let mut i = 0;
         while let Some(reply) = replies.next().await {
             assembler.push(&script.chunks[i], &reply.expect("cached chunk")).expect("assemble");
@@ -73,9 +88,19 @@ fn main() {
 
     let t = Instant::now();
     let out = work.path().join("inproc");
-    let mut writer = Writer::create(&out, &source.stem, &[OutputFormat::Mp3], &config.output, assembled.timeline.rate)
-        .expect("writer");
-    assembled.render(|b| writer.write(b).map_err(|e| panic!("{e}"))).expect("render");
+    let mut writer = Writer::create(
+        &out,
+        &source.stem,
+        &[OutputFormat::Mp3],
+        &config.output,
+        assembled.timeline.rate,
+    )
+    .expect("writer");
+    assembled
+        .render(|b| {
+            writer.write(b).map_err(|e| AudioError::Spool(std::io::Error::other(e.to_string())))
+        })
+        .expect("render");
     let manifest = articulate::output::build_manifest(
         &article,
         &script,
@@ -102,7 +127,11 @@ fn main() {
         ("assemble (decode, resample, trim, stitch, measure)", t_assemble),
         ("normalise + encode MP3 + write", t_encode),
     ] {
-        println!("{name:<52} {:>8.3} s   {:>8.0}x", d.as_secs_f64(), audio.as_secs_f64() / d.as_secs_f64());
+        println!(
+            "{name:<52} {:>8.3} s   {:>8.0}x",
+            d.as_secs_f64(),
+            audio.as_secs_f64() / d.as_secs_f64()
+        );
     }
 
     // Whole runs of the binary, for wall time and peak memory.
@@ -110,8 +139,16 @@ fn main() {
     let fresh_cache = work.path().join("cache2");
     let cold = run_measured(bin, &input, &work.path().join("cold"), &fresh_cache);
     let warm = run_measured(bin, &input, &work.path().join("warm"), &fresh_cache);
-    println!("\narticulate narrate, cold cache: {:>7.2} s, peak RSS {:>5.0} MB", cold.0.as_secs_f64(), cold.1);
-    println!("articulate narrate, warm cache: {:>7.2} s, peak RSS {:>5.0} MB", warm.0.as_secs_f64(), warm.1);
+    println!(
+        "\narticulate narrate, cold cache: {:>7.2} s, peak RSS {:>5.0} MB",
+        cold.0.as_secs_f64(),
+        cold.1
+    );
+    println!(
+        "articulate narrate, warm cache: {:>7.2} s, peak RSS {:>5.0} MB",
+        warm.0.as_secs_f64(),
+        warm.1
+    );
 
     // The same chunks, pauses included, assembled by ffmpeg.
     let chunks_dir = work.path().join("chunks");
@@ -194,7 +231,8 @@ fn write_ffmpeg_inputs(
     let mut list = String::new();
     let mut rate = 22_050;
     runtime.block_on(async {
-        let mut replies = tts::synthesize_stream(backend, &script.chunks, None, 4);
+        let mut replies =
+            tts::synthesize_stream(std::slice::from_ref(backend), &script.chunks, None, 4);
         let mut i = 0;
         while let Some(reply) = replies.next().await {
             let audio = reply.expect("cached chunk");
@@ -226,7 +264,12 @@ fn write_ffmpeg_inputs(
 }
 
 fn write_wav(path: &Path, samples: &[f32], rate: u32) {
-    let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
     let mut w = hound::WavWriter::create(path, spec).expect("wav");
     for s in samples {
         w.write_sample((s * 32767.0) as i16).expect("sample");

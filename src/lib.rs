@@ -14,12 +14,12 @@
 
 pub mod audio;
 pub mod cache;
-// pub mod cli; (enabled once ingest and output land)
+pub mod cli;
 pub mod config;
 pub mod extract;
 pub mod ingest;
 pub mod model;
-// pub mod narrate; (enabled once ingest and output land)
+pub mod narrate;
 pub mod output;
 pub mod segment;
 pub mod tts;

@@ -105,7 +105,7 @@ pub struct Source {
 // ---------------------------------------------------------------------------------------------
 
 /// What part of the article a block is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockKind {
     /// The article's title. Always the first spoken block and the first chapter.
@@ -293,6 +293,9 @@ pub struct Chunk {
     pub ssml: String,
     /// The silence before it.
     pub pause_before: Pause,
+    /// Which voice speaks it: an index into the narration's cast (0 is the main voice).
+    #[serde(default)]
+    pub voice: usize,
     /// Audio to play instead of synthesizing (an intro or outro file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_file: Option<std::path::PathBuf>,

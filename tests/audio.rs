@@ -26,7 +26,15 @@ fn ffmpeg_loudness(path: &Path) -> (f64, f64) {
 
 fn narrate_with(voice: &str, dir: &Path) {
     articulate()
-        .args(["narrate", "examples/heartstopper.txt", "--format", "mp3,wav", "--voice", voice, "-o"])
+        .args([
+            "narrate",
+            "examples/heartstopper.txt",
+            "--format",
+            "mp3,wav",
+            "--voice",
+            voice,
+            "-o",
+        ])
         .arg(dir)
         .assert()
         .success();
@@ -64,7 +72,8 @@ fn chunks_are_level_matched_within_three_lu() {
         })
         .collect();
     assert!(levels.len() >= 10, "{levels:?}");
-    let spread = levels.iter().copied().fold(f64::MIN, f64::max) - levels.iter().copied().fold(f64::MAX, f64::min);
+    let spread = levels.iter().copied().fold(f64::MIN, f64::max)
+        - levels.iter().copied().fold(f64::MAX, f64::min);
     eprintln!("short-term loudness over {} chunks: spread {spread:.2} LU", levels.len());
     assert!(spread <= 3.0, "{levels:?}");
 }
@@ -76,7 +85,12 @@ fn no_join_clicks_louder_than_the_speech_around_it() {
     let manifest = util::manifest(&tmp.path().join("heartstopper.json"));
     let (_, rate, x) = util::decode(&tmp.path().join("heartstopper.wav"));
     let at = |ms: u64| (ms * u64::from(rate) / 1000) as usize;
-    let max_step = |a: usize, b: usize| x[a.max(1)..b.min(x.len())].iter().zip(&x[a.max(1) - 1..]).fold(0f32, |m, (p, q)| m.max((p - q).abs()));
+    let max_step = |a: usize, b: usize| {
+        x[a.max(1)..b.min(x.len())]
+            .iter()
+            .zip(&x[a.max(1) - 1..])
+            .fold(0f32, |m, (p, q)| m.max((p - q).abs()))
+    };
     for s in &manifest.segments {
         let (start, end) = (at(s.start_ms.unwrap()), at(s.end_ms.unwrap()));
         let speech = max_step(start, end);

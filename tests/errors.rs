@@ -8,7 +8,8 @@ const TONE: &str = "tests/fixtures/voices/tone.toml";
 
 /// Run `narrate` into `dir` and return (success, stderr).
 fn narrate(input: &str, voice: &str, dir: &Path) -> (bool, String) {
-    let out = articulate().args(["narrate", input, "--voice", voice, "-o"]).arg(dir).output().unwrap();
+    let out =
+        articulate().args(["narrate", input, "--voice", voice, "-o"]).arg(dir).output().unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -98,7 +99,10 @@ fn an_engine_that_crashes_is_named_with_its_chunk_and_stderr() {
     let input = fixture("articles/short.txt");
     let (ok, stderr) = narrate(input.to_str().unwrap(), &voice, tmp.path());
     assert!(!ok);
-    assert_one_line_error(&stderr, &["short.txt", "backend command", "chunk ", "segfault in voice"]);
+    assert_one_line_error(
+        &stderr,
+        &["short.txt", "backend command", "chunk ", "segfault in voice"],
+    );
     assert_eq!(files_in(tmp.path()), ["broken.toml"]);
 }
 
@@ -130,7 +134,9 @@ fn a_failed_narration_leaves_an_earlier_good_output_intact() {
         assert_eq!(std::fs::read(tmp.path().join(&name)).unwrap(), bytes, "{name} changed");
     }
     let mut expected = vec!["broken.toml".to_owned()];
-    expected.extend(["short.chapters.json", "short.chapters.vtt", "short.json", "short.mp3"].map(String::from));
+    expected.extend(
+        ["short.chapters.json", "short.chapters.vtt", "short.json", "short.mp3"].map(String::from),
+    );
     expected.sort();
     assert_eq!(files_in(tmp.path()), expected);
 }
@@ -140,7 +146,11 @@ fn an_invalid_config_reports_every_problem_at_once() {
     let tmp = tempfile::tempdir().unwrap();
     let config = tmp.path().join("config.toml");
     std::fs::write(&config, "[narrate]\nvoise = 1\n[audio]\nsample_rate = 5\n[nope]\n").unwrap();
-    let out = articulate().args(["narrate", "examples/heartstopper.txt", "--config"]).arg(&config).output().unwrap();
+    let out = articulate()
+        .args(["narrate", "examples/heartstopper.txt", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_one_line_error(&stderr, &["voise", "sample_rate", "[nope]"]);

@@ -52,7 +52,8 @@ fn the_example_has_exactly_the_seven_chapters() {
 #[test]
 fn every_body_paragraph_and_cast_line_is_spoken() {
     let (_, manifest) = example();
-    let spoken: String = manifest.segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n");
+    let spoken: String =
+        manifest.segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n");
     for sentence in [
         "Heartstopper only recently dropped on Netflix and it's already delighting TV fans.",
         "The first season of Heartstopper only covers the first two volumes",
@@ -72,8 +73,10 @@ fn every_body_paragraph_and_cast_line_is_spoken() {
 #[test]
 fn captions_promos_widget_text_and_the_related_tail_are_skipped_not_spoken() {
     let (_, manifest) = example();
-    let spoken: String = manifest.segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n");
-    let skipped: String = manifest.skipped.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n");
+    let spoken: String =
+        manifest.segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n");
+    let skipped: String =
+        manifest.skipped.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n");
     for text in [
         "Picture: Netflix",
         "READ MORE",
@@ -112,15 +115,21 @@ fn chapters_agree_across_mp3_wav_vtt_json_and_the_manifest() {
     let starts: Vec<(u64, String)> = expected.iter().map(|(s, _, t)| (*s, t.clone())).collect();
     assert_eq!(cues, starts, "WAV cue points");
 
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("heartstopper.chapters.json")).unwrap())
-            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("heartstopper.chapters.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(json["version"], "1.2.0");
     let chapters: Vec<(u64, String)> = json["chapters"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| ((c["startTime"].as_f64().unwrap() * 1000.0).round() as u64, c["title"].as_str().unwrap().to_owned()))
+        .map(|c| {
+            (
+                (c["startTime"].as_f64().unwrap() * 1000.0).round() as u64,
+                c["title"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(chapters, starts, "Podcasting 2.0 chapters");
 }
@@ -158,14 +167,18 @@ fn segments_are_in_order_and_do_not_overlap() {
     for (i, s) in manifest.segments.iter().enumerate() {
         assert_eq!(s.id, i);
         let (start, end) = (s.start_ms.unwrap(), s.end_ms.unwrap());
-        assert!(previous_end <= start && start < end, "segment {i}: {start}..{end} after {previous_end}");
+        assert!(
+            previous_end <= start && start < end,
+            "segment {i}: {start}..{end} after {previous_end}"
+        );
         previous_end = end;
     }
 }
 
 #[test]
 fn the_dry_run_manifest_matches_its_snapshot() {
-    let out = articulate().args(["narrate", "--dry-run", "examples/heartstopper.txt"]).output().unwrap();
+    let out =
+        articulate().args(["narrate", "--dry-run", "examples/heartstopper.txt"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(manifest["duration_ms"].is_null());

@@ -317,6 +317,7 @@ mod tests {
             text: String::new(),
             speak: String::new(),
             ssml: String::new(),
+            voice: 0,
             audio_file: None,
             pause_before,
         }

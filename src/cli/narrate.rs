@@ -1,57 +1,50 @@
 //! `articulate narrate`: one or more inputs through the whole pipeline.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cache::{Cached, ChunkCache};
-use crate::config::{Config, VoiceProfile};
-use crate::narrate::{Job, dry_run, narrate};
+use crate::config::Config;
+use crate::narrate::{Casting, Job, dry_run, narrate};
 use crate::output::OutputFormat;
-use crate::segment::Lexicon;
-use crate::tts::{Synthesizer, registry};
 
 use super::NarrateArgs;
 
 pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     // Everything that can be checked is checked before the first input is touched.
-    let voice_name = args.voice.as_deref().unwrap_or(&config.narrate.voice);
-    let voice = VoiceProfile::resolve(voice_name, &config.voices_dir())?;
-    let lexicon = config.lexicon_for(&voice)?;
-    let mut backend = registry::build(&voice)?;
+    let cache_dir = (config.narrate.cache && !args.no_cache)
+        .then(|| args.cache_dir.clone().unwrap_or_else(|| config.cache_dir()));
+    let casting = Casting::new(config, args.voice.clone(), cache_dir);
+    casting.check()?;
     let formats = if args.format.is_empty() {
         config.output.formats.clone()
     } else {
         args.format.iter().map(|f| f.parse::<OutputFormat>()).collect::<Result<Vec<_>, _>>()?
     };
-    let output_dir = args.output.clone().unwrap_or_else(|| config.resolve(&config.narrate.output_dir));
+    let output_dir =
+        args.output.clone().unwrap_or_else(|| config.resolve(&config.narrate.output_dir));
 
     if args.dry_run {
         let mut out = std::io::stdout().lock();
         for input in &args.inputs {
-            let manifest = dry_run(input, config, backend.as_ref(), &voice, &lexicon)?;
+            let manifest = dry_run(input, config, &casting)?;
             serde_json::to_writer_pretty(&mut out, &manifest)?;
             std::io::Write::write_all(&mut out, b"\n")?;
         }
         return Ok(());
     }
 
-    if config.narrate.cache && !args.no_cache {
-        let dir = args.cache_dir.clone().unwrap_or_else(|| config.cache_dir());
-        let cache = ChunkCache::open(&dir)?;
-        backend = Arc::new(Cached::new(backend, cache));
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let mut failed = 0;
     for input in &args.inputs {
-        let job = Job { input: input.clone(), output_dir: output_dir.clone(), formats: formats.clone() };
-        match runtime.block_on(narrate_one(&job, config, &backend, &voice, &lexicon)) {
+        let job =
+            Job { input: input.clone(), output_dir: output_dir.clone(), formats: formats.clone() };
+        match runtime.block_on(narrate_one(&job, config, &casting)) {
             Ok(()) => {}
             Err(e) if args.inputs.len() == 1 => return Err(e),
             Err(e) => {
@@ -66,30 +59,27 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn narrate_one(
-    job: &Job,
-    config: &Config,
-    backend: &Arc<dyn Synthesizer>,
-    voice: &VoiceProfile,
-    lexicon: &Lexicon,
-) -> anyhow::Result<()> {
+async fn narrate_one(job: &Job, config: &Config, casting: &Casting) -> anyhow::Result<()> {
     let bar = progress_bar(&job.input);
     let on_chunk = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let result = narrate(job, config, backend, voice, lexicon, &on_chunk).await;
+    let result = narrate(job, config, casting, &on_chunk).await;
     bar.finish_and_clear();
     let narration = result?;
-    let seconds = narration.manifest.duration_ms.unwrap_or_default() / 1000;
-    let main_file = narration.files.first().map_or_else(String::new, |f| f.display().to_string());
-    eprintln!(
-        "{}: {} chapters, {}:{:02} of audio → {main_file}",
-        job.input,
-        narration.manifest.chapters.len(),
-        seconds / 60,
-        seconds % 60,
-    );
+    if std::io::stderr().is_terminal() {
+        let seconds = narration.manifest.duration_ms.unwrap_or_default() / 1000;
+        let main_file =
+            narration.files.first().map_or_else(String::new, |f| f.display().to_string());
+        eprintln!(
+            "{}: {} chapters, {}:{:02} of audio → {main_file}",
+            job.input,
+            narration.manifest.chapters.len(),
+            seconds / 60,
+            seconds % 60,
+        );
+    }
     Ok(())
 }
 

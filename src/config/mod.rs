@@ -14,6 +14,7 @@ pub use voice::VoiceProfile;
 
 use crate::audio::AudioConfig;
 use crate::extract::ExtractConfig;
+use crate::narrate::VoicesConfig;
 use crate::output::OutputConfig;
 use crate::segment::{InterludeConfig, Lexicon, SegmentConfig};
 
@@ -105,6 +106,8 @@ pub struct Config {
     pub audio: AudioConfig,
     /// `[output]`
     pub output: OutputConfig,
+    /// `[voices]`
+    pub voices: VoicesConfig,
     /// `[intro]`
     pub intro: InterludeConfig,
     /// `[outro]`
@@ -154,11 +157,12 @@ impl Config {
                 "segment" => section(&key, value, &mut config.segment, &mut problems),
                 "audio" => section(&key, value, &mut config.audio, &mut problems),
                 "output" => section(&key, value, &mut config.output, &mut problems),
+                "voices" => section(&key, value, &mut config.voices, &mut problems),
                 "intro" => section(&key, value, &mut config.intro, &mut problems),
                 "outro" => section(&key, value, &mut config.outro, &mut problems),
                 _ => problems.push(format!(
-                    "unknown section [{key}]; known sections: narrate, extract, segment, audio, \
-                     output, intro, outro"
+                    "unknown section [{key}]; known sections: narrate, voices, extract, segment, \
+                     audio, output, intro, outro"
                 )),
             }
         }

@@ -90,19 +90,21 @@ pub fn fill(template: &str, article: &Article) -> String {
 }
 
 /// Put the intro before the script and the outro after it, renumbering chunks and chapters.
-/// `speak` turns template text into what is sent (normalisation and lexicon).
+/// `voice_of` picks the voice for the intro and outro; `speak` turns template text into
+/// what that voice is sent (normalisation and lexicon).
 #[must_use]
 pub fn frame(
     script: Script,
     article: &Article,
     intro: &InterludeConfig,
     outro: &InterludeConfig,
-    speak: &dyn Fn(&str) -> Rendered,
+    voice_of: &dyn Fn(BlockKind) -> usize,
+    speak: &dyn Fn(usize, &str) -> Rendered,
 ) -> Script {
     if intro.is_empty() && outro.is_empty() {
         return script;
     }
-    let mut chunks = interlude(intro, BlockKind::Intro, article, speak);
+    let mut chunks = interlude(intro, BlockKind::Intro, article, voice_of, speak);
     let intro_chunks = chunks.len();
     let mut chapters = Vec::new();
     if intro.chapter && intro_chunks > 0 {
@@ -121,7 +123,7 @@ pub fn frame(
         }
         chunks.push(chunk);
     }
-    let outro_chunks = interlude(outro, BlockKind::Outro, article, speak);
+    let outro_chunks = interlude(outro, BlockKind::Outro, article, voice_of, speak);
     if outro.chapter && !outro_chunks.is_empty() {
         chapters.push(ScriptChapter { title: "Outro".into(), first_chunk: chunks.len() });
     }
@@ -145,9 +147,11 @@ fn interlude(
     config: &InterludeConfig,
     kind: BlockKind,
     article: &Article,
-    speak: &dyn Fn(&str) -> Rendered,
+    voice_of: &dyn Fn(BlockKind) -> usize,
+    speak: &dyn Fn(usize, &str) -> Rendered,
 ) -> Vec<Chunk> {
     let mut chunks = Vec::new();
+    let voice = voice_of(kind);
     let base = Chunk {
         id: 0,
         block: usize::MAX,
@@ -157,6 +161,7 @@ fn interlude(
         speak: String::new(),
         ssml: String::new(),
         pause_before: Pause::None,
+        voice,
         audio_file: None,
     };
     if !config.file.as_os_str().is_empty() {
@@ -164,7 +169,7 @@ fn interlude(
     }
     let text = fill(&config.text, article);
     if !text.is_empty() {
-        let speech = speak(&text);
+        let speech = speak(voice, &text);
         let pause_before = if chunks.is_empty() { Pause::None } else { Pause::Sentence };
         chunks.push(Chunk { text, speak: speech.plain, ssml: speech.ssml, pause_before, ..base });
     }
@@ -188,7 +193,11 @@ mod tests {
         }
     }
 
-    fn same(text: &str) -> Rendered {
+    fn main_voice(_: BlockKind) -> usize {
+        0
+    }
+
+    fn same(_: usize, text: &str) -> Rendered {
         Rendered { plain: text.to_owned(), ssml: text.to_owned() }
     }
 
@@ -202,6 +211,7 @@ mod tests {
             speak: format!("c{id}"),
             ssml: format!("c{id}"),
             pause_before,
+            voice: 0,
             audio_file: None,
         };
         Script {
@@ -227,7 +237,14 @@ mod tests {
     fn an_intro_without_its_own_chapter_opens_the_first_one() {
         let intro =
             InterludeConfig { file: "jingle.mp3".into(), text: "{title}.".into(), chapter: false };
-        let framed = frame(script(), &article(None), &intro, &InterludeConfig::default(), &same);
+        let framed = frame(
+            script(),
+            &article(None),
+            &intro,
+            &InterludeConfig::default(),
+            &main_voice,
+            &same,
+        );
         assert_eq!(framed.chunks.len(), 4);
         assert_eq!(
             framed.chunks[0].audio_file.as_deref(),
@@ -249,7 +266,7 @@ mod tests {
             chapter: true,
             ..InterludeConfig::default()
         };
-        let framed = frame(script(), &article(None), &intro, &outro, &same);
+        let framed = frame(script(), &article(None), &intro, &outro, &main_voice, &same);
         let chapters: Vec<_> =
             framed.chapters.iter().map(|c| (c.title.as_str(), c.first_chunk)).collect();
         assert_eq!(chapters, [("Intro", 0), ("Big news", 1), ("Part two", 2), ("Outro", 3)]);

@@ -97,12 +97,32 @@ pub fn segment(
     config: &SegmentConfig,
     lexicon: &Lexicon,
 ) -> Result<Script, SegmentError> {
+    segment_cast(article, config, &[VoiceLimits { caps, lexicon }], &|_| 0)
+}
+
+/// One voice's limits and lexicon, for [`segment_cast`].
+#[derive(Clone, Copy)]
+pub struct VoiceLimits<'a> {
+    /// What its backend accepts.
+    pub caps: &'a Capabilities,
+    /// How it pronounces words.
+    pub lexicon: &'a Lexicon,
+}
+
+/// [`segment`] with several voices: `pick` says which of `voices` speaks each block kind,
+/// and each chunk is cut to its own voice's limit and rendered with its lexicon.
+///
+/// # Errors
+///
+/// As [`segment`].
+pub fn segment_cast(
+    article: &Article,
+    config: &SegmentConfig,
+    voices: &[VoiceLimits<'_>],
+    pick: &dyn Fn(BlockKind) -> usize,
+) -> Result<Script, SegmentError> {
     let splitter = SentenceSplitter::new(&config.abbreviations);
-    let speak = speaker(article, config, lexicon);
-    let fits = |speech: &Rendered| {
-        speech.plain.chars().count() <= config.max_chunk_chars
-            && caps.fits(&speech.plain, &speech.ssml)
-    };
+    let speakers: Vec<_> = voices.iter().map(|v| speaker(article, config, v.lexicon)).collect();
     let mut script = Script::default();
     let mut previous_block = None;
     for (index, block) in article.spoken() {
@@ -113,7 +133,13 @@ pub fn segment(
                 .chapters
                 .push(ScriptChapter { title: title.clone(), first_chunk: script.chunks.len() });
         }
-        let pieces = pack(&splitter.split(&block.text), &speak, &fits)
+        let voice = pick(block.kind).min(voices.len() - 1);
+        let caps = voices[voice].caps;
+        let fits = |speech: &Rendered| {
+            speech.plain.chars().count() <= config.max_chunk_chars
+                && caps.fits(&speech.plain, &speech.ssml)
+        };
+        let pieces = pack(&splitter.split(&block.text), &speakers[voice], &fits)
             .map_err(|word| SegmentError::WordTooLong { block: index, word })?;
         for (n, piece) in pieces.into_iter().enumerate() {
             let pause_before = match (previous_block, n) {
@@ -133,6 +159,7 @@ pub fn segment(
                 ssml: speech.ssml,
                 text: piece.text,
                 pause_before,
+                voice,
                 audio_file: None,
             });
             previous_block = Some(index);

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::stream::{self, Stream, StreamExt};
+use tokio::sync::Semaphore;
 
 pub use error::SynthError;
 pub use piper::installed_models as piper_models;
@@ -116,23 +117,31 @@ pub trait Synthesizer: Send + Sync {
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError>;
 }
 
-/// Synthesize every chunk, at most `concurrency` at a time (and no more than the backend
-/// allows), yielding audio in chunk order as it becomes available.
+/// Synthesize every chunk, yielding audio in chunk order as it becomes available. Each chunk
+/// goes to `backends[chunk.voice]`; at most `concurrency` requests run at once, and no
+/// backend gets more than its declared [`Capabilities::concurrency`].
 ///
 /// Each request runs as its own task, so engines keep working while the caller processes
 /// the audio already returned.
 pub fn synthesize_stream(
-    backend: &Arc<dyn Synthesizer>,
+    backends: &[Arc<dyn Synthesizer>],
     chunks: &[Chunk],
     language: Option<&str>,
     concurrency: usize,
 ) -> impl Stream<Item = Result<SpeechAudio, SynthError>> + Send + 'static {
-    let limit = concurrency.clamp(1, backend.capabilities().concurrency.max(1));
+    let backends: Vec<Arc<dyn Synthesizer>> = backends.to_vec();
+    let permits: Vec<Arc<Semaphore>> = backends
+        .iter()
+        .map(|b| Arc::new(Semaphore::new(b.capabilities().concurrency.max(1))))
+        .collect();
+    let total: usize = backends.iter().map(|b| b.capabilities().concurrency.max(1)).sum();
+    let limit = concurrency.clamp(1, total.max(1));
     let requests: Vec<Owned> = chunks
         .iter()
         .enumerate()
         .map(|(i, chunk)| Owned {
             chunk: chunk.id,
+            voice: chunk.voice.min(backends.len().saturating_sub(1)),
             file: chunk.audio_file.clone(),
             text: chunk.speak.clone(),
             ssml: chunk.ssml.clone(),
@@ -141,14 +150,16 @@ pub fn synthesize_stream(
             next: chunks.get(i + 1).map(|n| n.speak.clone()),
         })
         .collect();
-    let backend = Arc::clone(backend);
     stream::iter(requests)
         .map(move |owned| {
-            let backend = Arc::clone(&backend);
+            let backend = Arc::clone(&backends[owned.voice]);
+            let permits = Arc::clone(&permits[owned.voice]);
             tokio::spawn(async move {
                 if let Some(path) = &owned.file {
                     return read_audio_file(owned.chunk, path);
                 }
+                // The semaphore is never closed, so acquiring cannot fail.
+                let _permit = permits.acquire_owned().await.ok();
                 let request = SynthRequest {
                     chunk: owned.chunk,
                     text: &owned.text,
@@ -188,6 +199,7 @@ fn read_audio_file(chunk: usize, path: &std::path::Path) -> Result<SpeechAudio, 
 /// A request that owns its text, so it can move into a task.
 struct Owned {
     chunk: usize,
+    voice: usize,
     file: Option<std::path::PathBuf>,
     text: String,
     ssml: String,

@@ -9,36 +9,36 @@ use std::process::Command;
 use articulate::model::Manifest;
 
 /// The repository root (tests run with it as the working directory).
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `articulate` with the repository root as its working directory.
-pub fn articulate() -> assert_cmd::Command {
+pub(crate) fn articulate() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("articulate").expect("the binary is built");
     cmd.current_dir(root()).env_remove("ARTICULATE_LOG").env("XDG_CACHE_HOME", cache_home());
     cmd
 }
 
 /// A chunk cache private to this test run, so tests neither see nor leave the user's cache.
-pub fn cache_home() -> &'static Path {
+pub(crate) fn cache_home() -> &'static Path {
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
 }
 
 /// A fixture's path.
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures").join(name)
 }
 
 /// Read a manifest.
-pub fn manifest(path: &Path) -> Manifest {
+pub(crate) fn manifest(path: &Path) -> Manifest {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Decode an audio file with symphonia: (frames, sample rate, mono samples).
-pub fn decode(path: &Path) -> (u64, u32, Vec<f32>) {
+pub(crate) fn decode(path: &Path) -> (u64, u32, Vec<f32>) {
     let bytes = std::fs::read(path).unwrap();
     let format = match path.extension().and_then(|e| e.to_str()) {
         Some("mp3") => articulate::model::AudioFormat::Mp3,
@@ -49,12 +49,12 @@ pub fn decode(path: &Path) -> (u64, u32, Vec<f32>) {
 }
 
 /// Whether a program is on PATH.
-pub fn installed(program: &str) -> bool {
+pub(crate) fn installed(program: &str) -> bool {
     Command::new(program).arg("-version").output().is_ok()
 }
 
 /// Chapters as ffprobe reads them from a file: (start ms, end ms, title).
-pub fn ffprobe_chapters(path: &Path) -> Vec<(u64, u64, String)> {
+pub(crate) fn ffprobe_chapters(path: &Path) -> Vec<(u64, u64, String)> {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-show_chapters", "-of", "json"])
         .arg(path)
@@ -76,7 +76,7 @@ pub fn ffprobe_chapters(path: &Path) -> Vec<(u64, u64, String)> {
 }
 
 /// The `cue ` points of a WAV with their `labl` titles: (sample offset, title).
-pub fn wav_cues(path: &Path) -> Vec<(u32, String)> {
+pub(crate) fn wav_cues(path: &Path) -> Vec<(u32, String)> {
     let bytes = std::fs::read(path).unwrap();
     assert_eq!(&bytes[0..4], b"RIFF");
     assert_eq!(u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize, bytes.len() - 8);
@@ -104,7 +104,8 @@ pub fn wav_cues(path: &Path) -> Vec<(u32, String)> {
                 if sub == b"labl" {
                     let cue_id = u32::from_le_bytes(body[q + 8..q + 12].try_into().unwrap());
                     let text = &body[q + 12..q + 8 + sub_size];
-                    let text = String::from_utf8(text.split(|b| *b == 0).next().unwrap().to_vec()).unwrap();
+                    let text = String::from_utf8(text.split(|b| *b == 0).next().unwrap().to_vec())
+                        .unwrap();
                     labels.push((cue_id, text));
                 }
                 q += 8 + sub_size + (sub_size & 1);
@@ -114,14 +115,15 @@ pub fn wav_cues(path: &Path) -> Vec<(u32, String)> {
     }
     cues.iter()
         .map(|(id, offset)| {
-            let title = labels.iter().find(|(l, _)| l == id).map(|(_, t)| t.clone()).unwrap_or_default();
+            let title =
+                labels.iter().find(|(l, _)| l == id).map(|(_, t)| t.clone()).unwrap_or_default();
             (*offset, title)
         })
         .collect()
 }
 
 /// WebVTT cues: (start ms, end ms, text).
-pub fn vtt_cues(path: &Path) -> Vec<(u64, u64, String)> {
+pub(crate) fn vtt_cues(path: &Path) -> Vec<(u64, u64, String)> {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.starts_with("WEBVTT"));
     let parse = |t: &str| -> u64 {
@@ -141,10 +143,11 @@ pub fn vtt_cues(path: &Path) -> Vec<(u64, u64, String)> {
 }
 
 /// RMS level in dBFS of a slice.
-pub fn rms_db(samples: &[f32]) -> f64 {
+pub(crate) fn rms_db(samples: &[f32]) -> f64 {
     if samples.is_empty() {
         return f64::NEG_INFINITY;
     }
-    let mean = samples.iter().map(|s| f64::from(*s) * f64::from(*s)).sum::<f64>() / samples.len() as f64;
+    let mean =
+        samples.iter().map(|s| f64::from(*s) * f64::from(*s)).sum::<f64>() / samples.len() as f64;
     10.0 * mean.log10()
 }

@@ -1,17 +1,39 @@
 //! Runs the whole pipeline for one article: the library's front door.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use articulate::config::Config;
+//! use articulate::narrate::{Casting, Job, narrate};
+//! use articulate::output::OutputFormat;
+//!
+//! let config = Config::load(None)?;
+//! let casting = Casting::new(&config, None, None);
+//! let job = Job {
+//!     input: "examples/heartstopper.txt".into(),
+//!     output_dir: "audio_out".into(),
+//!     formats: vec![OutputFormat::Mp3],
+//! };
+//! let narration = narrate(&job, &config, &casting, &|_, _| {}).await?;
+//! println!("{} ms", narration.manifest.duration_ms.unwrap_or_default());
+//! # Ok(()) }
+//! ```
 
-use std::path::{Path, PathBuf};
+mod voices;
+
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use futures::StreamExt;
 
+pub use voices::{Cast, CastError, Casting, Voice, VoicesConfig};
+
 use crate::audio::{Assembler, AudioError};
-use crate::config::{Config, VoiceProfile};
+use crate::config::Config;
 use crate::extract::{self, ExtractError};
 use crate::ingest::{self, IngestError};
 use crate::model::{Article, Manifest, Script, Source};
 use crate::output::{self, OutputError, OutputFormat, Writer};
-use crate::segment::{self, Lexicon, SegmentError};
+use crate::segment::{self, InterludeConfig, SegmentError, VoiceLimits};
 use crate::tts::{self, SynthError, Synthesizer};
 
 /// A failure anywhere in the pipeline, naming the input it happened to.
@@ -24,6 +46,14 @@ pub enum NarrateError {
     /// Nothing speakable, or extraction failed.
     #[error(transparent)]
     Extract(#[from] ExtractError),
+    /// No voice could be cast for the article.
+    #[error("{origin}: {source}")]
+    Cast {
+        /// The input.
+        origin: String,
+        /// Why.
+        source: CastError,
+    },
     /// The article could not be cut into chunks.
     #[error("{origin}: {source}")]
     Segment {
@@ -80,6 +110,19 @@ pub struct Narration {
     pub files: Vec<PathBuf>,
 }
 
+/// An article ready to synthesize: where it came from, what it says, who says it, and how
+/// it is cut.
+pub struct Prepared {
+    /// The input as read.
+    pub source: Source,
+    /// The extracted article.
+    pub article: Article,
+    /// Its voices.
+    pub cast: Cast,
+    /// Its chunks and chapters, intro and outro included.
+    pub script: Script,
+}
+
 /// Read and extract one input: what `articulate extract` prints and every narration starts
 /// from.
 ///
@@ -92,35 +135,54 @@ pub fn read_article(input: &str, config: &Config) -> Result<(Source, Article), N
     Ok((source, article))
 }
 
-/// Everything up to synthesis: the article and its script for `backend`.
+/// Everything up to synthesis.
 ///
 /// # Errors
 ///
-/// Unreadable input, nothing to narrate, or text that cannot be cut to the backend's limit.
-pub fn prepare(
-    input: &str,
-    config: &Config,
-    backend: &dyn Synthesizer,
-    lexicon: &Lexicon,
-) -> Result<(Source, Article, Script), NarrateError> {
+/// Unreadable input, nothing to narrate, no voice for its language, or text that cannot be
+/// cut to a backend's limit.
+pub fn prepare(input: &str, config: &Config, casting: &Casting) -> Result<Prepared, NarrateError> {
     let (source, article) = read_article(input, config)?;
-    let script = segment::segment(&article, backend.capabilities(), &config.segment, lexicon)
-        .map_err(|source_err| NarrateError::Segment {
-            origin: source.origin.clone(),
-            source: source_err,
-        })?;
-    let resolve = |interlude: &segment::InterludeConfig| segment::InterludeConfig {
-        file: if interlude.file.as_os_str().is_empty() {
-            interlude.file.clone()
-        } else {
-            config.resolve(&interlude.file)
-        },
-        ..interlude.clone()
-    };
-    let speak = segment::speaker(&article, &config.segment, lexicon);
-    let script =
-        segment::frame(script, &article, &resolve(&config.intro), &resolve(&config.outro), &speak);
-    Ok((source, article, script))
+    let origin = || source.origin.clone();
+    let cast = casting
+        .cast(article.meta.language.as_deref())
+        .map_err(|e| NarrateError::Cast { origin: origin(), source: e })?;
+    let script = script_for(&article, config, &cast)
+        .map_err(|e| NarrateError::Segment { origin: origin(), source: e })?;
+    Ok(Prepared { source, article, cast, script })
+}
+
+/// Cut the article for its cast, and frame it with the intro and outro.
+fn script_for(article: &Article, config: &Config, cast: &Cast) -> Result<Script, SegmentError> {
+    let limits: Vec<VoiceLimits<'_>> = cast
+        .voices
+        .iter()
+        .map(|v| VoiceLimits { caps: v.backend.capabilities(), lexicon: &v.lexicon })
+        .collect();
+    let pick = |kind| cast.for_kind(kind);
+    let script = segment::segment_cast(article, &config.segment, &limits, &pick)?;
+    let speakers: Vec<_> = cast
+        .voices
+        .iter()
+        .map(|v| segment::speaker(article, &config.segment, &v.lexicon))
+        .collect();
+    Ok(segment::frame(
+        script,
+        article,
+        &resolve_file(config, &config.intro),
+        &resolve_file(config, &config.outro),
+        &pick,
+        &|voice, text| speakers[voice](text),
+    ))
+}
+
+/// Interlude files are named relative to the config file.
+fn resolve_file(config: &Config, interlude: &InterludeConfig) -> InterludeConfig {
+    let mut resolved = interlude.clone();
+    if !interlude.file.as_os_str().is_empty() {
+        resolved.file = config.resolve(&interlude.file);
+    }
+    resolved
 }
 
 /// The manifest a narration would write, with `null` timings, without synthesizing.
@@ -128,15 +190,17 @@ pub fn prepare(
 /// # Errors
 ///
 /// As [`prepare`].
-pub fn dry_run(
-    input: &str,
-    config: &Config,
-    backend: &dyn Synthesizer,
-    voice: &VoiceProfile,
-    lexicon: &Lexicon,
-) -> Result<Manifest, NarrateError> {
-    let (_, article, script) = prepare(input, config, backend, lexicon)?;
-    Ok(output::build_manifest(&article, &script, None, backend.name(), &voice.name, Vec::new()))
+pub fn dry_run(input: &str, config: &Config, casting: &Casting) -> Result<Manifest, NarrateError> {
+    let prepared = prepare(input, config, casting)?;
+    let main = prepared.cast.main();
+    Ok(output::build_manifest(
+        &prepared.article,
+        &prepared.script,
+        None,
+        main.backend.name(),
+        &main.profile.name,
+        Vec::new(),
+    ))
 }
 
 /// Narrate one input end to end and write its files atomically into `job.output_dir`.
@@ -150,21 +214,25 @@ pub fn dry_run(
 pub async fn narrate(
     job: &Job,
     config: &Config,
-    backend: &Arc<dyn Synthesizer>,
-    voice: &VoiceProfile,
-    lexicon: &Lexicon,
+    casting: &Casting,
     on_chunk: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Narration, NarrateError> {
-    let (source, article, script) = prepare(&job.input, config, backend.as_ref(), lexicon)?;
+    let Prepared { source, article, cast, script } = prepare(&job.input, config, casting)?;
     let origin = source.origin.clone();
-    let audio_error = |e| NarrateError::Audio {
+    let backends: Vec<Arc<dyn Synthesizer>> =
+        cast.voices.iter().map(|v| Arc::clone(&v.backend)).collect();
+    let main = cast.main();
+    let audio_error = |chunk: Option<usize>, e| NarrateError::Audio {
         origin: origin.clone(),
-        backend: backend.name().to_owned(),
+        backend: chunk
+            .and_then(|c| script.chunks.get(c))
+            .map_or(main.backend.name(), |c| backends[c.voice].name())
+            .to_owned(),
         source: e,
     };
-    let mut assembler = Assembler::new(&config.audio).map_err(audio_error)?;
+    let mut assembler = Assembler::new(&config.audio).map_err(|e| audio_error(None, e))?;
     let mut replies = tts::synthesize_stream(
-        backend,
+        &backends,
         &script.chunks,
         article.meta.language.as_deref(),
         config.narrate.concurrency,
@@ -174,12 +242,13 @@ pub async fn narrate(
     while let Some(reply) = replies.next().await {
         let audio = reply.map_err(|e| NarrateError::Synth { origin: origin.clone(), source: e })?;
         let chunk = &script.chunks[done];
-        tokio::task::block_in_place(|| assembler.push(chunk, &audio)).map_err(audio_error)?;
+        tokio::task::block_in_place(|| assembler.push(chunk, &audio))
+            .map_err(|e| audio_error(Some(done), e))?;
         done += 1;
         on_chunk(done, total);
     }
     drop(replies);
-    let assembled = assembler.finish(&script).map_err(audio_error)?;
+    let assembled = assembler.finish(&script).map_err(|e| audio_error(None, e))?;
     let output_error = |e| NarrateError::Output { origin: origin.clone(), source: e };
     tokio::task::block_in_place(|| {
         let mut writer = Writer::create(
@@ -192,7 +261,7 @@ pub async fn narrate(
         .map_err(output_error)?;
         assembled.render(|block| writer.write(block).map_err(RenderFailure::Output)).map_err(
             |e| match e {
-                RenderFailure::Audio(e) => audio_error(e),
+                RenderFailure::Audio(e) => audio_error(None, e),
                 RenderFailure::Output(e) => output_error(e),
             },
         )?;
@@ -200,19 +269,13 @@ pub async fn narrate(
             &article,
             &script,
             Some(&assembled.timeline),
-            backend.name(),
-            &voice.name,
+            main.backend.name(),
+            &main.profile.name,
             writer.audio_entries(),
         );
         let files = writer.finish(&assembled.timeline, &manifest).map_err(output_error)?;
         Ok(Narration { manifest, files })
     })
-}
-
-/// The path the manifest for `stem` is written to in `dir`.
-#[must_use]
-pub fn manifest_path(dir: &Path, stem: &str) -> PathBuf {
-    dir.join(format!("{stem}.json"))
 }
 
 /// Rendering fails either reading the spool back or writing an encoder.

@@ -1,0 +1,263 @@
+//! Casting: which voice profile speaks which part of an article.
+//!
+//! `[narrate] voice` (or `--voice`) is the main voice; `[voices]` may give the headline,
+//! quotes, list items and so on voices of their own. When the article's language is not one
+//! the main voice speaks, and no voice was asked for explicitly, the first profile that
+//! speaks it is chosen instead. Backends are built once per profile and reused.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde::Deserialize;
+
+use crate::cache::{Cached, ChunkCache};
+use crate::config::{Config, ConfigError, VoiceProfile};
+use crate::model::BlockKind;
+use crate::segment::Lexicon;
+use crate::tts::{SynthError, Synthesizer, registry};
+
+/// `[voices]`: a voice profile per part of the article, keyed by block kind (`headline`,
+/// `standfirst`, `heading`, `paragraph`, `list_item`, `quote`, `table_row`, `intro`,
+/// `outro`); an unknown kind is an error naming it. Default: none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct VoicesConfig {
+    /// Profile name or path per block kind.
+    pub parts: BTreeMap<BlockKind, String>,
+}
+
+/// A voice ready to speak: its profile, its backend (cached), its lexicon.
+#[derive(Clone)]
+pub struct Voice {
+    /// The profile.
+    pub profile: VoiceProfile,
+    /// Its backend, behind the chunk cache when caching is on.
+    pub backend: Arc<dyn Synthesizer>,
+    /// Its compiled lexicon.
+    pub lexicon: Lexicon,
+}
+
+/// The voices for one article: the main one first, and which speaks each block kind.
+#[derive(Clone)]
+pub struct Cast {
+    /// Distinct voices; index 0 is the main voice.
+    pub voices: Vec<Voice>,
+    parts: HashMap<BlockKind, usize>,
+}
+
+impl Cast {
+    /// The index in [`Cast::voices`] of the voice for `kind`.
+    #[must_use]
+    pub fn for_kind(&self, kind: BlockKind) -> usize {
+        self.parts.get(&kind).copied().unwrap_or(0)
+    }
+
+    /// The main voice.
+    #[must_use]
+    pub fn main(&self) -> &Voice {
+        &self.voices[0]
+    }
+}
+
+/// A failure to cast voices.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CastError {
+    /// A profile or lexicon is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A backend cannot be built.
+    #[error(transparent)]
+    Backend(#[from] SynthError),
+    /// No profile speaks the article's language.
+    #[error(
+        "no voice profile speaks {language:?}; available languages: {available} \
+         (add a profile to voices/ or pass --voice)"
+    )]
+    NoVoiceForLanguage {
+        /// The article's language.
+        language: String,
+        /// The languages profiles cover.
+        available: String,
+    },
+}
+
+/// Builds and remembers voices; one per run.
+pub struct Casting {
+    config: Config,
+    explicit: Option<String>,
+    cache: Option<ChunkCache>,
+    built: Mutex<HashMap<String, Voice>>,
+}
+
+impl Casting {
+    /// Casting from `config`. `explicit` is the `--voice` given on the command line, which
+    /// wins over language matching; `cache_dir` enables the chunk cache.
+    #[must_use]
+    pub fn new(config: &Config, explicit: Option<String>, cache_dir: Option<PathBuf>) -> Casting {
+        Casting {
+            config: config.clone(),
+            explicit,
+            cache: cache_dir.and_then(|dir| match ChunkCache::open(&dir) {
+                Ok(cache) => Some(cache),
+                Err(e) => {
+                    tracing::warn!("Chunk cache disabled: {e}");
+                    None
+                }
+            }),
+            built: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Build and check every voice the configuration names, before any work starts.
+    ///
+    /// # Errors
+    ///
+    /// The first profile that cannot be read, compiled or built.
+    pub fn check(&self) -> Result<(), CastError> {
+        self.voice(self.main_name())?;
+        for name in self.config.voices.parts.values() {
+            self.voice(name)?;
+        }
+        Ok(())
+    }
+
+    fn main_name(&self) -> &str {
+        self.explicit.as_deref().unwrap_or(&self.config.narrate.voice)
+    }
+
+    /// The cast for an article in `language`.
+    ///
+    /// # Errors
+    ///
+    /// A profile that cannot be built, or no profile for the language.
+    pub fn cast(&self, language: Option<&str>) -> Result<Cast, CastError> {
+        let mut main = self.voice(self.main_name())?;
+        if let (None, Some(lang)) = (&self.explicit, language) {
+            if !speaks(&main.profile, lang) {
+                main = self.voice_for_language(lang)?;
+            }
+        }
+        let mut voices = vec![main];
+        let mut parts = HashMap::new();
+        for (kind, name) in &self.config.voices.parts {
+            let voice = self.voice(name)?;
+            let index = match voices.iter().position(|v| v.profile.name == voice.profile.name) {
+                Some(i) => i,
+                None => {
+                    voices.push(voice);
+                    voices.len() - 1
+                }
+            };
+            parts.insert(*kind, index);
+        }
+        Ok(Cast { voices, parts })
+    }
+
+    fn voice_for_language(&self, language: &str) -> Result<Voice, CastError> {
+        let dir = self.config.voices_dir();
+        let mut available = Vec::new();
+        for (name, _) in VoiceProfile::available(&dir) {
+            let Ok(profile) = VoiceProfile::resolve(&name, &dir) else { continue };
+            if speaks(&profile, language) {
+                // Skip voices whose engine is missing; another may speak the language.
+                match self.voice(&name) {
+                    Ok(voice) => return Ok(voice),
+                    Err(e) => tracing::info!(voice = %name, "Not usable: {e}"),
+                }
+            }
+            available.extend(profile.languages);
+        }
+        available.sort();
+        available.dedup();
+        Err(CastError::NoVoiceForLanguage {
+            language: language.to_owned(),
+            available: available.join(", "),
+        })
+    }
+
+    fn voice(&self, name: &str) -> Result<Voice, CastError> {
+        if let Some(voice) = self.built.lock().ok().and_then(|b| b.get(name).cloned()) {
+            return Ok(voice);
+        }
+        let profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
+        let lexicon = self.config.lexicon_for(&profile)?;
+        let mut backend = registry::build(&profile)?;
+        if let Some(cache) = &self.cache {
+            backend = Arc::new(Cached::new(backend, cache.clone()));
+        }
+        let voice = Voice { profile, backend, lexicon };
+        if let Ok(mut built) = self.built.lock() {
+            built.insert(name.to_owned(), voice.clone());
+        }
+        Ok(voice)
+    }
+}
+
+/// Whether a profile speaks `language` (`en` covers `en-GB`, and `en-GB` matches `en`).
+fn speaks(profile: &VoiceProfile, language: &str) -> bool {
+    let primary = |tag: &str| tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+    profile.languages.is_empty()
+        || profile.languages.iter().any(|l| primary(l) == primary(language))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(extra: &str) -> Config {
+        let text =
+            format!("[narrate]\nvoice = \"tone\"\ncache = false\nvoices_dir = \"voices\"\n{extra}");
+        let mut config = Config::parse(&text, "test.toml", PathBuf::new()).unwrap();
+        config.base_dir =
+            std::env::temp_dir().join(format!("articulate-cast-{}", std::process::id()));
+        let dir = config.voices_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("tone.toml"), "backend = \"tone\"\nlanguage = \"en\"\n").unwrap();
+        std::fs::write(
+            dir.join("tone-de.toml"),
+            "backend = \"tone\"\nlanguage = \"de\"\nword_ms = 90\n",
+        )
+        .unwrap();
+        config
+    }
+
+    #[test]
+    fn parts_can_have_voices_of_their_own() {
+        let casting = Casting::new(
+            &config("[voices]\nquote = \"tone-de\"\nheadline = \"tone\"\n"),
+            None,
+            None,
+        );
+        casting.check().unwrap();
+        let cast = casting.cast(Some("en")).unwrap();
+        assert_eq!(cast.voices.len(), 2);
+        assert_eq!(cast.voices[cast.for_kind(BlockKind::Quote)].profile.name, "tone-de");
+        assert_eq!(cast.for_kind(BlockKind::Headline), 0);
+        assert_eq!(cast.for_kind(BlockKind::Paragraph), 0);
+    }
+
+    #[test]
+    fn the_articles_language_chooses_the_voice_unless_one_was_asked_for() {
+        let casting = Casting::new(&config(""), None, None);
+        let german = casting.cast(Some("de-AT")).unwrap();
+        assert!(german.main().profile.languages.iter().any(|l| l.starts_with("de")));
+        let explicit = Casting::new(&config(""), Some("tone".into()), None);
+        assert_eq!(explicit.cast(Some("de")).unwrap().main().profile.name, "tone");
+    }
+
+    #[test]
+    fn a_language_no_profile_speaks_is_an_error_listing_those_available() {
+        let casting = Casting::new(&config(""), None, None);
+        let err = casting.cast(Some("tlh")).err().unwrap().to_string();
+        assert!(err.contains("\"tlh\"") && err.contains("de") && err.contains("en-GB"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_part_is_a_config_error_naming_it() {
+        let text = "[voices]\nfootnote = \"tone\"\n";
+        let err = Config::parse(text, "c.toml", PathBuf::new()).unwrap_err().to_string();
+        assert!(err.contains("footnote"), "{err}");
+    }
+}

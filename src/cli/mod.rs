@@ -36,7 +36,11 @@ pub enum Command {
     /// Show what would be spoken (and what skipped) without synthesizing.
     Extract(ExtractArgs),
     /// List voice profiles and which engines are installed.
-    Voices,
+    Voices {
+        /// Also list the voices each installed engine offers.
+        #[arg(long)]
+        engines: bool,
+    },
 }
 
 /// `articulate narrate`.
@@ -93,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Narrate(narrate_args) => narrate::run(&narrate_args, &config),
         Command::Extract(extract_args) => extract::run(&extract_args, &config),
-        Command::Voices => voices::run(&config),
+        Command::Voices { engines } => voices::run(&config, engines),
     }
 }
 

@@ -1,21 +1,28 @@
-//! `articulate voices`: which profiles exist and whether their engines are ready.
+//! `articulate voices`: which profiles exist, whether their engines are ready, and (with
+//! `--engines`) the voices each engine offers.
+
+use std::collections::BTreeMap;
 
 use crate::config::{Config, VoiceProfile};
 use crate::tts::{SynthError, registry};
 
-pub(super) fn run(config: &Config) -> anyhow::Result<()> {
+pub(super) fn run(config: &Config, engines: bool) -> anyhow::Result<()> {
     let dir = config.voices_dir();
     println!("Voice profiles ({}; default: {}):", dir.display(), config.narrate.voice);
+    let mut ready = BTreeMap::new();
     for (name, _) in VoiceProfile::available(&dir) {
         let line = match VoiceProfile::resolve(&name, &dir) {
             Err(e) => format!("invalid: {e}"),
             Ok(profile) => {
                 let status = match registry::build(&profile) {
-                    Ok(_) => "ready".to_owned(),
+                    Ok(backend) => {
+                        ready.entry(profile.backend.clone()).or_insert(backend);
+                        "ready".to_owned()
+                    }
                     Err(SynthError::NotInstalled { program, hint, .. }) => {
                         format!("{program} not installed: {hint}")
                     }
-                    Err(e) => format!("invalid: {e}"),
+                    Err(e) => format!("not usable: {e}"),
                 };
                 format!(
                     "{:<10} {:<8} {}  [{status}]",
@@ -26,6 +33,25 @@ pub(super) fn run(config: &Config) -> anyhow::Result<()> {
             }
         };
         println!("  {name:<16} {line}");
+    }
+    if !engines {
+        println!(
+            "\n(`articulate voices --engines` lists the voices each installed engine offers.)"
+        );
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    for (backend, synthesizer) in ready {
+        match runtime.block_on(synthesizer.voices()) {
+            Ok(voices) if voices.is_empty() => {}
+            Ok(voices) => {
+                println!("\n{backend} voices ({}):", voices.len());
+                for voice in voices {
+                    println!("  {voice}");
+                }
+            }
+            Err(e) => println!("\n{backend}: cannot list voices: {e}"),
+        }
     }
     Ok(())
 }

@@ -126,6 +126,22 @@ impl Synthesizer for Espeak {
         })
     }
 
+    async fn voices(&self) -> Result<Vec<String>, SynthError> {
+        let args = ["--voices".to_owned()];
+        let out =
+            process::run(NAME, 0, &self.settings.program, &args, None, Duration::from_secs(10))
+                .await?;
+        // Columns: Pty Language Age/Gender VoiceName File Other-languages.
+        Ok(String::from_utf8_lossy(&out)
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let cols: Vec<&str> = line.split_whitespace().collect();
+                Some(format!("{} — {}", cols.get(1)?, cols.get(3)?.replace('_', " ")))
+            })
+            .collect())
+    }
+
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
         let text = request.body(&self.capabilities);
         let mut args = vec![

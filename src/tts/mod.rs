@@ -115,6 +115,12 @@ pub trait Synthesizer: Send + Sync {
 
     /// Speak one chunk.
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError>;
+
+    /// The voices this backend offers, as `id — description` lines, for `articulate voices`.
+    /// Backends that cannot list theirs return an empty list.
+    async fn voices(&self) -> Result<Vec<String>, SynthError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Synthesize every chunk, yielding audio in chunk order as it becomes available. Each chunk

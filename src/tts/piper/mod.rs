@@ -233,6 +233,10 @@ impl Synthesizer for Piper {
         })
     }
 
+    async fn voices(&self) -> Result<Vec<String>, SynthError> {
+        Ok(installed_models().into_iter().map(|m| format!("{m} — Piper voice package")).collect())
+    }
+
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
         let _permit = self
             .permits

@@ -97,7 +97,7 @@ fn main() {
     )
     .expect("writer");
     assembled
-        .render(|b| {
+        .render(articulate::audio::RenderOptions::default(), |b| {
             writer.write(b).map_err(|e| AudioError::Spool(std::io::Error::other(e.to_string())))
         })
         .expect("render");

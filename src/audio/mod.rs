@@ -17,7 +17,7 @@ use serde::Deserialize;
 pub use decode::{Pcm, decode, probe};
 pub use limiter::Limiter;
 pub use resample::Resampler;
-pub use stitch::{Assembled, Assembler, RenderStats};
+pub use stitch::{Assembled, Assembler, RenderOptions, RenderStats};
 
 /// `[audio]` settings.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -44,6 +44,9 @@ pub struct AudioConfig {
     pub loudness_target_lufs: f64,
     /// The true-peak limiter's ceiling, in dBTP. Default: -1.0.
     pub true_peak_ceiling_db: f64,
+    /// Extra headroom below the true-peak ceiling when writing MP3, in dB: lossy encoding
+    /// raises peaks a little. Default: 1.0.
+    pub lossy_headroom_db: f64,
     /// Bring every chunk to the same loudness before stitching, so a change of voice or
     /// backend between chunks does not jump. Default: true.
     pub level_match: bool,
@@ -62,6 +65,7 @@ impl Default for AudioConfig {
             fade_ms: 5,
             loudness_target_lufs: -16.0,
             true_peak_ceiling_db: -1.0,
+            lossy_headroom_db: 1.0,
             level_match: true,
         }
     }
@@ -81,6 +85,9 @@ impl AudioConfig {
         }
         if !(-40.0..=-5.0).contains(&self.loudness_target_lufs) {
             problems.push("[audio] loudness_target_lufs must be between -40 and -5".into());
+        }
+        if !(0.0..=3.0).contains(&self.lossy_headroom_db) {
+            problems.push("[audio] lossy_headroom_db must be between 0 and 3".into());
         }
         if !(-20.0..=0.0).contains(&self.true_peak_ceiling_db) {
             problems.push("[audio] true_peak_ceiling_db must be between -20 and 0".into());

@@ -177,49 +177,100 @@ pub struct RenderStats {
     pub limited_ms: u64,
 }
 
+/// Adjustments a caller may ask of [`Assembled::render`] for what the audio becomes next.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RenderOptions {
+    /// Added to the loudness target, in LU: lossy encoders take some loudness away, and
+    /// this gives it back in advance.
+    pub loudness_offset_db: f64,
+    /// Taken off the true-peak ceiling, in dB: lossy encoders add peaks.
+    pub headroom_db: f64,
+}
+
 impl Assembled {
     /// Play the whole timeline into `sink` a block at a time: normalised to the target
     /// loudness, through the true-peak limiter.
     ///
-    /// When the limiter would engage, a first pass measures how much loudness it takes away
-    /// and the gain is corrected for it, so the result lands on the target.
+    /// When the limiter engages it takes some loudness away; measuring passes (at most
+    /// four, no output) correct the gain until the result lands within 0.05 LU of the
+    /// target, then the final pass feeds `sink`.
     ///
     /// # Errors
     ///
     /// The sink's error, or a spool failure ([`AudioError::Spool`]) converted into it.
     pub fn render<E: From<AudioError>>(
         &self,
+        options: RenderOptions,
         mut sink: impl FnMut(&[f32]) -> Result<(), E>,
     ) -> Result<RenderStats, E> {
-        let ceiling = db_to_gain(self.config.true_peak_ceiling_db);
-        let mut gain = self.gain;
+        let target = self.config.loudness_target_lufs + options.loudness_offset_db;
+        let ceiling_db = self.config.true_peak_ceiling_db - options.headroom_db;
+        let ceiling = db_to_gain(ceiling_db);
+        let mut gain = self.gain * db_to_gain(options.loudness_offset_db);
         // A true peak rarely exceeds the sample peak by more than 3 dB; below that the
-        // limiter cannot engage and one pass is enough.
+        // limiter cannot engage and the gain alone hits the target.
         if self.peak * gain * std::f32::consts::SQRT_2 > ceiling {
-            let mut meter = EbuR128::new(1, self.timeline.rate.0, Mode::I)
-                .map_err(|e| AudioError::Spool(std::io::Error::other(e.to_string())))?;
-            self.play(gain, |block| {
-                meter
-                    .add_frames_f32(block)
-                    .map_err(|e| AudioError::Spool(std::io::Error::other(e.to_string())))
-            })?;
-            if let Ok(reached) = meter.loudness_global() {
-                if reached.is_finite() {
-                    gain *= db_to_gain(self.config.loudness_target_lufs - reached);
-                }
-            }
+            gain = self.settle(gain, target, ceiling_db)?;
         }
-        let limited_ms = self.play(gain, &mut sink)?;
+        let limited_ms = self.play(gain, ceiling_db, &mut sink)?;
         Ok(RenderStats { gain, limited_ms })
+    }
+
+    /// Up to `seconds` of the normalised (not yet limited) audio from the middle of the
+    /// timeline, for estimating what an encoder will do to the whole.
+    ///
+    /// # Errors
+    ///
+    /// A spool read failure.
+    pub fn excerpt(&self, seconds: u64) -> Result<Vec<f32>, AudioError> {
+        let total = self.timeline.total.as_usize();
+        let want = self.timeline.rate.frames_in_ms(seconds * 1000).as_usize().min(total);
+        let start = (total - want) / 2;
+        (&self.spool).seek(SeekFrom::Start(start as u64 * 4))?;
+        let mut bytes = vec![0u8; want * 4];
+        (&self.spool).read_exact(&mut bytes)?;
+        Ok(bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * self.gain)
+            .collect())
+    }
+
+    /// The gain at which the limited output reaches `target` (within 0.05 LU): measuring
+    /// passes with secant steps, since the limiter takes more away the louder it is driven.
+    fn settle(&self, start: f32, target: f64, ceiling_db: f64) -> Result<f32, AudioError> {
+        let db = |g: f32| 20.0 * f64::from(g).log10();
+        let mut gain = start;
+        let mut previous: Option<(f64, f64)> = None;
+        for _ in 0..4 {
+            let mut meter = EbuR128::new(1, self.timeline.rate.0, Mode::I).map_err(meter_error)?;
+            self.play(gain, ceiling_db, |block| meter.add_frames_f32(block).map_err(meter_error))?;
+            let Some(reached) = meter.loudness_global().ok().filter(|l| l.is_finite()) else {
+                break;
+            };
+            if (target - reached).abs() <= 0.05 {
+                break;
+            }
+            // dB of output per dB of gain: 1 with no limiting, less the harder it limits.
+            let slope = match previous {
+                Some((g0, l0)) if (db(gain) - g0).abs() > 1e-3 => {
+                    ((reached - l0) / (db(gain) - g0)).clamp(0.1, 1.0)
+                }
+                _ => 1.0,
+            };
+            previous = Some((db(gain), reached));
+            gain *= db_to_gain(((target - reached) / slope).clamp(-12.0, 12.0));
+        }
+        Ok(gain)
     }
 
     /// One pass over the spool at `gain` through a fresh limiter. Returns the ms limited.
     fn play<E: From<AudioError>>(
         &self,
         gain: f32,
+        ceiling_db: f64,
         mut sink: impl FnMut(&[f32]) -> Result<(), E>,
     ) -> Result<u64, E> {
-        let mut limiter = Limiter::new(self.timeline.rate, self.config.true_peak_ceiling_db)
+        let mut limiter = Limiter::new(self.timeline.rate, ceiling_db)
             .map_err(|e| AudioError::Spool(std::io::Error::other(e)))?;
         (&self.spool).seek(SeekFrom::Start(0)).map_err(AudioError::Spool)?;
         let mut reader = BufReader::new(&self.spool);
@@ -250,6 +301,10 @@ impl Assembled {
         }
         Ok(limiter.reduced_ms())
     }
+}
+
+fn meter_error(e: ebur128::Error) -> AudioError {
+    AudioError::Spool(std::io::Error::other(e.to_string()))
 }
 
 /// The range of `samples` that is speech: from a little before the first sample above the
@@ -347,7 +402,7 @@ mod tests {
         assert_eq!(t.chapters[0].span.end, t.chapters[1].span.start);
         assert_eq!(t.total, t.segments[1].end + Samples(12_000));
         let mut rendered = Vec::new();
-        done.render(|b: &[f32]| -> Result<(), AudioError> {
+        done.render(RenderOptions::default(), |b: &[f32]| -> Result<(), AudioError> {
             rendered.extend_from_slice(b);
             Ok(())
         })

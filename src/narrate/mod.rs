@@ -27,7 +27,7 @@ use futures::StreamExt;
 
 pub use voices::{Cast, CastError, Casting, Voice, VoicesConfig};
 
-use crate::audio::{Assembler, AudioError};
+use crate::audio::{Assembled, Assembler, AudioError, RenderOptions};
 use crate::config::Config;
 use crate::extract::{self, ExtractError};
 use crate::ingest::{self, IngestError};
@@ -249,6 +249,8 @@ pub async fn narrate(
     }
     drop(replies);
     let assembled = assembler.finish(&script).map_err(|e| audio_error(None, e))?;
+    let options = tokio::task::block_in_place(|| lossy_compensation(&assembled, job, config))
+        .map_err(|e| audio_error(None, e))?;
     let output_error = |e| NarrateError::Output { origin: origin.clone(), source: e };
     tokio::task::block_in_place(|| {
         let mut writer = Writer::create(
@@ -259,12 +261,12 @@ pub async fn narrate(
             assembled.timeline.rate,
         )
         .map_err(output_error)?;
-        assembled.render(|block| writer.write(block).map_err(RenderFailure::Output)).map_err(
-            |e| match e {
+        assembled
+            .render(options, |block| writer.write(block).map_err(RenderFailure::Output))
+            .map_err(|e| match e {
                 RenderFailure::Audio(e) => audio_error(None, e),
                 RenderFailure::Output(e) => output_error(e),
-            },
-        )?;
+            })?;
         let manifest = output::build_manifest(
             &article,
             &script,
@@ -275,6 +277,28 @@ pub async fn narrate(
         );
         let files = writer.finish(&assembled.timeline, &manifest).map_err(output_error)?;
         Ok(Narration { manifest, files })
+    })
+}
+
+/// When an MP3 is written, give back in advance the loudness its encoding will take away
+/// (measured on a two-minute excerpt), and hold peaks a little lower. With a WAV beside it,
+/// split the difference so both land within a fraction of an LU of the target.
+fn lossy_compensation(
+    assembled: &Assembled,
+    job: &Job,
+    config: &Config,
+) -> Result<RenderOptions, AudioError> {
+    if !job.formats.contains(&OutputFormat::Mp3) {
+        return Ok(RenderOptions::default());
+    }
+    let excerpt = assembled.excerpt(120)?;
+    let loss = output::mp3_loudness_loss(&excerpt, assembled.timeline.rate, &config.output)
+        .unwrap_or(0.0)
+        .clamp(0.0, 2.0);
+    let share = if job.formats.contains(&OutputFormat::Wav) { 0.5 } else { 1.0 };
+    Ok(RenderOptions {
+        loudness_offset_db: loss * share,
+        headroom_db: config.audio.lossy_headroom_db,
     })
 }
 

@@ -7,9 +7,22 @@ use tempfile::NamedTempFile;
 
 use super::OutputError;
 
+/// A temp file in `dir` that becomes a published file: readable by all, as files written
+/// the ordinary way would be (temp files are private by default).
+pub(super) fn temp_in(dir: &Path) -> Result<NamedTempFile, OutputError> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".articulate-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    builder.tempfile_in(dir).map_err(OutputError::io(dir))
+}
+
 /// A temp file in `dir` holding `bytes`, flushed to disk.
 pub(super) fn temp_with(dir: &Path, bytes: &[u8]) -> Result<NamedTempFile, OutputError> {
-    let mut file = NamedTempFile::new_in(dir).map_err(OutputError::io(dir))?;
+    let mut file = temp_in(dir)?;
     file.write_all(bytes).map_err(OutputError::io(file.path()))?;
     file.as_file().sync_data().map_err(OutputError::io(dir))?;
     Ok(file)

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 pub use atomic::write_atomic;
 pub use manifest::build_manifest;
+pub use mp3::loudness_loss as mp3_loudness_loss;
 
 use crate::model::{Manifest, ManifestAudio, SampleRate, Timeline};
 

@@ -75,7 +75,7 @@ impl Mp3Stream {
         // file gapless and its decoded length exact.
         builder.set_to_write_vbr_tag(true).map_err(encoder_error)?;
         let encoder = builder.build().map_err(encoder_error)?;
-        let file = NamedTempFile::new_in(dir).map_err(OutputError::io(dir))?;
+        let file = super::atomic::temp_in(dir)?;
         Ok(Mp3Stream {
             encoder,
             frames: BufWriter::new(file),
@@ -116,8 +116,7 @@ impl Mp3Stream {
         let mut lame_tag = Vec::with_capacity(self.encoder.lame_tag_size().max(1024));
         self.encoder.lame_tag_encode_to_vec(&mut lame_tag);
 
-        let mut out =
-            BufWriter::new(NamedTempFile::new_in(&self.dir).map_err(OutputError::io(&self.dir))?);
+        let mut out = BufWriter::new(super::atomic::temp_in(&self.dir)?);
         let tag = id3_tag(timeline, manifest);
         tag.write_to(&mut out, Version::Id3v23)
             .map_err(|e| OutputError::Tag { path: self.dir.clone(), message: e.to_string() })?;
@@ -132,6 +131,55 @@ impl Mp3Stream {
         out.as_file().sync_data().map_err(OutputError::io(&self.dir))?;
         Ok(out)
     }
+}
+
+fn encoder(config: &OutputConfig, rate: SampleRate, stereo: bool) -> Result<Encoder, OutputError> {
+    let rate_kbps = bitrate(config.mp3_bitrate).ok_or_else(|| encoder_error("invalid bitrate"))?;
+    let mut builder = Builder::new().ok_or_else(|| encoder_error("LAME did not start"))?;
+    builder.set_num_channels(if stereo { 2 } else { 1 }).map_err(encoder_error)?;
+    builder.set_sample_rate(rate.0).map_err(encoder_error)?;
+    builder.set_quality(Quality::NearBest).map_err(encoder_error)?;
+    if config.mp3_vbr {
+        builder.set_vbr_mode(VbrMode::Mtrh).map_err(encoder_error)?;
+        builder.set_vbr_quality(vbr_quality(config.mp3_bitrate)).map_err(encoder_error)?;
+    } else {
+        builder.set_vbr_mode(VbrMode::Off).map_err(encoder_error)?;
+        builder.set_brate(rate_kbps).map_err(encoder_error)?;
+    }
+    // The Xing/LAME tag carries the encoder delay and padding: that is what makes the file
+    // gapless and its decoded length exact.
+    builder.set_to_write_vbr_tag(true).map_err(encoder_error)?;
+    builder.build().map_err(encoder_error)
+}
+
+/// How much integrated loudness (LU) MP3 encoding with these settings takes away from
+/// `excerpt`: LAME's psychoacoustic model drops masked energy, about 0.4 LU for speech at
+/// 64 kbit/s. Measured by encoding and decoding the excerpt in memory.
+///
+/// # Errors
+///
+/// An encoder failure.
+pub fn loudness_loss(
+    excerpt: &[f32],
+    rate: SampleRate,
+    config: &OutputConfig,
+) -> Result<f64, OutputError> {
+    let mut encoder = encoder(config, rate, false)?;
+    let mut bytes = Vec::with_capacity(mp3lame_encoder::max_required_buffer_size(excerpt.len()));
+    encoder.encode_to_vec(MonoPcm(excerpt), &mut bytes).map_err(encoder_error)?;
+    bytes.reserve(7200);
+    encoder.flush_to_vec::<FlushGap>(&mut bytes).map_err(encoder_error)?;
+    let decoded = crate::audio::decode(&crate::model::SpeechAudio {
+        bytes,
+        format: crate::model::AudioFormat::Mp3,
+    })
+    .map_err(OutputError::Encoder)?;
+    let before = crate::audio::loudness::integrated(excerpt, rate);
+    let after = crate::audio::loudness::integrated(&decoded.samples, decoded.rate);
+    Ok(match (before, after) {
+        (Some(b), Some(a)) => b - a,
+        _ => 0.0,
+    })
 }
 
 /// LAME's VBR quality (0 best – 9 worst) that averages about `kbps` for mono speech.

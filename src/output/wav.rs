@@ -25,7 +25,7 @@ impl WavStream {
         config: &OutputConfig,
         rate: SampleRate,
     ) -> Result<WavStream, OutputError> {
-        let file = NamedTempFile::new_in(dir).map_err(OutputError::io(dir))?;
+        let file = super::atomic::temp_in(dir)?;
         let path = file.path().to_path_buf();
         let handle = file.reopen().map_err(OutputError::io(&path))?;
         let spec = WavSpec {

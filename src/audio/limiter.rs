@@ -1,16 +1,15 @@
 //! A look-ahead true-peak limiter.
 //!
-//! No maintained crate offers one, so this is ours, built on `ebur128`'s true-peak meter
-//! (4× oversampling, as BS.1770 specifies). Audio is handled in 1 ms blocks: each block's
-//! true peak gives the gain it needs; a minimum over the next `LOOKAHEAD` blocks followed by
-//! a moving average of the same length makes the gain fall smoothly *before* a peak and
-//! never exceed what any peak needs; it then recovers with an exponential release. Output
-//! lags input by `LOOKAHEAD + 2` blocks and is exactly as long.
+//! No maintained crate offers one, so this is ours. Audio is handled in 1 ms blocks: each
+//! block's true peak (4× oversampled) gives the gain it needs; a minimum over the next
+//! `LOOKAHEAD` blocks followed by a moving average of the same length makes the gain fall
+//! smoothly *before* a peak and never exceed what any peak needs; it then recovers with an
+//! exponential release. [`GainPlanner`] does this from peaks alone, so the same plan can be
+//! computed cheaply from recorded measurements or applied to samples by [`Limiter`].
 
 use std::collections::VecDeque;
 
-use ebur128::{EbuR128, Mode};
-
+use super::meter::{Blocks, TruePeak};
 use crate::model::SampleRate;
 
 /// Blocks the gain looks ahead (and ramps over): 5 ms.
@@ -18,100 +17,66 @@ const LOOKAHEAD: usize = 5;
 /// Release time constant in blocks (ms).
 const RELEASE_MS: f32 = 80.0;
 
-/// Streams mono audio through a true-peak limiter.
-pub struct Limiter {
-    meter: EbuR128,
-    block: usize,
+/// Decides the gain of each block from the true peaks of it and the blocks after it.
+/// Decisions lag the peaks by `LOOKAHEAD + 2` blocks.
+#[derive(Clone, Debug)]
+pub(super) struct GainPlanner {
     ceiling: f32,
     release: f32,
-    partial: Vec<f32>,
-    /// Blocks measured but not yet emitted.
-    blocks: VecDeque<Vec<f32>>,
-    /// True peaks from the block before the next to emit, onward.
+    /// True peaks from the block before the next to decide, onward.
     peaks: VecDeque<f32>,
     /// The last `LOOKAHEAD` look-ahead minima, for the moving average.
     minima: VecDeque<f32>,
+    pending: usize,
     gain: f32,
     started: bool,
     reduced_blocks: u64,
 }
 
-impl Limiter {
-    /// A limiter holding true peaks at or below `ceiling_db` dBTP.
-    ///
-    /// # Errors
-    ///
-    /// When the meter cannot run at `rate`.
-    pub fn new(rate: SampleRate, ceiling_db: f64) -> Result<Limiter, String> {
-        let meter = EbuR128::new(1, rate.0, Mode::TRUE_PEAK).map_err(|e| e.to_string())?;
+impl GainPlanner {
+    /// A planner holding true peaks at or below `ceiling_db` dBTP.
+    pub(super) fn new(ceiling_db: f64) -> GainPlanner {
         #[allow(clippy::cast_possible_truncation)]
         let ceiling = 10f64.powf(ceiling_db / 20.0) as f32;
         let mut peaks = VecDeque::with_capacity(LOOKAHEAD + 4);
         peaks.push_back(0.0);
-        Ok(Limiter {
-            meter,
-            block: (rate.0 as usize / 1000).max(1),
+        GainPlanner {
             ceiling,
             release: 1.0 - (-1.0 / RELEASE_MS).exp(),
-            partial: Vec::new(),
-            blocks: VecDeque::new(),
             peaks,
             minima: std::iter::repeat_n(1.0, LOOKAHEAD).collect(),
+            pending: 0,
             gain: 1.0,
             started: false,
             reduced_blocks: 0,
-        })
-    }
-
-    /// Feed samples; limited samples that are ready are appended to `out`.
-    pub fn process(&mut self, input: &[f32], out: &mut Vec<f32>) {
-        let mut rest = input;
-        while !rest.is_empty() {
-            let take = (self.block - self.partial.len()).min(rest.len());
-            self.partial.extend_from_slice(&rest[..take]);
-            rest = &rest[take..];
-            if self.partial.len() == self.block {
-                let block = std::mem::replace(&mut self.partial, Vec::with_capacity(self.block));
-                self.measure(block);
-                self.emit(out);
-            }
         }
     }
 
-    /// Flush everything still held; after this the output is as long as the input.
-    pub fn finish(&mut self, out: &mut Vec<f32>) {
-        if !self.partial.is_empty() {
-            let block = std::mem::take(&mut self.partial);
-            self.measure(block);
-        }
-        while !self.blocks.is_empty() {
+    /// The next block's true peak; appends `(gain at its start, gain at its end)` for every
+    /// block that can now be decided, in order.
+    pub(super) fn push(&mut self, peak: f32, decided: &mut Vec<(f32, f32)>) {
+        self.peaks.push_back(peak);
+        self.pending += 1;
+        self.decide(decided);
+    }
+
+    /// Decide every remaining block.
+    pub(super) fn finish(&mut self, decided: &mut Vec<(f32, f32)>) {
+        while self.pending > 0 {
             self.peaks.push_back(0.0);
-            self.emit(out);
+            self.decide(decided);
         }
     }
 
-    /// How many milliseconds the limiter reduced gain for.
-    #[must_use]
-    pub fn reduced_ms(&self) -> u64 {
+    /// How many blocks (milliseconds) had their gain reduced.
+    pub(super) fn reduced_ms(&self) -> u64 {
         self.reduced_blocks
     }
 
-    fn measure(&mut self, block: Vec<f32>) {
-        // A meter error here would mean a bug in the block size; treat the block as silent.
-        let peak = match self.meter.add_frames_f32(&block) {
-            Ok(()) => self.meter.prev_true_peak(0).unwrap_or(0.0),
-            Err(_) => 0.0,
-        };
-        #[allow(clippy::cast_possible_truncation)]
-        let peak = (peak as f32).max(block.iter().fold(0.0, |m, s| m.max(s.abs())));
-        self.peaks.push_back(peak);
-        self.blocks.push_back(block);
-    }
-
-    fn emit(&mut self, out: &mut Vec<f32>) {
-        while !self.blocks.is_empty() && self.peaks.len() >= LOOKAHEAD + 3 {
-            // The meter's interpolator lags a few samples, so a peak may be reported in the
-            // next block: each block is held to the worst of itself and its neighbours.
+    fn decide(&mut self, decided: &mut Vec<(f32, f32)>) {
+        while self.pending > 0 && self.peaks.len() >= LOOKAHEAD + 3 {
+            // An interpolated peak near a block edge belongs to both blocks: each block is
+            // held to the worst of itself and its neighbours.
             let needed = |j: usize| {
                 let peak = self.peaks[j].max(self.peaks[j + 1]).max(self.peaks[j + 2]);
                 if peak > self.ceiling { self.ceiling / peak } else { 1.0 }
@@ -129,20 +94,102 @@ impl Limiter {
             let smoothed = self.minima.iter().sum::<f32>() / LOOKAHEAD as f32;
             let released = self.gain + (1.0 - self.gain) * self.release;
             let target = smoothed.min(released);
-            let Some(mut block) = self.blocks.pop_front() else { break };
-            #[allow(clippy::cast_precision_loss)]
-            let n = block.len() as f32;
-            for (i, s) in block.iter_mut().enumerate() {
-                #[allow(clippy::cast_precision_loss)]
-                let g = self.gain + (target - self.gain) * ((i + 1) as f32 / n);
-                *s = (*s * g).clamp(-self.ceiling, self.ceiling);
-            }
             if target < 0.999 {
                 self.reduced_blocks += 1;
             }
+            decided.push((self.gain, target));
             self.gain = target;
             self.peaks.pop_front();
-            out.extend_from_slice(&block);
+            self.pending -= 1;
+        }
+    }
+
+    /// The ceiling, linear.
+    pub(super) fn ceiling(&self) -> f32 {
+        self.ceiling
+    }
+}
+
+/// Apply a block's gain ramp (from `start` at its first sample to `end` at its last) and
+/// hold the result under `ceiling`.
+pub(super) fn apply(block: &mut [f32], (start, end): (f32, f32), ceiling: f32) {
+    #[allow(clippy::cast_precision_loss)]
+    let n = block.len() as f32;
+    for (i, s) in block.iter_mut().enumerate() {
+        #[allow(clippy::cast_precision_loss)]
+        let g = start + (end - start) * ((i + 1) as f32 / n);
+        *s = (*s * g).clamp(-ceiling, ceiling);
+    }
+}
+
+/// Streams mono audio through the limiter, measuring as it goes. Output lags input by
+/// `LOOKAHEAD + 2` ms and is exactly as long.
+pub struct Limiter {
+    blocks: Blocks,
+    peak: TruePeak,
+    planner: GainPlanner,
+    partial: Vec<f32>,
+    held: VecDeque<Vec<f32>>,
+    decided: Vec<(f32, f32)>,
+}
+
+impl Limiter {
+    /// A limiter holding true peaks at or below `ceiling_db` dBTP.
+    #[must_use]
+    pub fn new(rate: SampleRate, ceiling_db: f64) -> Limiter {
+        Limiter {
+            blocks: Blocks::new(rate),
+            peak: TruePeak::new(),
+            planner: GainPlanner::new(ceiling_db),
+            partial: Vec::new(),
+            held: VecDeque::new(),
+            decided: Vec::new(),
+        }
+    }
+
+    /// Feed samples; limited samples that are ready are appended to `out`.
+    pub fn process(&mut self, mut input: &[f32], out: &mut Vec<f32>) {
+        while !input.is_empty() {
+            let block = self.blocks.current();
+            let take = (block - self.partial.len()).min(input.len());
+            self.partial.extend_from_slice(&input[..take]);
+            input = &input[take..];
+            if self.partial.len() == block {
+                self.blocks.advance();
+                let full = std::mem::take(&mut self.partial);
+                let peak = self.peak.block(&full);
+                self.held.push_back(full);
+                self.planner.push(peak, &mut self.decided);
+                self.release(out);
+            }
+        }
+    }
+
+    /// Flush everything still held; after this the output is as long as the input.
+    pub fn finish(&mut self, out: &mut Vec<f32>) {
+        if !self.partial.is_empty() {
+            let last = std::mem::take(&mut self.partial);
+            let peak = self.peak.block(&last);
+            self.held.push_back(last);
+            self.planner.push(peak, &mut self.decided);
+        }
+        self.planner.finish(&mut self.decided);
+        self.release(out);
+    }
+
+    /// How many milliseconds the limiter reduced gain for.
+    #[must_use]
+    pub fn reduced_ms(&self) -> u64 {
+        self.planner.reduced_ms()
+    }
+
+    fn release(&mut self, out: &mut Vec<f32>) {
+        let ceiling = self.planner.ceiling();
+        for ramp in self.decided.drain(..) {
+            if let Some(mut block) = self.held.pop_front() {
+                apply(&mut block, ramp, ceiling);
+                out.extend_from_slice(&block);
+            }
         }
     }
 }
@@ -150,6 +197,7 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ebur128::{EbuR128, Mode};
 
     #[allow(clippy::cast_precision_loss)]
     fn bursts(rate: u32) -> Vec<f32> {
@@ -171,7 +219,7 @@ mod tests {
     }
 
     fn limit(input: &[f32], rate: u32, ceiling: f64, feed: usize) -> Vec<f32> {
-        let mut limiter = Limiter::new(SampleRate(rate), ceiling).unwrap();
+        let mut limiter = Limiter::new(SampleRate(rate), ceiling);
         let mut out = Vec::new();
         for piece in input.chunks(feed) {
             limiter.process(piece, &mut out);
@@ -182,11 +230,13 @@ mod tests {
 
     #[test]
     fn true_peaks_stay_under_the_ceiling_and_length_is_kept() {
-        let input = bursts(24_000);
-        let out = limit(&input, 24_000, -1.0, 777);
-        assert_eq!(out.len(), input.len());
-        let peak = true_peak_db(&out, 24_000);
-        assert!(peak <= -1.0 + 0.05, "true peak {peak:.2} dBTP");
+        for rate in [24_000, 44_100] {
+            let input = bursts(rate);
+            let out = limit(&input, rate, -1.0, 777);
+            assert_eq!(out.len(), input.len());
+            let peak = true_peak_db(&out, rate);
+            assert!(peak <= -1.0 + 0.05, "{rate} Hz: true peak {peak:.2} dBTP");
+        }
     }
 
     #[test]

@@ -25,6 +25,14 @@ pub fn integrated(samples: &[f32], rate: SampleRate) -> Option<f64> {
     meter.loudness_global().ok().filter(|l| l.is_finite())
 }
 
+/// The true peak of `samples` in dBTP (4× oversampled, as BS.1770 and ffmpeg measure it).
+#[must_use]
+pub fn true_peak_db(samples: &[f32], _rate: SampleRate) -> f64 {
+    let mut meter = super::meter::TruePeak::new();
+    let peak = samples.chunks(4096).map(|block| meter.block(block)).fold(0f32, f32::max);
+    20.0 * f64::from(peak).log10()
+}
+
 /// A linear gain from decibels.
 #[must_use]
 #[allow(clippy::cast_possible_truncation)]

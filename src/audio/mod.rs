@@ -9,6 +9,7 @@
 mod decode;
 mod limiter;
 pub mod loudness;
+mod meter;
 mod resample;
 mod stitch;
 

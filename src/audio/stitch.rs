@@ -1,12 +1,13 @@
 //! Stitching chunks into one timeline, and playing it back normalised.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
-use ebur128::{EbuR128, Mode};
-
+use super::limiter::{GainPlanner, apply};
 use super::loudness::{db_to_gain, match_gain};
-use super::{AudioConfig, AudioError, Limiter, Resampler, decode};
+use super::meter::{Gate, Meter, Records};
+use super::{AudioConfig, AudioError, Resampler, decode};
 use crate::model::{
     Chapter, Chunk, Pause, SampleRate, Samples, Script, Span, SpeechAudio, Timeline,
 };
@@ -22,8 +23,7 @@ pub struct Assembler {
     spool: BufWriter<File>,
     position: Samples,
     segments: Vec<Span>,
-    meter: EbuR128,
-    peak: f32,
+    meter: Meter,
 }
 
 impl Assembler {
@@ -34,8 +34,6 @@ impl Assembler {
     /// When the temp file cannot be created.
     pub fn new(config: &AudioConfig) -> Result<Assembler, AudioError> {
         let rate = SampleRate(config.sample_rate);
-        let meter = EbuR128::new(1, rate.0, Mode::I)
-            .map_err(|e| AudioError::Spool(std::io::Error::other(e.to_string())))?;
         Ok(Assembler {
             config: config.clone(),
             rate,
@@ -43,8 +41,7 @@ impl Assembler {
             spool: BufWriter::new(tempfile::tempfile()?),
             position: Samples(0),
             segments: Vec::new(),
-            meter,
-            peak: 0.0,
+            meter: Meter::new(rate)?,
         })
     }
 
@@ -106,7 +103,8 @@ impl Assembler {
                 span: Span { start, end: starts.get(i + 1).copied().unwrap_or(total) },
             })
             .collect();
-        let loudness = self.meter.loudness_global().ok().filter(|l| l.is_finite());
+        let records = self.meter.finish()?;
+        let (loudness, peak) = measure(&records, 1.0, None)?;
         let gain = loudness.map_or(1.0, |l| db_to_gain(self.config.loudness_target_lufs - l));
         let mut spool = self.spool.into_inner().map_err(std::io::IntoInnerError::into_error)?;
         spool.seek(SeekFrom::Start(0))?;
@@ -114,7 +112,8 @@ impl Assembler {
             timeline: Timeline { rate: self.rate, total, chapters, segments: self.segments },
             loudness,
             gain,
-            peak: self.peak,
+            peak,
+            records,
             config: self.config,
             spool,
         })
@@ -135,10 +134,7 @@ impl Assembler {
         for s in samples {
             self.spool.write_all(&s.to_le_bytes())?;
         }
-        self.meter
-            .add_frames_f32(samples)
-            .map_err(|e| AudioError::Spool(std::io::Error::other(e.to_string())))?;
-        self.peak = samples.iter().fold(self.peak, |m, s| m.max(s.abs()));
+        self.meter.push(samples)?;
         self.position += Samples(samples.len() as u64);
         Ok(())
     }
@@ -163,7 +159,9 @@ pub struct Assembled {
     pub loudness: Option<f64>,
     /// The linear gain that brings the measured loudness to the target.
     pub gain: f32,
+    /// The highest true peak before normalisation, linear.
     peak: f32,
+    records: Records,
     config: AudioConfig,
     spool: File,
 }
@@ -205,11 +203,8 @@ impl Assembled {
     ) -> Result<RenderStats, E> {
         let target = self.config.loudness_target_lufs + options.loudness_offset_db;
         let ceiling_db = self.config.true_peak_ceiling_db - options.headroom_db;
-        let ceiling = db_to_gain(ceiling_db);
         let mut gain = self.gain * db_to_gain(options.loudness_offset_db);
-        // A true peak rarely exceeds the sample peak by more than 3 dB; below that the
-        // limiter cannot engage and the gain alone hits the target.
-        if self.peak * gain * std::f32::consts::SQRT_2 > ceiling {
+        if self.peak * gain > db_to_gain(ceiling_db) {
             gain = self.settle(gain, target, ceiling_db)?;
         }
         let limited_ms = self.play(gain, ceiling_db, &mut sink)?;
@@ -235,25 +230,24 @@ impl Assembled {
             .collect())
     }
 
-    /// The gain at which the limited output reaches `target` (within 0.05 LU): measuring
-    /// passes with secant steps, since the limiter takes more away the louder it is driven.
+    /// The gain at which the limited output reaches `target` (within 0.02 LU), found with
+    /// secant steps, since the limiter takes more away the louder it is driven. Works on
+    /// the recorded measurements alone: no audio is read.
     fn settle(&self, start: f32, target: f64, ceiling_db: f64) -> Result<f32, AudioError> {
         let db = |g: f32| 20.0 * f64::from(g).log10();
         let mut gain = start;
         let mut previous: Option<(f64, f64)> = None;
-        for _ in 0..4 {
-            let mut meter = EbuR128::new(1, self.timeline.rate.0, Mode::I).map_err(meter_error)?;
-            self.play(gain, ceiling_db, |block| meter.add_frames_f32(block).map_err(meter_error))?;
-            let Some(reached) = meter.loudness_global().ok().filter(|l| l.is_finite()) else {
+        for _ in 0..8 {
+            let (Some(reached), _) = measure(&self.records, gain, Some(ceiling_db))? else {
                 break;
             };
-            if (target - reached).abs() <= 0.05 {
+            if (target - reached).abs() <= 0.02 {
                 break;
             }
             // dB of output per dB of gain: 1 with no limiting, less the harder it limits.
             let slope = match previous {
-                Some((g0, l0)) if (db(gain) - g0).abs() > 1e-3 => {
-                    ((reached - l0) / (db(gain) - g0)).clamp(0.1, 1.0)
+                Some((g0, l0)) if (db(gain) - g0).abs() > 1e-4 => {
+                    ((reached - l0) / (db(gain) - g0)).clamp(0.05, 1.0)
                 }
                 _ => 1.0,
             };
@@ -263,48 +257,100 @@ impl Assembled {
         Ok(gain)
     }
 
-    /// One pass over the spool at `gain` through a fresh limiter. Returns the ms limited.
+    /// One pass over the spool at `gain` through the limiter, planned from the recorded
+    /// peaks. Returns the milliseconds limited.
     fn play<E: From<AudioError>>(
         &self,
         gain: f32,
         ceiling_db: f64,
         mut sink: impl FnMut(&[f32]) -> Result<(), E>,
     ) -> Result<u64, E> {
-        let mut limiter = Limiter::new(self.timeline.rate, ceiling_db)
-            .map_err(|e| AudioError::Spool(std::io::Error::other(e)))?;
+        let mut planner = GainPlanner::new(ceiling_db);
+        let ceiling = planner.ceiling();
         (&self.spool).seek(SeekFrom::Start(0)).map_err(AudioError::Spool)?;
-        let mut reader = BufReader::new(&self.spool);
-        let mut bytes = vec![0u8; RENDER_BLOCK * 4];
-        let mut block = Vec::with_capacity(RENDER_BLOCK);
-        let mut limited = Vec::with_capacity(RENDER_BLOCK * 2);
-        let mut left = self.timeline.total.as_usize();
-        while left > 0 {
-            let n = left.min(RENDER_BLOCK);
-            reader.read_exact(&mut bytes[..n * 4]).map_err(AudioError::Spool)?;
-            block.clear();
-            block.extend(
-                bytes[..n * 4]
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * gain),
-            );
-            limited.clear();
-            limiter.process(&block, &mut limited);
-            if !limited.is_empty() {
-                sink(&limited)?;
+        let mut reader = BufReader::with_capacity(1 << 16, &self.spool);
+        let mut held: VecDeque<Vec<f32>> = VecDeque::new();
+        let mut decided = Vec::new();
+        let mut out = Vec::with_capacity(RENDER_BLOCK + 512);
+        let mut bytes = Vec::new();
+        let mut flush = |held: &mut VecDeque<Vec<f32>>,
+                         decided: &mut Vec<(f32, f32)>,
+                         out: &mut Vec<f32>,
+                         last: bool| {
+            for ramp in decided.drain(..) {
+                if let Some(mut block) = held.pop_front() {
+                    apply(&mut block, ramp, ceiling);
+                    out.extend_from_slice(&block);
+                }
             }
-            left -= n;
+            if out.len() >= RENDER_BLOCK || (last && !out.is_empty()) {
+                sink(out)?;
+                out.clear();
+            }
+            Ok::<(), E>(())
+        };
+        for stats in self.records.iter().map_err(AudioError::Spool)? {
+            let stats = stats.map_err(AudioError::Spool)?;
+            bytes.resize(stats.len as usize * 4, 0);
+            reader.read_exact(&mut bytes).map_err(AudioError::Spool)?;
+            held.push_back(
+                bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * gain)
+                    .collect(),
+            );
+            planner.push(stats.peak * gain, &mut decided);
+            flush(&mut held, &mut decided, &mut out, false)?;
         }
-        limited.clear();
-        limiter.finish(&mut limited);
-        if !limited.is_empty() {
-            sink(&limited)?;
-        }
-        Ok(limiter.reduced_ms())
+        planner.finish(&mut decided);
+        flush(&mut held, &mut decided, &mut out, true)?;
+        Ok(planner.reduced_ms())
     }
 }
 
-fn meter_error(e: ebur128::Error) -> AudioError {
-    AudioError::Spool(std::io::Error::other(e.to_string()))
+/// Integrated loudness and highest true peak of the recorded audio at `gain`, through the
+/// limiter at `ceiling_db` if given (the ramp within each millisecond is averaged).
+fn measure(
+    records: &Records,
+    gain: f32,
+    ceiling_db: Option<f64>,
+) -> Result<(Option<f64>, f32), AudioError> {
+    let mut gate = Gate::default();
+    let mut peak = 0f32;
+    let g2 = f64::from(gain) * f64::from(gain);
+    let Some(ceiling_db) = ceiling_db else {
+        for stats in records.iter()? {
+            let stats = stats?;
+            gate.push(stats.energy * g2, stats.len);
+            peak = peak.max(stats.peak * gain);
+        }
+        return Ok((gate.loudness(), peak));
+    };
+    let mut planner = GainPlanner::new(ceiling_db);
+    let mut pending: VecDeque<(f64, u32, f32)> = VecDeque::new();
+    let mut decided = Vec::new();
+    let mut settle = |pending: &mut VecDeque<(f64, u32, f32)>, decided: &mut Vec<(f32, f32)>| {
+        for (a, b) in decided.drain(..) {
+            if let Some((energy, len, block_peak)) = pending.pop_front() {
+                // Mean square of a linear ramp from a to b.
+                let ramp = (f64::from(a) * f64::from(a)
+                    + f64::from(a) * f64::from(b)
+                    + f64::from(b) * f64::from(b))
+                    / 3.0;
+                gate.push(energy * g2 * ramp, len);
+                peak = peak.max(block_peak * gain * a.max(b));
+            }
+        }
+    };
+    for stats in records.iter()? {
+        let stats = stats?;
+        pending.push_back((stats.energy, stats.len, stats.peak));
+        planner.push(stats.peak * gain, &mut decided);
+        settle(&mut pending, &mut decided);
+    }
+    planner.finish(&mut decided);
+    settle(&mut pending, &mut decided);
+    Ok((gate.loudness(), peak))
 }
 
 /// The range of `samples` that is speech: from a little before the first sample above the

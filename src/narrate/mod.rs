@@ -27,7 +27,7 @@ use futures::StreamExt;
 
 pub use voices::{Cast, CastError, Casting, Voice, VoicesConfig};
 
-use crate::audio::{Assembled, Assembler, AudioError, RenderOptions};
+use crate::audio::{Assembled, Assembler, AudioError, Limiter, RenderOptions};
 use crate::config::Config;
 use crate::extract::{self, ExtractError};
 use crate::ingest::{self, IngestError};
@@ -280,9 +280,10 @@ pub async fn narrate(
     })
 }
 
-/// When an MP3 is written, give back in advance the loudness its encoding will take away
-/// (measured on a two-minute excerpt), and hold peaks a little lower. With a WAV beside it,
-/// split the difference so both land within a fraction of an LU of the target.
+/// When an MP3 is written, encode a two-minute excerpt (limited as the whole will be) to
+/// learn what encoding does: give back in advance the loudness it takes away, and hold peaks
+/// low enough that the peaks it adds stay under the ceiling. With a WAV beside it, split the
+/// loudness difference so both land within a fraction of an LU of the target.
 fn lossy_compensation(
     assembled: &Assembled,
     job: &Job,
@@ -291,14 +292,20 @@ fn lossy_compensation(
     if !job.formats.contains(&OutputFormat::Mp3) {
         return Ok(RenderOptions::default());
     }
-    let excerpt = assembled.excerpt(120)?;
-    let loss = output::mp3_loudness_loss(&excerpt, assembled.timeline.rate, &config.output)
-        .unwrap_or(0.0)
-        .clamp(0.0, 2.0);
+    let rate = assembled.timeline.rate;
+    let mut excerpt = assembled.excerpt(120)?;
+    let mut limiter = Limiter::new(rate, config.audio.true_peak_ceiling_db);
+    let mut limited = Vec::with_capacity(excerpt.len());
+    limiter.process(&excerpt, &mut limited);
+    limiter.finish(&mut limited);
+    excerpt = limited;
+    let (loss, rise) =
+        output::mp3_lossy_effect(&excerpt, rate, &config.output).unwrap_or((0.0, 0.0));
     let share = if job.formats.contains(&OutputFormat::Wav) { 0.5 } else { 1.0 };
     Ok(RenderOptions {
-        loudness_offset_db: loss * share,
-        headroom_db: config.audio.lossy_headroom_db,
+        loudness_offset_db: loss.clamp(0.0, 2.0) * share,
+        // A margin over what the excerpt showed: the whole may have a worse moment.
+        headroom_db: config.audio.lossy_headroom_db.max(rise.clamp(0.0, 3.0) + 0.3),
     })
 }
 

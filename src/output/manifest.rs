@@ -67,3 +67,115 @@ pub fn build_manifest(
         skipped,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Block, BlockKind, Chapter, Chunk, Metadata, Pause, SampleRate, Samples, ScriptChapter,
+        SourceRef, Span,
+    };
+
+    fn article() -> Article {
+        Article {
+            meta: Metadata {
+                title: "Headline".into(),
+                byline: Some("By Jo Bloggs".into()),
+                language: Some("en".into()),
+                ..Metadata::default()
+            },
+            source: SourceRef { path: "story.txt".into(), sha256: "ab".repeat(32) },
+            blocks: vec![
+                Block::speak(BlockKind::Headline, "Headline", "first block is the headline"),
+                Block::skip(BlockKind::Other, "Picture: Netflix", "image credit"),
+                Block::speak(BlockKind::Paragraph, "Dr. Who's 1st line.", "body text"),
+            ],
+        }
+    }
+
+    fn chunk(id: usize, block: usize, kind: BlockKind, text: &str) -> Chunk {
+        Chunk {
+            id,
+            block,
+            chapter: 0,
+            kind,
+            text: text.into(),
+            speak: format!("rewritten {text}"),
+            ssml: String::new(),
+            pause_before: Pause::None,
+            voice: 0,
+            audio_file: None,
+        }
+    }
+
+    fn script() -> Script {
+        Script {
+            chapters: vec![ScriptChapter { title: "Headline".into(), first_chunk: 0 }],
+            chunks: vec![
+                chunk(0, 0, BlockKind::Headline, "Headline"),
+                chunk(1, 2, BlockKind::Paragraph, "Dr. Who's 1st line."),
+            ],
+        }
+    }
+
+    fn timeline() -> Timeline {
+        let span = |a, b| Span { start: Samples(a), end: Samples(b) };
+        Timeline {
+            rate: SampleRate(24_000),
+            total: Samples(48_000),
+            chapters: vec![Chapter { title: "Headline".into(), span: span(0, 48_000) }],
+            segments: vec![span(0, 12_000), span(26_400, 47_999)],
+        }
+    }
+
+    #[test]
+    fn segments_carry_the_articles_own_words_and_their_times() {
+        let m = build_manifest(&article(), &script(), Some(&timeline()), "tone", "tone", vec![]);
+        assert_eq!(m.version, MANIFEST_VERSION);
+        assert_eq!(m.duration_ms, Some(2000));
+        assert_eq!(m.segments.len(), 2);
+        assert_eq!(m.segments[1].text, "Dr. Who's 1st line.", "not the rewritten text");
+        assert_eq!((m.segments[1].start_ms, m.segments[1].end_ms), (Some(1100), Some(1999)));
+        assert_eq!(m.segments[1].kind, BlockKind::Paragraph);
+        assert_eq!((m.chapters[0].start_ms, m.chapters[0].end_ms), (Some(0), Some(2000)));
+        assert_eq!(m.skipped.len(), 1);
+        assert_eq!(
+            (m.skipped[0].text.as_str(), m.skipped[0].reason.as_str()),
+            ("Picture: Netflix", "image credit")
+        );
+    }
+
+    #[test]
+    fn a_dry_run_manifest_has_null_times_everywhere() {
+        let m = build_manifest(&article(), &script(), None, "espeak-ng", "espeak-en-gb", vec![]);
+        assert_eq!(m.duration_ms, None);
+        assert!(m.chapters.iter().all(|c| c.start_ms.is_none() && c.end_ms.is_none()));
+        assert!(m.segments.iter().all(|s| s.start_ms.is_none() && s.end_ms.is_none()));
+        let json = serde_json::to_value(&m).unwrap();
+        assert!(json["duration_ms"].is_null() && json["segments"][0]["start_ms"].is_null());
+        assert_eq!(json["chapters"][0]["title"], "Headline");
+    }
+
+    #[test]
+    fn manifest_keys_come_in_the_documented_order() {
+        let m = build_manifest(&article(), &script(), Some(&timeline()), "tone", "tone", vec![]);
+        let text = serde_json::to_string(&m).unwrap();
+        let keys = [
+            "\"version\"",
+            "\"title\"",
+            "\"byline\"",
+            "\"language\"",
+            "\"metadata\"",
+            "\"source\"",
+            "\"backend\"",
+            "\"voice\"",
+            "\"duration_ms\"",
+            "\"audio\"",
+            "\"chapters\"",
+            "\"segments\"",
+            "\"skipped\"",
+        ];
+        let at: Vec<usize> = keys.iter().map(|k| text.find(k).unwrap()).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+}

@@ -1,25 +1,62 @@
-//! Output: encode the audio (MP3, WAV), tag it with chapters, and write the chapter files
-//! and the manifest, all atomically.
+//! Output: encode the audio (MP3, WAV), mark its chapters, and write the chapter files and
+//! the manifest, all at once or not at all.
 //!
-//! Audio streams in through [`Writer::write`] while it is rendered, so an hour of narration
-//! never sits in memory. Every file goes to a temp file beside its final path; only when all
-//! of them are complete does [`Writer::finish`] rename them into place, so a failure leaves
-//! an earlier narration untouched and creates nothing.
+//! Audio streams in through [`Writer::write`] as it is rendered and goes straight to temp
+//! files, so an hour of narration never sits in memory. [`Writer::finish`] completes every
+//! file under a temp name beside its final path, and only when all of them are complete
+//! renames them into place; a failure at any point leaves an earlier narration untouched and
+//! creates nothing.
+//!
+//! For a stem `NAME`:
+//!
+//! | file                 | what                                                        |
+//! |----------------------|-------------------------------------------------------------|
+//! | `NAME.mp3`           | LAME, gapless; ID3v2 title, artist, album, `CHAP` + `CTOC`   |
+//! | `NAME.wav`           | 16- or 24-bit PCM; a `cue ` point and `labl` per chapter     |
+//! | `NAME.chapters.vtt`  | WebVTT chapters                                             |
+//! | `NAME.chapters.json` | Podcasting 2.0 JSON chapters, version 1.2.0                 |
+//! | `NAME.json`          | the [`Manifest`]                                            |
+//!
+//! Every chapter time is [`Samples::to_ms`](crate::model::Samples::to_ms) of the same
+//! frame count, so the formats agree to the millisecond, and the audio decodes to exactly
+//! `timeline.total` frames.
+//!
+//! ```no_run
+//! # use std::path::Path;
+//! # use articulate::model::{Manifest, SampleRate, Timeline};
+//! # use articulate::output::{OutputConfig, OutputFormat, Writer};
+//! # fn run(blocks: &[Vec<f32>], timeline: &Timeline, mut manifest: Manifest)
+//! #     -> Result<(), articulate::output::OutputError> {
+//! let config = OutputConfig::default();
+//! let mut writer =
+//!     Writer::create(Path::new("audio_out"), "story", &config.formats, &config, SampleRate(24_000))?;
+//! for block in blocks {
+//!     writer.write(block)?;
+//! }
+//! manifest.audio = writer.audio_entries();
+//! let files = writer.finish(timeline, &manifest)?;
+//! # Ok(()) }
+//! ```
 
 mod atomic;
 mod chapters;
+mod error;
+mod id3;
 mod manifest;
 mod mp3;
 mod wav;
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::Deserialize;
+use tempfile::NamedTempFile;
 
 pub use atomic::write_atomic;
+pub use error::OutputError;
 pub use manifest::build_manifest;
-pub use mp3::loudness_loss as mp3_loudness_loss;
+pub use mp3::lossy_effect as mp3_lossy_effect;
 
 use crate::model::{Manifest, ManifestAudio, SampleRate, Timeline};
 
@@ -27,10 +64,44 @@ use crate::model::{Manifest, ManifestAudio, SampleRate, Timeline};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
-    /// MPEG layer III through LAME, with ID3v2 chapters.
+    /// MPEG layer III through LAME, gapless, with ID3v2 chapters.
     Mp3,
     /// PCM WAV with cue points.
     Wav,
+}
+
+impl OutputFormat {
+    /// The file extension, which is also the name used in `--format`, the config and the
+    /// manifest.
+    #[must_use]
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Mp3 => "mp3",
+            OutputFormat::Wav => "wav",
+        }
+    }
+
+    /// Parse a comma-separated list such as `"mp3,wav"` (`--format`), dropping repeats.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError::UnknownFormat`] for a name that is not a format, or an empty list.
+    pub fn parse_list(list: &str) -> Result<Vec<OutputFormat>, OutputError> {
+        let mut formats = Vec::new();
+        for name in list.split(',') {
+            let format = name.parse()?;
+            if !formats.contains(&format) {
+                formats.push(format);
+            }
+        }
+        Ok(formats)
+    }
+}
+
+impl fmt::Display for OutputFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.extension())
+    }
 }
 
 impl FromStr for OutputFormat {
@@ -55,6 +126,8 @@ pub struct OutputConfig {
     pub mp3_bitrate: u32,
     /// Variable bitrate MP3 instead of constant. Default: false.
     pub mp3_vbr: bool,
+    /// LAME's algorithm quality, 0 (best, slowest) to 9 (fastest). Default: 2.
+    pub mp3_quality: u8,
     /// WAV sample size: 16 or 24 bits. Default: 16.
     pub wav_bits: u16,
     /// 1 for mono, 2 for stereo (the same narration in both channels). Default: 1.
@@ -67,6 +140,7 @@ impl Default for OutputConfig {
             formats: vec![OutputFormat::Mp3],
             mp3_bitrate: 64,
             mp3_vbr: false,
+            mp3_quality: 2,
             wav_bits: 16,
             channels: 1,
         }
@@ -74,17 +148,20 @@ impl Default for OutputConfig {
 }
 
 impl OutputConfig {
-    /// Check the settings without I/O, adding every problem to `problems`.
+    /// Check the settings on their own, without I/O, adding every problem to `problems`.
     pub fn validate(&self, problems: &mut Vec<String>) {
         if self.formats.is_empty() {
             problems.push("[output] formats must name at least one of \"mp3\", \"wav\"".into());
         }
-        if mp3::bitrate(self.mp3_bitrate).is_none() {
+        if !mp3::is_bitrate(self.mp3_bitrate) {
             problems.push(format!(
-                "[output] mp3_bitrate {} is not an MP3 bitrate; use one of {}",
+                "[output] mp3_bitrate {} is not an mp3 bitrate; use one of {}",
                 self.mp3_bitrate,
                 mp3::BITRATES.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
             ));
+        }
+        if self.mp3_quality > 9 {
+            problems.push("[output] mp3_quality must be 0 (best) to 9 (fastest)".into());
         }
         if !matches!(self.wav_bits, 16 | 24) {
             problems.push("[output] wav_bits must be 16 or 24".into());
@@ -93,40 +170,41 @@ impl OutputConfig {
             problems.push("[output] channels must be 1 (mono) or 2 (stereo)".into());
         }
     }
-}
 
-/// A failure to write outputs. Messages name the file.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum OutputError {
-    /// A file could not be created, written or renamed.
-    #[error("cannot write {}: {source}; check the output directory's permissions and free space", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The MP3 encoder failed.
-    #[error("MP3 encoder: {0}")]
-    Encoder(String),
-    /// A tag could not be written.
-    #[error("cannot write ID3 tags to {}: {message}", path.display())]
-    Tag {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        message: String,
-    },
-    /// `--format` named something else.
-    #[error("unknown audio format {0:?}; use mp3 or wav")]
-    UnknownFormat(String),
-}
-
-impl OutputError {
-    pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> OutputError + '_ {
-        move |source| OutputError::Io { path: path.to_path_buf(), source }
+    /// Check that `formats` can hold audio at `rate` with these settings (MP3 has nine
+    /// sample rates, and at each a lowest bitrate that stays gapless), adding every problem
+    /// to `problems`. Pure, so it can run before any synthesis; [`Writer::create`] runs it
+    /// too.
+    pub fn validate_for(
+        &self,
+        formats: &[OutputFormat],
+        rate: SampleRate,
+        problems: &mut Vec<String>,
+    ) {
+        if formats.contains(&OutputFormat::Mp3) {
+            mp3::check(self, rate, problems);
+        }
     }
+}
+
+/// One audio format being written: samples stream in, a complete file comes out, still
+/// under its temp name. Adding a format is one implementation and one line in
+/// [`Writer::create`].
+///
+/// # For implementations
+///
+/// Write only to temp files in the output directory (`atomic::temp_in`), never to the final
+/// path, and name the final path in errors.
+trait AudioSink: Send {
+    /// Append mono samples in −1..1.
+    fn write(&mut self, frames: &[f32]) -> Result<(), OutputError>;
+
+    /// Complete the file; the timeline and manifest are there for tags and chapter marks.
+    fn finish(
+        self: Box<Self>,
+        timeline: &Timeline,
+        manifest: &Manifest,
+    ) -> Result<NamedTempFile, OutputError>;
 }
 
 /// Streams audio into encoders and, at the end, writes every output file at once.
@@ -134,20 +212,20 @@ pub struct Writer {
     dir: PathBuf,
     stem: String,
     rate: SampleRate,
-    config: OutputConfig,
-    mp3: Option<mp3::Mp3Stream>,
-    wav: Option<wav::WavStream>,
+    channels: u16,
+    sinks: Vec<(OutputFormat, Box<dyn AudioSink>)>,
     frames: u64,
 }
 
 impl Writer {
-    /// Start writing `stem`'s outputs in `dir` (created if missing), in `formats`, from mono
-    /// audio at `rate`.
+    /// Start writing `stem`'s outputs in `dir` (created if missing) in each of `formats`
+    /// (repeats ignored), from mono audio at `rate`.
     ///
     /// # Errors
     ///
-    /// When the directory or a temp file cannot be created, or the encoder refuses the
-    /// settings.
+    /// [`OutputError::Unsupported`] when a format cannot hold this audio with these settings
+    /// (see [`OutputConfig::validate_for`]), or when the directory or a temp file cannot be
+    /// created, or the encoder refuses the settings.
     pub fn create(
         dir: &Path,
         stem: &str,
@@ -155,280 +233,164 @@ impl Writer {
         config: &OutputConfig,
         rate: SampleRate,
     ) -> Result<Writer, OutputError> {
+        let mut problems = Vec::new();
+        config.validate(&mut problems);
+        config.validate_for(formats, rate, &mut problems);
+        if !problems.is_empty() {
+            return Err(OutputError::Unsupported { problems });
+        }
         std::fs::create_dir_all(dir).map_err(OutputError::io(dir))?;
-        let mp3 = formats
-            .contains(&OutputFormat::Mp3)
-            .then(|| mp3::Mp3Stream::new(dir, config, rate))
-            .transpose()?;
-        let wav = formats
-            .contains(&OutputFormat::Wav)
-            .then(|| wav::WavStream::new(dir, config, rate))
-            .transpose()?;
+        let path = |format: OutputFormat| dir.join(format!("{stem}.{format}"));
+        let mut sinks: Vec<(OutputFormat, Box<dyn AudioSink>)> = Vec::new();
+        for &format in formats {
+            if sinks.iter().any(|(f, _)| *f == format) {
+                continue;
+            }
+            let sink: Box<dyn AudioSink> = match format {
+                OutputFormat::Mp3 => {
+                    Box::new(mp3::Mp3Stream::new(dir, &path(format), config, rate)?)
+                }
+                OutputFormat::Wav => {
+                    Box::new(wav::WavStream::new(dir, &path(format), config, rate)?)
+                }
+            };
+            sinks.push((format, sink));
+        }
         Ok(Writer {
             dir: dir.to_path_buf(),
             stem: stem.to_owned(),
             rate,
-            config: config.clone(),
-            mp3,
-            wav,
+            channels: config.channels,
+            sinks,
             frames: 0,
         })
     }
 
-    /// Append mono samples in −1..1.
+    /// Append mono samples in −1..1 (louder samples are clamped).
     ///
     /// # Errors
     ///
-    /// An encoder or disk failure.
+    /// An encoder or disk failure. The writer should then be dropped, which deletes its
+    /// temp files.
     pub fn write(&mut self, frames: &[f32]) -> Result<(), OutputError> {
-        if let Some(mp3) = &mut self.mp3 {
-            mp3.write(frames)?;
-        }
-        if let Some(wav) = &mut self.wav {
-            wav.write(frames)?;
+        for (_, sink) in &mut self.sinks {
+            sink.write(frames)?;
         }
         self.frames += frames.len() as u64;
         Ok(())
     }
 
-    /// The audio files this writer will produce, for the manifest.
+    /// The audio files this writer produces, in the order of `formats`, for
+    /// [`Manifest::audio`].
     #[must_use]
     pub fn audio_entries(&self) -> Vec<ManifestAudio> {
-        let entry = |format: &str| ManifestAudio {
-            file: format!("{}.{format}", self.stem),
-            format: format.to_owned(),
-            sample_rate: self.rate.0,
-            channels: self.config.channels,
-        };
-        let mut entries = Vec::new();
-        if self.mp3.is_some() {
-            entries.push(entry("mp3"));
-        }
-        if self.wav.is_some() {
-            entries.push(entry("wav"));
-        }
-        entries
+        self.sinks
+            .iter()
+            .map(|(format, _)| ManifestAudio {
+                file: format!("{}.{format}", self.stem),
+                format: format.extension().to_owned(),
+                sample_rate: self.rate.0,
+                channels: self.channels,
+            })
+            .collect()
     }
 
     /// Finish the audio, tag it, write the chapter files and the manifest, and move all of
-    /// them into place. Returns the final paths, audio first, manifest last.
+    /// them into place: the audio first, the manifest last, so a reader that sees a new
+    /// `NAME.json` finds everything it describes. Returns the final paths in that order.
+    ///
+    /// The timeline must cover exactly the frames written, and the manifest must carry the
+    /// timeline's duration and chapter times (as [`build_manifest`] makes it).
     ///
     /// # Errors
     ///
-    /// Any failure before the renames, after which nothing at the final paths has changed.
+    /// [`OutputError::Inconsistent`] when the audio, timeline and manifest disagree; any
+    /// encoder or disk failure. In every case nothing at the final paths has changed (a
+    /// failed rename puts back the files already replaced).
     pub fn finish(
-        mut self,
+        self,
         timeline: &Timeline,
         manifest: &Manifest,
     ) -> Result<Vec<PathBuf>, OutputError> {
-        debug_assert_eq!(self.frames, timeline.total.0, "the timeline covers every frame written");
+        consistency(self.frames, self.rate, timeline, manifest)
+            .map_err(OutputError::Inconsistent)?;
+        let path = |extension: &str| self.dir.join(format!("{}.{extension}", self.stem));
         let mut pending = Vec::new();
-        if let Some(mp3) = self.mp3.take() {
-            pending.push((mp3.finish(timeline, manifest)?, self.path("mp3")));
+        for (format, sink) in self.sinks {
+            pending.push((sink.finish(timeline, manifest)?, path(format.extension())));
         }
-        if let Some(wav) = self.wav.take() {
-            pending.push((wav.finish(timeline)?, self.path("wav")));
-        }
-        let vtt = chapters::webvtt(timeline);
-        pending.push((atomic::temp_with(&self.dir, vtt.as_bytes())?, self.path("chapters.vtt")));
-        let json = chapters::podcasting_json(timeline);
-        pending.push((atomic::temp_with(&self.dir, json.as_bytes())?, self.path("chapters.json")));
         let mut manifest_json = serde_json::to_string_pretty(manifest)
-            .map_err(|e| OutputError::Io { path: self.path("json"), source: e.into() })?;
+            .map_err(|e| OutputError::io(&path("json"))(e.into()))?;
         manifest_json.push('\n');
-        pending.push((atomic::temp_with(&self.dir, manifest_json.as_bytes())?, self.path("json")));
+        let files = [
+            ("chapters.vtt", chapters::webvtt(timeline)),
+            ("chapters.json", chapters::podcasting_json(timeline)),
+            ("json", manifest_json),
+        ];
+        for (extension, text) in files {
+            let path = path(extension);
+            pending.push((atomic::temp_with(&self.dir, &path, text.as_bytes())?, path));
+        }
         atomic::commit(pending)
     }
+}
 
-    fn path(&self, extension: &str) -> PathBuf {
-        self.dir.join(format!("{}.{extension}", self.stem))
+/// Why the audio written, the timeline and the manifest disagree, if they do: files written
+/// from them would carry chapter marks or a duration that miss the audio.
+fn consistency(
+    frames: u64,
+    rate: SampleRate,
+    timeline: &Timeline,
+    manifest: &Manifest,
+) -> Result<(), String> {
+    if timeline.rate != rate {
+        return Err(format!(
+            "the audio is at {} Hz but the timeline at {} Hz",
+            rate.0, timeline.rate.0
+        ));
     }
+    if timeline.total.0 != frames {
+        return Err(format!(
+            "{frames} frames of audio were written but the timeline is {} frames long",
+            timeline.total.0
+        ));
+    }
+    for (i, c) in timeline.chapters.iter().enumerate() {
+        if c.span.start > c.span.end || c.span.end > timeline.total {
+            return Err(format!(
+                "chapter {i} ({:?}) runs from frame {} to {} of {}",
+                c.title, c.span.start.0, c.span.end.0, timeline.total.0
+            ));
+        }
+    }
+    let ms = |s: crate::model::Samples| Some(s.to_ms(rate));
+    if manifest.duration_ms != ms(timeline.total) {
+        return Err(format!(
+            "the manifest's duration_ms is {:?} but the audio lasts {} ms",
+            manifest.duration_ms,
+            timeline.total.to_ms(rate)
+        ));
+    }
+    if manifest.chapters.len() != timeline.chapters.len() {
+        return Err(format!(
+            "the manifest has {} chapters but the timeline {}",
+            manifest.chapters.len(),
+            timeline.chapters.len()
+        ));
+    }
+    for (i, (m, t)) in manifest.chapters.iter().zip(&timeline.chapters).enumerate() {
+        if (m.start_ms, m.end_ms) != (ms(t.span.start), ms(t.span.end)) {
+            return Err(format!(
+                "the manifest puts chapter {i} at {:?}–{:?} ms but the timeline at {:?}–{:?} ms",
+                m.start_ms,
+                m.end_ms,
+                ms(t.span.start),
+                ms(t.span.end)
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Chapter, Metadata, Samples, SourceRef, Span};
-
-    const RATE: SampleRate = SampleRate(24_000);
-
-    /// Three "chapters" of tone separated by silence, and their timeline.
-    #[allow(clippy::cast_precision_loss)]
-    fn programme() -> (Vec<f32>, Timeline) {
-        let mut audio = Vec::new();
-        let mut chapters = Vec::new();
-        for (i, title) in ["One", "Two: the sequel", "Three"].iter().enumerate() {
-            let start = Samples(audio.len() as u64);
-            audio.extend(
-                (0..RATE.0 as usize).map(|n| (n as f32 * 0.05 * (i + 1) as f32).sin() * 0.3),
-            );
-            audio.extend(std::iter::repeat_n(0.0, 12_345));
-            chapters.push(Chapter {
-                title: (*title).to_owned(),
-                span: Span { start, end: Samples(0) },
-            });
-        }
-        let total = Samples(audio.len() as u64);
-        for i in 0..chapters.len() {
-            chapters[i].span.end = chapters.get(i + 1).map_or(total, |c| c.span.start);
-        }
-        (audio, Timeline { rate: RATE, total, chapters, segments: vec![] })
-    }
-
-    fn manifest(timeline: &Timeline) -> Manifest {
-        Manifest {
-            version: 1,
-            title: "A title".into(),
-            byline: Some("By Jo Bloggs".into()),
-            language: Some("en".into()),
-            metadata: Metadata::default(),
-            source: SourceRef { path: "x.txt".into(), sha256: String::new() },
-            backend: "tone".into(),
-            voice: "tone".into(),
-            duration_ms: Some(timeline.total.to_ms(timeline.rate)),
-            audio: vec![],
-            chapters: vec![],
-            segments: vec![],
-            skipped: vec![],
-        }
-    }
-
-    fn write_all(
-        dir: &Path,
-        config: &OutputConfig,
-        formats: &[OutputFormat],
-    ) -> (Timeline, Vec<PathBuf>) {
-        let (audio, timeline) = programme();
-        let mut writer = Writer::create(dir, "story", formats, config, RATE).unwrap();
-        for block in audio.chunks(4096) {
-            writer.write(block).unwrap();
-        }
-        let files = writer.finish(&timeline, &manifest(&timeline)).unwrap();
-        (timeline, files)
-    }
-
-    fn decoded_frames(path: &Path, format: crate::model::AudioFormat) -> usize {
-        let bytes = std::fs::read(path).unwrap();
-        crate::audio::decode(&crate::model::SpeechAudio { bytes, format }).unwrap().samples.len()
-    }
-
-    #[test]
-    fn mp3_decodes_to_exactly_the_samples_written() {
-        let tmp = tempfile::tempdir().unwrap();
-        for vbr in [false, true] {
-            let config = OutputConfig { mp3_vbr: vbr, ..OutputConfig::default() };
-            let (timeline, _) = write_all(tmp.path(), &config, &[OutputFormat::Mp3]);
-            let frames =
-                decoded_frames(&tmp.path().join("story.mp3"), crate::model::AudioFormat::Mp3);
-            assert_eq!(frames as u64, timeline.total.0, "vbr {vbr}");
-        }
-    }
-
-    #[test]
-    fn wav_cue_points_sit_at_chapter_starts_with_their_titles() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (timeline, _) = write_all(tmp.path(), &OutputConfig::default(), &[OutputFormat::Wav]);
-        let path = tmp.path().join("story.wav");
-        assert_eq!(decoded_frames(&path, crate::model::AudioFormat::Wav) as u64, timeline.total.0);
-        let bytes = std::fs::read(&path).unwrap();
-        assert_eq!(u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize, bytes.len() - 8);
-        let cue = bytes.windows(4).position(|w| w == b"cue ").unwrap();
-        assert_eq!(u32::from_le_bytes(bytes[cue + 8..cue + 12].try_into().unwrap()), 3);
-        let second_offset =
-            u32::from_le_bytes(bytes[cue + 12 + 24 + 20..cue + 12 + 48].try_into().unwrap());
-        assert_eq!(u64::from(second_offset), timeline.chapters[1].span.start.0);
-        assert!(bytes.windows(16).any(|w| w == b"Two: the sequel\0"));
-    }
-
-    #[test]
-    fn stereo_and_24_bit_wav_are_written_on_request() {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = OutputConfig { channels: 2, wav_bits: 24, ..OutputConfig::default() };
-        let (timeline, _) = write_all(tmp.path(), &config, &[OutputFormat::Wav, OutputFormat::Mp3]);
-        let reader = hound::WavReader::open(tmp.path().join("story.wav")).unwrap();
-        assert_eq!((reader.spec().channels, reader.spec().bits_per_sample), (2, 24));
-        assert_eq!(u64::from(reader.duration()), timeline.total.0);
-    }
-
-    #[test]
-    fn chapter_files_agree_with_the_timeline_to_the_millisecond() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (timeline, files) =
-            write_all(tmp.path(), &OutputConfig::default(), &[OutputFormat::Mp3]);
-        let names: Vec<_> =
-            files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        assert_eq!(names, ["story.mp3", "story.chapters.vtt", "story.chapters.json", "story.json"]);
-        let vtt = std::fs::read_to_string(tmp.path().join("story.chapters.vtt")).unwrap();
-        let second = timeline.chapters[1].span.start.to_ms(RATE);
-        assert!(
-            vtt.contains(&format!("00:00:0{}.{:03} --> ", second / 1000, second % 1000)),
-            "{vtt}"
-        );
-        let json: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(tmp.path().join("story.chapters.json")).unwrap(),
-        )
-        .unwrap();
-        assert_eq!(json["chapters"][1]["startTime"].as_f64().unwrap(), second as f64 / 1000.0);
-        assert_eq!(json["chapters"][1]["title"], "Two: the sequel");
-    }
-
-    #[test]
-    fn ffprobe_reads_the_mp3_chapters() {
-        if std::process::Command::new("ffprobe").arg("-version").output().is_err() {
-            eprintln!("SKIPPED: ffprobe is not installed (scripts/install-deps.sh --test)");
-            return;
-        }
-        let tmp = tempfile::tempdir().unwrap();
-        let (timeline, _) = write_all(tmp.path(), &OutputConfig::default(), &[OutputFormat::Mp3]);
-        let out = std::process::Command::new("ffprobe")
-            .args(["-v", "error", "-show_chapters", "-show_format", "-of", "json"])
-            .arg(tmp.path().join("story.mp3"))
-            .output()
-            .unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let chapters = json["chapters"].as_array().unwrap();
-        assert_eq!(chapters.len(), 3);
-        for (c, expected) in chapters.iter().zip(&timeline.chapters) {
-            assert_eq!(c["tags"]["title"], expected.title.as_str());
-            assert_eq!(c["start"].as_u64().unwrap(), expected.span.start.to_ms(RATE));
-            assert_eq!(c["end"].as_u64().unwrap(), expected.span.end.to_ms(RATE));
-        }
-        assert_eq!(json["format"]["tags"]["title"], "A title");
-        assert_eq!(json["format"]["tags"]["artist"], "Jo Bloggs");
-    }
-
-    #[test]
-    fn an_unfinished_writer_leaves_nothing_behind_and_the_old_files_intact() {
-        let tmp = tempfile::tempdir().unwrap();
-        write_all(tmp.path(), &OutputConfig::default(), &[OutputFormat::Mp3]);
-        let before = std::fs::read(tmp.path().join("story.mp3")).unwrap();
-        let mut writer = Writer::create(
-            tmp.path(),
-            "story",
-            &[OutputFormat::Mp3, OutputFormat::Wav],
-            &OutputConfig::default(),
-            RATE,
-        )
-        .unwrap();
-        writer.write(&[0.5; 1000]).unwrap();
-        drop(writer); // a failure elsewhere: finish is never called
-        assert_eq!(std::fs::read(tmp.path().join("story.mp3")).unwrap(), before);
-        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 4, "no temp files, no WAV");
-    }
-
-    #[test]
-    fn formats_parse_and_bad_settings_are_all_reported() {
-        assert_eq!("MP3".parse::<OutputFormat>().unwrap(), OutputFormat::Mp3);
-        assert!("ogg".parse::<OutputFormat>().unwrap_err().to_string().contains("mp3 or wav"));
-        let mut problems = Vec::new();
-        OutputConfig {
-            mp3_bitrate: 65,
-            wav_bits: 20,
-            channels: 3,
-            formats: vec![],
-            mp3_vbr: false,
-        }
-        .validate(&mut problems);
-        assert_eq!(problems.len(), 4, "{problems:?}");
-    }
-}
+mod tests;

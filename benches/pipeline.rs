@@ -113,7 +113,7 @@ fn main() {
     let t_encode = t.elapsed();
 
     println!(
-        "audio: {:.1} min in {} chunks, {} chapters ({} cache hits on the second pass)",
+        "audio: {:.1} min in {} chunks, {} chapters ({} chunks read back from the cache)",
         audio.as_secs_f64() / 60.0,
         script.chunks.len(),
         script.chapters.len(),
@@ -182,16 +182,14 @@ fn write_long_article(config: &Config, path: &Path, minutes: f64) -> usize {
     // espeak-ng at 165 words per minute, plus pauses.
     let copies = ((minutes * 150.0) / body_words as f64).ceil().max(1.0) as usize;
     let mut text = format!("{}\n\n", blocks[0].text);
-    for _ in 0..copies {
+    // Each copy is numbered, so every chunk is distinct and none is answered from the cache.
+    for copy in 1..=copies {
         for block in &blocks[1..] {
-            match block.kind {
-                BlockKind::ListItem => {
-                    let _ = writeln!(text, "  • {}\n", block.text);
-                }
-                _ => {
-                    let _ = writeln!(text, "{}\n", block.text);
-                }
-            }
+            let _ = match block.kind {
+                BlockKind::ListItem => writeln!(text, "  • {} ({copy})\n", block.text),
+                BlockKind::Heading => writeln!(text, "{} Part {copy}\n", block.text),
+                _ => writeln!(text, "Part {copy}. {}\n", block.text),
+            };
         }
     }
     std::fs::write(path, &text).expect("write article");

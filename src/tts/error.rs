@@ -68,6 +68,57 @@ pub enum SynthError {
         /// Why it is unusable.
         message: String,
     },
+    /// A cloud backend needs a key the environment does not have. Raised when the backend is
+    /// built, before any request.
+    #[error(
+        "backend {backend}: the environment variable {var} is not set (or empty); export it \
+         with your key, or name another variable with `{setting}` in the voice profile"
+    )]
+    MissingKey {
+        /// The backend kind.
+        backend: String,
+        /// The variable's name (never its value).
+        var: String,
+        /// The profile key that names the variable.
+        setting: String,
+    },
+    /// A service answered with an HTTP error status.
+    #[error("backend {backend}: chunk {chunk}: HTTP {status}: {message}")]
+    Http {
+        /// The backend kind.
+        backend: String,
+        /// The chunk id.
+        chunk: usize,
+        /// The status code.
+        status: u16,
+        /// The provider's own message (secrets redacted), and what to do when we know.
+        message: String,
+        /// Whether trying again may succeed; the backend decides.
+        retryable: bool,
+        /// How long the service asked us to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The connection failed or broke before a whole answer arrived (refused, reset, cut
+    /// short). Always worth another try.
+    #[error("backend {backend}: chunk {chunk}: {message}")]
+    Network {
+        /// The backend kind.
+        backend: String,
+        /// The chunk id.
+        chunk: usize,
+        /// What broke (secrets redacted).
+        message: String,
+    },
+    /// A retryable failure that kept failing until the retry policy gave up.
+    #[error("{last} (gave up after {attempts} attempts: {why})")]
+    GaveUp {
+        /// The last failure.
+        last: Box<SynthError>,
+        /// Requests sent.
+        attempts: u32,
+        /// Why no further attempt was made.
+        why: String,
+    },
 }
 
 impl SynthError {
@@ -75,9 +126,18 @@ impl SynthError {
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
-            SynthError::Engine { retryable, .. } => *retryable,
-            SynthError::Timeout { .. } => true,
+            SynthError::Engine { retryable, .. } | SynthError::Http { retryable, .. } => *retryable,
+            SynthError::Timeout { .. } | SynthError::Network { .. } => true,
             _ => false,
+        }
+    }
+
+    /// How long the service asked us to wait before trying again, if it said.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SynthError::Http { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 }

@@ -6,11 +6,15 @@
 //! [`registry`].
 
 mod command;
+pub mod cost;
 mod error;
 mod espeak;
+mod http;
+mod limits;
 mod piper;
 mod process;
 pub mod registry;
+pub mod retry;
 pub mod ssml;
 mod tone;
 
@@ -20,6 +24,7 @@ use async_trait::async_trait;
 use futures::stream::{self, Stream, StreamExt};
 use tokio::sync::Semaphore;
 
+pub use cost::{CostEstimate, Price};
 pub use error::SynthError;
 pub use piper::installed_models as piper_models;
 
@@ -115,6 +120,17 @@ pub trait Synthesizer: Send + Sync {
 
     /// Speak one chunk.
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError>;
+
+    /// The characters the provider bills for this request. Default: every character sent.
+    fn billed_chars(&self, request: &SynthRequest<'_>) -> usize {
+        request.body(self.capabilities()).chars().count()
+    }
+
+    /// What the profile says billed characters cost, if it says. Default: `None` (free or
+    /// unknown).
+    fn price(&self) -> Option<Price> {
+        None
+    }
 
     /// The voices this backend offers, as `id — description` lines, for `articulate voices`.
     /// Backends that cannot list theirs return an empty list.

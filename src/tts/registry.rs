@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::http::{azure, elevenlabs, google, openai, polly};
 use super::{SynthError, Synthesizer, command, espeak, piper, tone};
 use crate::config::VoiceProfile;
 
@@ -17,6 +18,11 @@ pub const BACKENDS: &[(&str, Factory)] = &[
     ("command", command::build),
     ("piper", piper::build),
     ("tone", tone::build),
+    ("openai", openai::build),
+    ("elevenlabs", elevenlabs::build),
+    ("google", google::build),
+    ("azure", azure::build),
+    ("polly", polly::build),
 ];
 
 /// Build the backend a profile names.

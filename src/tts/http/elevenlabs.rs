@@ -359,6 +359,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn hostile_text_reaches_the_server_as_exactly_the_same_string() {
+        let server = elevenlabs().await;
+        let backend = backend(&server, "");
+        let hostile = crate::tts::http::testing::HOSTILE;
+        backend.synthesize(request(0, hostile, "")).await.unwrap();
+        assert_eq!(server.requests()[0].json()["text"], hostile);
+    }
+
+    #[tokio::test]
     async fn pcm_output_is_read_at_its_rate() {
         let server = elevenlabs().await;
         let backend = backend(&server, "output_format = \"pcm_22050\"\ncontext = false\n");

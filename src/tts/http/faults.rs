@@ -167,6 +167,14 @@ async fn a_truncated_body_is_retried_and_the_output_is_whole() {
 }
 
 #[tokio::test]
+async fn a_connection_reset_before_any_answer_is_retried_and_the_output_is_unchanged() {
+    let server = Server::start(|req, n| if n < 2 { Reply::Reset } else { speech(req) }).await;
+    let audio = narrate(backend(&server.url, ""), TEXTS, 1).await.unwrap();
+    assert_eq!(audio, fault_free().await);
+    assert_eq!(server.requests().len(), 5);
+}
+
+#[tokio::test]
 async fn a_body_that_keeps_breaking_off_fails_as_a_broken_connection() {
     let server = Server::start(|_, _| Reply::Truncated {
         content_type: "audio/mpeg".into(),

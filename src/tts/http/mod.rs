@@ -143,6 +143,36 @@ mod tests {
         }
     }
 
+    /// Build a backend and check neither its `Debug` output nor its settings show `secret`.
+    fn keeps_hidden<T: std::fmt::Debug + Synthesizer>(built: Result<T, SynthError>, secret: &str) {
+        let backend = built.unwrap();
+        let shown = format!("{backend:?} {backend:#?} {}", backend.settings());
+        assert!(shown.contains("***") || shown.contains("Sensitive"), "{shown}");
+        assert!(!shown.contains(secret), "{}: {shown}", backend.name());
+    }
+
+    #[test]
+    fn no_backend_shows_its_keys_in_settings_or_debug_output() {
+        let secret = "Zq9-very-secret-key-7Xw";
+        let keys = testing::env(&[
+            ("OPENAI_API_KEY", secret),
+            ("ELEVENLABS_API_KEY", secret),
+            ("GOOGLE_API_KEY", secret),
+            ("AZURE_SPEECH_KEY", secret),
+            ("AWS_ACCESS_KEY_ID", secret),
+            ("AWS_SECRET_ACCESS_KEY", secret),
+            ("AWS_SESSION_TOKEN", secret),
+        ]);
+        let p = testing::profile;
+        keeps_hidden(openai::build_with(&p("backend = \"openai\""), &keys), secret);
+        let eleven = p("backend = \"elevenlabs\"\nvoice_id = \"v\"");
+        keeps_hidden(elevenlabs::build_with(&eleven, &keys), secret);
+        keeps_hidden(google::build_with(&p("backend = \"google\""), &keys), secret);
+        let azure = p("backend = \"azure\"\nregion = \"x\"");
+        keeps_hidden(azure::build_with(&azure, &keys), secret);
+        keeps_hidden(polly::build_with(&p("backend = \"polly\""), &keys), secret);
+    }
+
     #[test]
     fn a_voice_name_gives_its_language() {
         assert_eq!(language_of_voice("en-GB-Neural2-B").as_deref(), Some("en-GB"));

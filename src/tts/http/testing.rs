@@ -54,6 +54,8 @@ pub(crate) enum Reply {
     Truncated { content_type: String, body: Vec<u8> },
     /// Nothing for this long, then a closed connection.
     Silence(Duration),
+    /// The connection reset (TCP RST) without an answer.
+    Reset,
     /// Wait, then answer.
     Delayed(Duration, Box<Reply>),
 }
@@ -214,6 +216,11 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply) {
             let _ = socket.write_all(&body[..body.len() / 2]).await;
         }
         Reply::Silence(wait) => tokio::time::sleep(wait).await,
+        Reply::Reset => {
+            // A zero linger makes closing send RST rather than FIN.
+            let _ = socket.set_zero_linger();
+            return;
+        }
         Reply::Delayed(wait, reply) => {
             tokio::time::sleep(wait).await;
             Box::pin(write_reply(socket, *reply)).await;

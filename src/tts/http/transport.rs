@@ -133,6 +133,7 @@ impl Transport {
         }
         let response = build(&self.client).send().await.map_err(|e| self.failed(chunk, &e))?;
         let status = response.status();
+        tracing::debug!(backend = self.backend, chunk, status = status.as_u16(), "Answered.");
         let headers = response.headers().clone();
         if !status.is_success() {
             let retry_after = response::retry_after(&headers, SystemTime::now());

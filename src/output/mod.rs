@@ -126,7 +126,7 @@ pub struct OutputConfig {
     pub mp3_bitrate: u32,
     /// Variable bitrate MP3 instead of constant. Default: false.
     pub mp3_vbr: bool,
-    /// LAME's algorithm quality, 0 (best, slowest) to 9 (fastest). Default: 2.
+    /// LAME's algorithm quality, 0 (best, slowest) to 9 (fastest). Default: 3, LAME's own.
     pub mp3_quality: u8,
     /// WAV sample size: 16 or 24 bits. Default: 16.
     pub wav_bits: u16,
@@ -140,7 +140,7 @@ impl Default for OutputConfig {
             formats: vec![OutputFormat::Mp3],
             mp3_bitrate: 64,
             mp3_vbr: false,
-            mp3_quality: 2,
+            mp3_quality: 3,
             wav_bits: 16,
             channels: 1,
         }
@@ -266,7 +266,7 @@ impl Writer {
         })
     }
 
-    /// Append mono samples in −1..1 (louder samples are clamped).
+    /// Append mono samples in −1..1 (the limiter upstream keeps them there; WAV clamps).
     ///
     /// # Errors
     ///

@@ -422,27 +422,3 @@ mod tests {
         }
     }
 }
-#[cfg(test)]
-mod scratch {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn scratch_table() {
-        for &r in RATES {
-            println!("{r}: mono {:?} stereo {:?}", gapless_cbr_bitrates(r, 1).first(), gapless_cbr_bitrates(r, 2).first());
-        }
-        let rate = SampleRate(24_000);
-        let audio: Vec<f32> = (0..24_000 * 120).map(|i| ((i as f32) * 0.03).sin() * 0.3 * ((i / 7000) % 2) as f32).collect();
-        for q in [0u8, 2, 3, 5, 7] {
-            let config = OutputConfig { mp3_quality: q, ..OutputConfig::default() };
-            let mut e = encoder(&config, rate, false).unwrap();
-            let t = std::time::Instant::now();
-            let mut out = Vec::new();
-            for b in audio.chunks(24_000) {
-                out.reserve(mp3lame_encoder::max_required_buffer_size(b.len()));
-                e.encode_to_vec(MonoPcm(b), &mut out).unwrap();
-            }
-            println!("q{q}: {:?} for 120 s", t.elapsed());
-        }
-    }
-}

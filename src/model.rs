@@ -435,8 +435,25 @@ pub struct ManifestSkip {
     pub reason: String,
 }
 
+/// What a backend will bill for a narration, reported by a dry run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ManifestCost {
+    /// The voice profile.
+    pub voice: String,
+    /// Its backend.
+    pub backend: String,
+    /// Characters the provider bills.
+    pub billed_chars: usize,
+    /// Requests that will be sent.
+    pub requests: usize,
+    /// The estimated cost at the profile's price, if it gives one.
+    pub estimated_cost: Option<f64>,
+    /// The price's currency.
+    pub currency: Option<String>,
+}
+
 /// `NAME.json`: everything a player or a publishing script needs about one narration.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// Schema version, [`MANIFEST_VERSION`].
     pub version: u32,
@@ -465,6 +482,9 @@ pub struct Manifest {
     pub segments: Vec<ManifestSegment>,
     /// Blocks not spoken, with reasons.
     pub skipped: Vec<ManifestSkip>,
+    /// In a dry run: what each voice's backend would bill. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Vec<ManifestCost>>,
 }
 
 #[cfg(test)]

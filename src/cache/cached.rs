@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use super::{CacheKey, ChunkCache, SCHEMA};
 use crate::model::{AudioFormat, SpeechAudio};
+use crate::tts::cost::Price;
 use crate::tts::{Capabilities, SynthError, SynthRequest, Synthesizer};
 
 /// A [`Synthesizer`] that answers from the cache when it can and stores what it fetches.
@@ -55,6 +56,18 @@ impl Synthesizer for Cached {
 
     fn settings(&self) -> serde_json::Value {
         self.settings.clone()
+    }
+
+    fn billed_chars(&self, request: &SynthRequest<'_>) -> usize {
+        self.inner.billed_chars(request)
+    }
+
+    fn price(&self) -> Option<Price> {
+        self.inner.price()
+    }
+
+    async fn voices(&self) -> Result<Vec<String>, SynthError> {
+        self.inner.voices().await
     }
 
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {

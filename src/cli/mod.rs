@@ -67,6 +67,9 @@ pub struct NarrateArgs {
     /// Synthesize every chunk afresh, neither reading nor writing the cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Refuse to start an article whose backends would bill more than N characters.
+    #[arg(long, value_name = "N")]
+    pub max_chars: Option<usize>,
 }
 
 /// `articulate extract`.

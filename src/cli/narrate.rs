@@ -30,6 +30,23 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         for input in &args.inputs {
             let manifest = dry_run(input, config, &casting)?;
+            for cost in manifest.cost.iter().flatten() {
+                let money = match (cost.estimated_cost, &cost.currency) {
+                    (Some(amount), Some(currency)) => format!(", about {amount:.4} {currency}"),
+                    _ => String::new(),
+                };
+                eprintln!(
+                    "{input}: {} ({}): {} billed characters in {} requests{money}",
+                    cost.voice, cost.backend, cost.billed_chars, cost.requests
+                );
+            }
+            if let Some(max) = args.max_chars {
+                let billed: usize = manifest.cost.iter().flatten().map(|c| c.billed_chars).sum();
+                anyhow::ensure!(
+                    billed <= max,
+                    "{input}: this job would bill {billed} characters, more than --max-chars {max}"
+                );
+            }
             serde_json::to_writer_pretty(&mut out, &manifest)?;
             std::io::Write::write_all(&mut out, b"\n")?;
         }
@@ -42,8 +59,12 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     let mut failed = 0;
     for input in &args.inputs {
-        let job =
-            Job { input: input.clone(), output_dir: output_dir.clone(), formats: formats.clone() };
+        let job = Job {
+            input: input.clone(),
+            output_dir: output_dir.clone(),
+            formats: formats.clone(),
+            max_chars: args.max_chars,
+        };
         match runtime.block_on(narrate_one(&job, config, &casting)) {
             Ok(()) => {}
             Err(e) if args.inputs.len() == 1 => return Err(e),

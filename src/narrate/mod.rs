@@ -12,6 +12,7 @@
 //!     input: "examples/heartstopper.txt".into(),
 //!     output_dir: "audio_out".into(),
 //!     formats: vec![OutputFormat::Mp3],
+//!     max_chars: None,
 //! };
 //! let narration = narrate(&job, &config, &casting, &|_, _| {}).await?;
 //! println!("{} ms", narration.manifest.duration_ms.unwrap_or_default());
@@ -31,7 +32,7 @@ use crate::audio::{Assembled, Assembler, AudioError, Limiter, RenderOptions};
 use crate::config::Config;
 use crate::extract::{self, ExtractError};
 use crate::ingest::{self, IngestError};
-use crate::model::{Article, Manifest, Script, Source};
+use crate::model::{Article, Manifest, ManifestCost, Script, Source};
 use crate::output::{self, OutputError, OutputFormat, Writer};
 use crate::segment::{self, InterludeConfig, SegmentError, VoiceLimits};
 use crate::tts::{self, SynthError, Synthesizer};
@@ -46,6 +47,14 @@ pub enum NarrateError {
     /// Nothing speakable, or extraction failed.
     #[error(transparent)]
     Extract(#[from] ExtractError),
+    /// The job would bill more than `--max-chars` allows.
+    #[error("{origin}: {source}")]
+    OverCap {
+        /// The input.
+        origin: String,
+        /// By how much.
+        source: tts::cost::OverCap,
+    },
     /// No voice could be cast for the article.
     #[error("{origin}: {source}")]
     Cast {
@@ -99,6 +108,8 @@ pub struct Job {
     pub output_dir: PathBuf,
     /// The audio formats to write.
     pub formats: Vec<OutputFormat>,
+    /// Refuse to start if the backends would bill more characters than this.
+    pub max_chars: Option<usize>,
 }
 
 /// The result of a narration.
@@ -185,7 +196,8 @@ fn resolve_file(config: &Config, interlude: &InterludeConfig) -> InterludeConfig
     resolved
 }
 
-/// The manifest a narration would write, with `null` timings, without synthesizing.
+/// The manifest a narration would write, with `null` timings and, under `cost`, what each
+/// voice's backend would bill, without synthesizing.
 ///
 /// # Errors
 ///
@@ -193,14 +205,39 @@ fn resolve_file(config: &Config, interlude: &InterludeConfig) -> InterludeConfig
 pub fn dry_run(input: &str, config: &Config, casting: &Casting) -> Result<Manifest, NarrateError> {
     let prepared = prepare(input, config, casting)?;
     let main = prepared.cast.main();
-    Ok(output::build_manifest(
+    let mut manifest = output::build_manifest(
         &prepared.article,
         &prepared.script,
         None,
         main.backend.name(),
         &main.profile.name,
         Vec::new(),
-    ))
+    );
+    let cost = estimate(&prepared)
+        .into_iter()
+        .zip(&prepared.cast.voices)
+        .map(|(e, voice)| ManifestCost {
+            voice: voice.profile.name.clone(),
+            backend: e.backend,
+            billed_chars: e.billed_chars,
+            requests: e.requests,
+            estimated_cost: e.estimated_cost,
+            currency: e.price.map(|p| p.currency),
+        })
+        .collect();
+    manifest.cost = Some(cost);
+    Ok(manifest)
+}
+
+/// What each voice's backend would bill for the prepared script.
+fn estimate(prepared: &Prepared) -> Vec<tts::cost::CostEstimate> {
+    let backends: Vec<Arc<dyn Synthesizer>> =
+        prepared.cast.voices.iter().map(|v| Arc::clone(&v.backend)).collect();
+    tts::cost::estimate_cast(
+        &prepared.script.chunks,
+        &backends,
+        prepared.article.meta.language.as_deref(),
+    )
 }
 
 /// Narrate one input end to end and write its files atomically into `job.output_dir`.
@@ -217,7 +254,13 @@ pub async fn narrate(
     casting: &Casting,
     on_chunk: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Narration, NarrateError> {
-    let Prepared { source, article, cast, script } = prepare(&job.input, config, casting)?;
+    let prepared = prepare(&job.input, config, casting)?;
+    if let Some(max) = job.max_chars {
+        tts::cost::check_max_chars(&estimate(&prepared), max).map_err(|e| {
+            NarrateError::OverCap { origin: prepared.source.origin.clone(), source: e }
+        })?;
+    }
+    let Prepared { source, article, cast, script } = prepared;
     let origin = source.origin.clone();
     let backends: Vec<Arc<dyn Synthesizer>> =
         cast.voices.iter().map(|v| Arc::clone(&v.backend)).collect();

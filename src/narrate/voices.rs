@@ -160,7 +160,8 @@ impl Casting {
         let mut available = Vec::new();
         for (name, _) in VoiceProfile::available(&dir) {
             let Ok(profile) = VoiceProfile::resolve(&name, &dir) else { continue };
-            if speaks(&profile, language) {
+            // Never run up a bill nobody asked for: only local engines are chosen this way.
+            if speaks(&profile, language) && registry::LOCAL.contains(&profile.backend.as_str()) {
                 // Skip voices whose engine is missing; another may speak the language.
                 match self.voice(&name) {
                     Ok(voice) => return Ok(voice),

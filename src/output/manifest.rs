@@ -65,6 +65,7 @@ pub fn build_manifest(
         chapters,
         segments,
         skipped,
+        cost: None,
     }
 }
 

@@ -84,6 +84,8 @@ pub struct Normalizer {
     config: NormalizeConfig,
     english: bool,
     american: bool,
+    /// All abbreviations as one pattern, compiled once.
+    abbreviations: Option<Regex>,
 }
 
 static EMOJI: LazyLock<Regex> = LazyLock::new(|| {
@@ -144,10 +146,16 @@ impl Normalizer {
     #[must_use]
     pub fn new(config: &NormalizeConfig, language: Option<&str>) -> Normalizer {
         let lang = language.unwrap_or("en").to_ascii_lowercase();
+        let alternatives: Vec<String> =
+            config.abbreviations.keys().map(|k| regex::escape(k)).collect();
+        let abbreviations = (!alternatives.is_empty())
+            .then(|| Regex::new(&format!(r"\b(?:{})\b\.?", alternatives.join("|"))).ok())
+            .flatten();
         Normalizer {
             config: config.clone(),
             english: lang == "en" || lang.starts_with("en-") || lang.starts_with("en_"),
             american: lang == "en-us",
+            abbreviations,
         }
     }
 
@@ -235,14 +243,13 @@ impl Normalizer {
     }
 
     fn abbreviations(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for (short, long) in &self.config.abbreviations {
-            let pattern = format!(r"\b{}\b\.?", regex::escape(short));
-            if let Ok(r) = Regex::new(&pattern) {
-                out = r.replace_all(&out, long.as_str()).into_owned();
-            }
-        }
-        out
+        let Some(pattern) = &self.abbreviations else { return text.to_owned() };
+        pattern
+            .replace_all(text, |c: &Captures| {
+                let short = c[0].trim_end_matches('.');
+                self.config.abbreviations.get(short).cloned().unwrap_or_else(|| c[0].to_owned())
+            })
+            .into_owned()
     }
 
     fn acronyms(&self, text: &str) -> String {

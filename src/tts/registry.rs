@@ -25,6 +25,10 @@ pub const BACKENDS: &[(&str, Factory)] = &[
     ("polly", polly::build),
 ];
 
+/// Backends that run on this machine and cost nothing per character: the only ones chosen
+/// without being asked for (see `narrate::Casting`).
+pub const LOCAL: &[&str] = &["espeak-ng", "command", "piper", "tone"];
+
 /// Build the backend a profile names.
 ///
 /// # Errors

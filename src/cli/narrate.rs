@@ -23,6 +23,10 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     } else {
         args.format.iter().map(|f| f.parse::<OutputFormat>()).collect::<Result<Vec<_>, _>>()?
     };
+    let mut problems = Vec::new();
+    let rate = crate::model::SampleRate(config.audio.sample_rate);
+    config.output.validate_for(&formats, rate, &mut problems);
+    anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
     let output_dir =
         args.output.clone().unwrap_or_else(|| config.resolve(&config.narrate.output_dir));
 

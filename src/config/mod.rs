@@ -173,6 +173,8 @@ impl Config {
         config.segment.validate(&mut problems);
         config.audio.validate(&mut problems);
         config.output.validate(&mut problems);
+        let rate = crate::model::SampleRate(config.audio.sample_rate);
+        config.output.validate_for(&config.output.formats, rate, &mut problems);
         config.intro.validate("intro", &mut problems);
         config.outro.validate("outro", &mut problems);
         if problems.is_empty() { Ok(config) } else { Err(invalid(problems)) }

@@ -1,20 +1,36 @@
 //! Extract: keep what a listener should hear, and record everything skipped with its reason.
+//!
+//! Each input format has its own reader (`text`, `html`, `markdown`) that cuts the source
+//! into blocks in reading order and decides on each; they share the configured patterns and
+//! the tests of what a heading, a sentence or a caption looks like (`rules`). Nothing is
+//! dropped silently: a skipped block stays in the [`Article`] with the rule that skipped it,
+//! which is what `articulate extract --explain` prints and the manifest records.
+//!
+//! ```no_run
+//! use articulate::extract::{ExtractConfig, Extractor};
+//!
+//! let extractor = Extractor::new(&ExtractConfig::default())?;
+//! let source = articulate::ingest::read("examples/heartstopper.txt")?;
+//! let article = extractor.extract(&source)?;
+//! for (_, block) in article.spoken() {
+//!     println!("{}", block.text);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use serde::Deserialize;
+mod config;
+mod defaults;
+mod html;
+mod markdown;
+mod rules;
+mod text;
 
-use crate::model::{Article, Source};
+pub use config::ExtractConfig;
 
-/// `[extract]` settings.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ExtractConfig {}
-
-impl ExtractConfig {
-    /// Check the settings without I/O, adding every problem to `problems`.
-    pub fn validate(&self, problems: &mut Vec<String>) {
-        let _ = problems;
-    }
-}
+use crate::model::{
+    Article, Block, BlockKind, Decision, Metadata, Source, SourceFormat, SourceRef,
+};
+use rules::{Rules, reason};
 
 /// A failure to extract an article.
 #[derive(Debug, thiserror::Error)]
@@ -26,14 +42,94 @@ pub enum ExtractError {
         /// The input.
         origin: String,
     },
+    /// The `[extract]` settings are invalid (normally caught when the config is loaded).
+    #[error("invalid [extract] settings: {}", problems.join("; "))]
+    InvalidConfig {
+        /// Every problem, one line each.
+        problems: Vec<String>,
+    },
 }
 
-/// Extract the article from a source.
+/// `[extract]` compiled once, for extracting any number of articles.
+#[derive(Clone, Debug)]
+pub struct Extractor {
+    rules: Rules,
+}
+
+impl Extractor {
+    /// Compile the configured patterns.
+    ///
+    /// # Errors
+    ///
+    /// [`ExtractError::InvalidConfig`] listing every invalid pattern or setting.
+    pub fn new(config: &ExtractConfig) -> Result<Extractor, ExtractError> {
+        let rules =
+            Rules::compile(config).map_err(|problems| ExtractError::InvalidConfig { problems })?;
+        Ok(Extractor { rules })
+    }
+
+    /// Extract the article from a source: every block in reading order, each spoken or
+    /// skipped with its reason, plus what is known of the title, byline and dates.
+    ///
+    /// # Errors
+    ///
+    /// [`ExtractError::NothingSpeakable`] when no block would be spoken.
+    pub fn extract(&self, source: &Source) -> Result<Article, ExtractError> {
+        let Draft { mut blocks, mut meta } = match source.format {
+            SourceFormat::Text => text::extract(&source.text, &self.rules),
+            SourceFormat::Html => html::extract(&source.text, &self.rules),
+            SourceFormat::Markdown => markdown::extract(&source.text, &self.rules),
+        };
+        mark_standfirst(&mut blocks);
+        if !blocks.iter().any(Block::is_spoken) {
+            return Err(ExtractError::NothingSpeakable { origin: source.origin.clone() });
+        }
+        if meta.title.is_empty() {
+            meta.title.clone_from(&source.stem);
+        }
+        if meta.language.is_none() {
+            meta.language.clone_from(&source.content_language);
+        }
+        let source = SourceRef { path: source.origin.clone(), sha256: source.sha256.clone() };
+        Ok(Article { meta, source, blocks })
+    }
+}
+
+/// Extract the article from a source with `config`, compiling its patterns for this one
+/// call; use an [`Extractor`] to extract many.
 ///
 /// # Errors
 ///
-/// When nothing speakable is found.
+/// Invalid settings, or nothing speakable.
 pub fn extract(source: &Source, config: &ExtractConfig) -> Result<Article, ExtractError> {
-    let _ = config;
-    Err(ExtractError::NothingSpeakable { origin: source.origin.clone() })
+    Extractor::new(config)?.extract(source)
 }
+
+/// What a format's reader hands back: blocks in reading order and the metadata it found.
+struct Draft {
+    blocks: Vec<Block>,
+    meta: Metadata,
+}
+
+/// The first paragraph after the headline is its standfirst when a skipped block (byline,
+/// dateline, player, figure) sets it apart from the body that follows; a first body
+/// paragraph runs straight on into the next.
+fn mark_standfirst(blocks: &mut [Block]) {
+    let Some(headline) = blocks.iter().position(|b| b.kind == BlockKind::Headline && b.is_spoken())
+    else {
+        return;
+    };
+    let Some(first) =
+        blocks[headline + 1..].iter().position(Block::is_spoken).map(|i| i + headline + 1)
+    else {
+        return;
+    };
+    let set_apart = blocks.get(first + 1).is_some_and(|next| !next.is_spoken());
+    if blocks[first].kind == BlockKind::Paragraph && set_apart {
+        blocks[first].kind = BlockKind::Standfirst;
+        blocks[first].decision = Decision::Speak { rule: reason::STANDFIRST.into() };
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -99,10 +99,8 @@ fn markdown_score(text: &str) -> usize {
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             score += 3;
         }
-        if let Some(open) = line.find('[') {
-            if line[open..].contains("](") {
-                score += 3; // a link or an image
-            }
+        if line.find('[').is_some_and(|open| line[open..].contains("](")) {
+            score += 3; // a link or an image
         }
         if line.matches("**").count() >= 2 || line.matches("__").count() >= 2 {
             score += 1;

@@ -1,0 +1,162 @@
+use super::*;
+use crate::extract::ExtractConfig;
+
+fn draft(html: &str) -> Draft {
+    extract(html, &Rules::compile(&ExtractConfig::default()).unwrap())
+}
+
+fn fixture() -> Draft {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/articles/sample.html");
+    draft(&std::fs::read_to_string(path).unwrap())
+}
+
+fn spoken(d: &Draft) -> Vec<(BlockKind, &str)> {
+    d.blocks.iter().filter(|b| b.is_spoken()).map(|b| (b.kind, b.text.as_str())).collect()
+}
+
+fn reason_of<'d>(d: &'d Draft, needle: &str) -> &'d str {
+    d.blocks
+        .iter()
+        .find(|b| b.text.contains(needle))
+        .and_then(Block::skip_reason)
+        .unwrap_or_else(|| panic!("{needle:?} is not a skipped block"))
+}
+
+#[test]
+fn the_sample_page_speaks_the_story_in_reading_order() {
+    let d = fixture();
+    let s = spoken(&d);
+    assert_eq!(s[0], (BlockKind::Headline, "River park approved after two-year campaign"));
+    assert_eq!(s[1].0, BlockKind::Standfirst);
+    assert!(s[2].1.starts_with("The city council has approved plans"));
+    assert_eq!(s[4], (BlockKind::Heading, "What will the park include?"));
+    let items: Vec<&str> =
+        s.iter().filter(|(k, _)| *k == BlockKind::ListItem).map(|(_, t)| *t).collect();
+    assert_eq!(
+        items,
+        ["a wildflower meadow", "a children's play area", "a boardwalk along the water's edge"]
+    );
+    assert!(s.iter().any(|(k, t)| *k == BlockKind::Quote && t.contains("victory for everyone")));
+    assert!(s.contains(&(BlockKind::TableRow, "Meadow, Spring 2025")));
+    assert_eq!(
+        s.last().map(|(_, t)| *t),
+        Some("Residents will be asked to choose a name for the park in a public vote.")
+    );
+}
+
+#[test]
+fn the_sample_page_skips_its_furniture_each_with_a_reason() {
+    let d = fixture();
+    assert_eq!(reason_of(&d, "Picture: Riverside Council"), "figure (image, caption and credit)");
+    assert_eq!(reason_of(&d, "READ MORE"), reason::PROMO);
+    assert_eq!(reason_of(&d, "Listen to this article"), reason::WIDGET);
+    assert_eq!(reason_of(&d, "By Priya Shah"), reason::BYLINE);
+    assert_eq!(reason_of(&d, "5 March 2024"), reason::DATELINE);
+    assert_eq!(reason_of(&d, "Gasworks clean-up"), "aside (sidebar or pull-out box)");
+    assert_eq!(reason_of(&d, "Subscriber-only"), "hidden element");
+    assert_eq!(reason_of(&d, "Invisible tracking"), "hidden element");
+    assert_eq!(reason_of(&d, "Sign up to our newsletter"), "form or button");
+    assert_eq!(reason_of(&d, "Tags: parks"), "article footer (tags, author box)");
+    assert_eq!(reason_of(&d, "Local"), reason::ABOVE_HEADLINE);
+    let all: String = d.blocks.iter().map(|b| b.text.as_str()).collect();
+    assert!(
+        !all.contains("analytics") && !all.contains("display: none"),
+        "script or style text read"
+    );
+    assert!(!all.contains("Sport"), "navigation outside the article read");
+}
+
+#[test]
+fn metadata_comes_from_json_ld_and_meta_tags() {
+    let meta = fixture().meta;
+    assert_eq!(meta.title, "River park approved after two-year campaign");
+    assert_eq!(meta.authors, ["Priya Shah", "Tom Ellis"]);
+    assert_eq!(meta.byline.as_deref(), Some("By Priya Shah and Tom Ellis"));
+    assert_eq!(meta.publication.as_deref(), Some("The Riverside Gazette"));
+    assert_eq!(meta.published.as_deref(), Some("2024-03-05T09:30:00Z"));
+    assert_eq!(meta.modified.as_deref(), Some("2024-03-05T12:10:00Z"));
+    assert_eq!(meta.language.as_deref(), Some("en-GB"));
+    assert_eq!(
+        meta.canonical_url.as_deref(),
+        Some("https://gazette.example/news/river-park-approved")
+    );
+}
+
+#[test]
+fn without_json_ld_the_h1_is_the_headline_even_when_the_title_carries_the_site_name() {
+    let d = draft(
+        "<title>Storm closes bridge | Daily Paper</title><body><h1>Storm closes bridge</h1><p>The bridge shut at noon.</p></body>",
+    );
+    assert_eq!(
+        spoken(&d),
+        [
+            (BlockKind::Headline, "Storm closes bridge"),
+            (BlockKind::Paragraph, "The bridge shut at noon.")
+        ]
+    );
+    assert_eq!(d.meta.title, "Storm closes bridge");
+}
+
+#[test]
+fn a_page_whose_body_has_no_headline_gets_one_from_its_metadata() {
+    let d = draft(
+        r#"<head><meta property="og:title" content="Storm closes bridge"></head><body><article><p>The bridge shut at noon.</p></article></body>"#,
+    );
+    assert_eq!(d.blocks[0].kind, BlockKind::Headline);
+    assert_eq!(
+        d.blocks[0].decision,
+        Decision::Speak { rule: reason::HEADLINE_FROM_METADATA.into() }
+    );
+}
+
+#[test]
+fn without_an_article_element_the_body_is_read_minus_page_header_footer_and_nav() {
+    let d = draft(
+        "<body><header>Site name</header><nav>Home News</nav><h1>Storm closes bridge</h1><p>The bridge shut at noon.</p><footer>Contact us</footer></body>",
+    );
+    assert_eq!(spoken(&d).len(), 2);
+    assert_eq!(reason_of(&d, "Site name"), "page header");
+    assert_eq!(reason_of(&d, "Home News"), "navigation");
+    assert_eq!(reason_of(&d, "Contact us"), "page footer");
+}
+
+#[test]
+fn the_article_with_the_most_text_is_the_one_read() {
+    let d = draft(
+        "<body><article><p>Teaser.</p></article><article><h1>Main story</h1><p>The real story has far more words in it than the teaser does.</p></article></body>",
+    );
+    let texts: Vec<&str> = spoken(&d).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(
+        texts,
+        ["Main story", "The real story has far more words in it than the teaser does."]
+    );
+}
+
+#[test]
+fn aria_hidden_elements_and_inline_text_between_blocks_are_handled() {
+    let d = draft(
+        "<article><h1>Title</h1><div>Loose text in a div.<p>A paragraph.</p>Tail text.</div><span aria-hidden=\"true\">icon</span></article>",
+    );
+    let texts: Vec<&str> = spoken(&d).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(texts, ["Title", "Loose text in a div.", "A paragraph.", "Tail text."]);
+    assert_eq!(reason_of(&d, "icon"), "hidden element");
+}
+
+#[test]
+fn a_hundred_thousand_nested_elements_do_not_overflow_the_stack() {
+    let depth = 100_000;
+    let page = format!(
+        "<html><body>{}<p>Deep text.</p>{}</body></html>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    let d = draft(&page);
+    assert!(d.blocks.iter().any(|b| b.text == "Deep text."));
+}
+
+#[test]
+fn malformed_html_still_yields_its_text() {
+    let d = draft("<h1>Broken page<p>First para<p>Second para</b></i><li>item");
+    let texts: Vec<&str> = spoken(&d).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(texts, ["Broken page", "First para", "Second para", "item"]);
+}

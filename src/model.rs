@@ -485,6 +485,12 @@ pub struct Manifest {
     /// In a dry run: what each voice's backend would bill. Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<Vec<ManifestCost>>,
+    /// A hash of everything besides the source that shaped the files (the extracted article
+    /// and its script, voices and backend settings, audio and output settings, formats,
+    /// intro and outro files, the articulate version); with `source.sha256` it tells
+    /// `batch --changed-only` the narration is current. Absent in a dry run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings_hash: Option<String>,
 }
 
 #[cfg(test)]

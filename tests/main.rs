@@ -1,7 +1,15 @@
 //! End-to-end tests: the `articulate` binary run the way users run it.
 
+// Helpers here are test code too: a fixture that cannot be made should fail the test loudly.
+#![allow(clippy::unwrap_used)]
+
 mod util;
 
 mod audio;
+mod batch;
+mod cache;
 mod errors;
+mod feed;
 mod narrate;
+mod preview;
+mod s3;

@@ -249,11 +249,11 @@ impl Gate {
         self.window.push_back((energy, len));
         self.sum += energy;
         self.count += u64::from(len);
-        if self.window.len() > 400 {
-            if let Some((e, l)) = self.window.pop_front() {
-                self.sum -= e;
-                self.count -= u64::from(l);
-            }
+        if self.window.len() > 400
+            && let Some((e, l)) = self.window.pop_front()
+        {
+            self.sum -= e;
+            self.count -= u64::from(l);
         }
         self.since_step += 1;
         if self.window.len() == 400 && self.since_step >= 100 {

@@ -4,43 +4,102 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use serde::Serialize;
 
 use super::{CacheKey, ChunkCache, SCHEMA};
 use crate::model::{AudioFormat, SpeechAudio};
 use crate::tts::cost::Price;
 use crate::tts::{Capabilities, SynthError, SynthRequest, Synthesizer};
 
+/// Running counts of what a narration asked its backends for. Shared by every voice of one
+/// article, so parallel articles each keep their own.
+#[derive(Debug, Default)]
+pub struct Tally {
+    hits: AtomicUsize,
+    requests: AtomicUsize,
+    billed_chars: AtomicUsize,
+}
+
+/// A snapshot of a [`Tally`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Chunks answered from the cache.
+    pub cache_hits: usize,
+    /// Requests sent to a backend.
+    pub requests: usize,
+    /// Characters those requests bill.
+    pub billed_chars: usize,
+}
+
+impl Tally {
+    /// The counts so far.
+    #[must_use]
+    pub fn counts(&self) -> Counts {
+        Counts {
+            cache_hits: self.hits.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
+            billed_chars: self.billed_chars.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// A [`Synthesizer`] that answers from the cache when it can and stores what it fetches.
+///
+/// Two requests for the same key in one process are sent once: the second waits for the
+/// first and is answered from its entry.
 pub struct Cached {
     inner: Arc<dyn Synthesizer>,
-    cache: ChunkCache,
+    cache: Option<ChunkCache>,
     settings: serde_json::Value,
-    hits: AtomicUsize,
-    misses: AtomicUsize,
+    tally: Arc<Tally>,
 }
 
 impl Cached {
     /// Wrap `inner`.
     #[must_use]
     pub fn new(inner: Arc<dyn Synthesizer>, cache: ChunkCache) -> Cached {
+        Cached::counted(inner, Some(cache), Arc::default())
+    }
+
+    /// Wrap `inner`, counting into `tally`; with no cache every chunk is a request.
+    #[must_use]
+    pub fn counted(
+        inner: Arc<dyn Synthesizer>,
+        cache: Option<ChunkCache>,
+        tally: Arc<Tally>,
+    ) -> Cached {
         let settings = inner.settings();
-        Cached { inner, cache, settings, hits: AtomicUsize::new(0), misses: AtomicUsize::new(0) }
+        Cached { inner, cache, settings, tally }
     }
 
     /// Chunks answered from the cache so far.
     #[must_use]
     pub fn hits(&self) -> usize {
-        self.hits.load(Ordering::Relaxed)
+        self.tally.counts().cache_hits
     }
 
     /// Chunks sent to the backend so far.
     #[must_use]
     pub fn misses(&self) -> usize {
-        self.misses.load(Ordering::Relaxed)
+        self.tally.counts().requests
     }
 
     fn format(&self) -> AudioFormat {
         self.inner.capabilities().formats.first().copied().unwrap_or(AudioFormat::Wav)
+    }
+
+    /// Ask the backend, and check what it returns.
+    async fn request(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+        self.tally.requests.fetch_add(1, Ordering::Relaxed);
+        self.tally.billed_chars.fetch_add(self.inner.billed_chars(&request), Ordering::Relaxed);
+        let audio = self.inner.synthesize(request).await?;
+        // Garbage must fail now, not be replayed from the cache forever.
+        crate::audio::probe(&audio).map_err(|message| SynthError::BadAudio {
+            backend: self.inner.name().to_owned(),
+            chunk: request.chunk,
+            message,
+        })?;
+        Ok(audio)
     }
 }
 
@@ -71,6 +130,7 @@ impl Synthesizer for Cached {
     }
 
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+        let Some(cache) = &self.cache else { return self.request(request).await };
         let format = self.format();
         let sent = request.body(self.inner.capabilities());
         let key = CacheKey {
@@ -82,19 +142,20 @@ impl Synthesizer for Cached {
             format,
         };
         let digest = key.digest();
-        if let Some(audio) = self.cache.get(&digest, format) {
-            self.hits.fetch_add(1, Ordering::Relaxed);
+        if let Some(audio) = cache.get(&digest, format).await {
+            self.tally.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(audio);
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
-        let audio = self.inner.synthesize(request).await?;
-        // Garbage must fail now, not be replayed from the cache forever.
-        crate::audio::probe(&audio).map_err(|message| SynthError::BadAudio {
-            backend: self.inner.name().to_owned(),
-            chunk: request.chunk,
-            message,
-        })?;
-        if let Err(e) = self.cache.put(&digest, &audio) {
+        let _claim = cache.claim(&digest).await;
+        // Another article may have synthesized it while this one waited.
+        if let Some(audio) = cache.get(&digest, format).await {
+            self.tally.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(audio);
+        }
+        let audio = self.request(request).await?;
+        // Committed before the chunk is used: a run killed after this point never pays for
+        // this chunk again.
+        if let Err(e) = cache.put(&digest, &audio).await {
             tracing::warn!(chunk = request.chunk, "Not cached: {e}");
         }
         Ok(audio)

@@ -1,18 +1,40 @@
 //! A content-addressed cache of synthesized chunks, so unchanged text is never paid for twice.
 //!
 //! The key hashes everything that changes the audio: the backend, its resolved settings, the
-//! exact request text, the format asked for, and [`SCHEMA`]. Entries are written to a temp
-//! file and renamed, and carry a checksum of their payload, so a torn or corrupted entry is
-//! detected on read and synthesized again rather than stitched.
+//! exact request text, the format asked for, and [`SCHEMA`]. Entries carry a checksum of
+//! their payload, so a torn or corrupted entry is detected on read and synthesized again
+//! rather than stitched.
+//!
+//! Entries live in an [`object_store`]: a local directory by default (written to a staging
+//! file, synced and renamed), or any S3-compatible bucket (`s3://bucket/prefix`), so many
+//! workers on many machines share one cache. Either way an entry is `ab/abcdef…`: the key's
+//! first two hex digits, then the whole key.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), articulate::cache::CacheError> {
+//! use articulate::cache::{ChunkCache, PrunePolicy};
+//!
+//! let cache = ChunkCache::open(&ChunkCache::default_dir())?;
+//! println!("{} entries", cache.stats().await?.entries);
+//! let policy = PrunePolicy { max_bytes: Some(2_000_000_000), ..PrunePolicy::default() };
+//! cache.prune(&policy, std::time::SystemTime::now()).await?;
+//! # Ok(()) }
+//! ```
 
 mod cached;
+mod prune;
+mod store;
 
-use std::io::Write;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 
+use object_store::path::Path as Location;
+use object_store::{ObjectStore, ObjectStoreExt};
 use serde::Serialize;
 
-pub use cached::Cached;
+pub use cached::{Cached, Counts, Tally};
+pub use prune::{CacheStats, PrunePolicy, PruneReport};
 
 use crate::model::{AudioFormat, SpeechAudio};
 
@@ -50,31 +72,92 @@ impl CacheKey<'_> {
     }
 }
 
-/// A failure to use the cache. Reads never fail (a bad entry is a miss); writes can.
+/// A failure to use the cache. Reads never fail (a bad or missing entry is a miss); opening,
+/// writing, listing and pruning can.
 #[derive(Debug, thiserror::Error)]
-#[error("cache {}: {source}; check permissions and free space, or set --cache-dir", path.display())]
-pub struct CacheError {
-    /// The file or directory involved.
-    pub path: PathBuf,
-    /// Why.
-    pub source: std::io::Error,
+#[non_exhaustive]
+pub enum CacheError {
+    /// A local file or directory could not be used.
+    #[error("cache {}: {source}; check permissions and free space, or set --cache-dir", path.display())]
+    Io {
+        /// The file or directory involved.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The store refused an operation.
+    #[error("cache {location}: {source}")]
+    Store {
+        /// The store (a directory or a URL) and the entry, if one was involved.
+        location: String,
+        /// Why.
+        source: object_store::Error,
+    },
+    /// `cache_url` (or `--cache-url`) is not a store articulate can open.
+    #[error(
+        "cache url {url:?}: {message} (use a directory, file:///path, or s3://bucket/prefix \
+         with AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment)"
+    )]
+    Url {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
-/// Chunk audio stored in a directory, one file per key.
+/// Chunk audio in a store, one object per key. Clones share the store and the record of
+/// chunks being synthesized.
 #[derive(Clone, Debug)]
 pub struct ChunkCache {
-    dir: PathBuf,
+    store: Arc<dyn ObjectStore>,
+    /// The directory or URL, for messages.
+    location: String,
+    /// The directory, when the store is local: hits refresh an entry's modification time
+    /// there, so `prune --older-than` removes what has not been *used* lately.
+    local: Option<PathBuf>,
+    /// One lock per key being synthesized in this process, so articles that share a chunk
+    /// wait for the first request instead of sending their own.
+    pending: Arc<Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>>,
 }
 
 impl ChunkCache {
-    /// A cache in `dir`, created if missing.
+    /// A cache in the local directory `dir`, created if missing.
     ///
     /// # Errors
     ///
     /// When the directory cannot be created.
     pub fn open(dir: &Path) -> Result<ChunkCache, CacheError> {
-        std::fs::create_dir_all(dir).map_err(|source| CacheError { path: dir.to_path_buf(), source })?;
-        Ok(ChunkCache { dir: dir.to_path_buf() })
+        let (store, local) = store::local(dir)?;
+        Ok(ChunkCache::with_store(store, dir.display().to_string(), Some(local)))
+    }
+
+    /// A cache at `url`: `s3://bucket/prefix` (endpoint, region and credentials from the
+    /// `AWS_*` environment variables, as the AWS tools read them), `file:///dir`, or a plain
+    /// directory path.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Url`] for a scheme articulate cannot open or an S3 configuration the
+    /// client rejects; the errors of [`ChunkCache::open`] for a directory.
+    pub fn from_url(url: &str) -> Result<ChunkCache, CacheError> {
+        match store::parse(url)? {
+            store::Target::Dir(dir) => ChunkCache::open(&dir),
+            store::Target::S3 { bucket, prefix } => {
+                let store = store::s3(url, &bucket, &prefix)?;
+                Ok(ChunkCache::with_store(store, url.to_owned(), None))
+            }
+        }
+    }
+
+    /// A cache over any object store; `location` names it in messages.
+    #[must_use]
+    pub fn with_store(
+        store: Arc<dyn ObjectStore>,
+        location: String,
+        local: Option<PathBuf>,
+    ) -> ChunkCache {
+        ChunkCache { store, location, local, pending: Arc::default() }
     }
 
     /// The platform's default location: `$XDG_CACHE_HOME/articulate`, else
@@ -89,49 +172,98 @@ impl ChunkCache {
         base.join("articulate")
     }
 
-    /// The directory entries live in.
+    /// Where the cache is: a directory or a URL.
     #[must_use]
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    pub fn location(&self) -> &str {
+        &self.location
     }
 
-    fn path(&self, digest: &str) -> PathBuf {
-        self.dir.join(&digest[..2]).join(digest)
+    /// The directory entries live in, when the cache is local.
+    #[must_use]
+    pub fn dir(&self) -> Option<&Path> {
+        self.local.as_deref()
     }
 
     /// The stored audio for `digest`, if an intact entry exists.
-    #[must_use]
-    pub fn get(&self, digest: &str, format: AudioFormat) -> Option<SpeechAudio> {
-        let path = self.path(digest);
-        let bytes = std::fs::read(&path).ok()?;
-        match verify(&bytes) {
-            Some(payload) => Some(SpeechAudio { bytes: payload.to_vec(), format }),
-            None => {
-                tracing::warn!(entry = %path.display(), "Corrupt cache entry ignored; it will be synthesized again.");
-                None
+    pub async fn get(&self, digest: &str, format: AudioFormat) -> Option<SpeechAudio> {
+        let location = entry(digest);
+        let bytes = match self.store.get(&location).await {
+            Ok(found) => found.bytes().await.ok()?,
+            Err(object_store::Error::NotFound { .. }) => return None,
+            Err(e) => {
+                tracing::warn!(cache = %self.location, "Cache read failed; synthesizing: {e}");
+                return None;
             }
+        };
+        if let Some(payload) = verify(&bytes) {
+            self.touch(&location);
+            return Some(SpeechAudio { bytes: payload.to_vec(), format });
         }
+        tracing::warn!(
+            cache = %self.location,
+            entry = %location,
+            "Corrupt cache entry ignored; it will be synthesized again."
+        );
+        None
     }
 
-    /// Store audio under `digest`, atomically.
+    /// Store audio under `digest`. The entry appears whole or not at all: a local store
+    /// writes a staging file, syncs it and renames it; an object store publishes on success.
     ///
     /// # Errors
     ///
     /// When the entry cannot be written.
-    pub fn put(&self, digest: &str, audio: &SpeechAudio) -> Result<(), CacheError> {
-        let path = self.path(digest);
-        let dir = path.parent().unwrap_or(&self.dir);
-        let fail = |source| CacheError { path: path.clone(), source };
-        std::fs::create_dir_all(dir).map_err(fail)?;
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-        file.write_all(MAGIC).map_err(fail)?;
-        file.write_all(blake3::hash(&audio.bytes).as_bytes()).map_err(fail)?;
-        file.write_all(&(audio.bytes.len() as u64).to_le_bytes()).map_err(fail)?;
-        file.write_all(&audio.bytes).map_err(fail)?;
-        file.as_file().sync_data().map_err(fail)?;
-        file.persist(&path).map_err(|e| fail(e.error))?;
+    pub async fn put(&self, digest: &str, audio: &SpeechAudio) -> Result<(), CacheError> {
+        let location = entry(digest);
+        let mut bytes = Vec::with_capacity(HEADER + audio.bytes.len());
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(blake3::hash(&audio.bytes).as_bytes());
+        bytes.extend_from_slice(&(audio.bytes.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&audio.bytes);
+        self.store.put(&location, bytes.into()).await.map_err(|source| CacheError::Store {
+            location: format!("{}/{location}", self.location),
+            source,
+        })?;
         Ok(())
     }
+
+    /// Hold the right to synthesize `digest` in this process; others asking for the same
+    /// key wait until the guard is dropped, then find the entry in the cache.
+    pub(crate) async fn claim(&self, digest: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            // A poisoned map only means another task panicked mid-insert; the map is intact.
+            let mut pending =
+                self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            pending.retain(|_, lock| lock.strong_count() > 0);
+            match pending.get(digest).and_then(Weak::upgrade) {
+                Some(lock) => lock,
+                None => {
+                    let lock = Arc::new(tokio::sync::Mutex::new(()));
+                    pending.insert(digest.to_owned(), Arc::downgrade(&lock));
+                    lock
+                }
+            }
+        };
+        lock.lock_owned().await
+    }
+
+    /// Mark a local entry as just used. Best effort: a read-only cache still serves hits.
+    fn touch(&self, location: &Location) {
+        let Some(dir) = &self.local else { return };
+        let path = dir.join(location.as_ref());
+        let now = std::time::SystemTime::now();
+        if let Err(e) =
+            std::fs::File::options().append(true).open(&path).and_then(|f| f.set_modified(now))
+        {
+            tracing::debug!(entry = %path.display(), "Cannot refresh the entry's time: {e}");
+        }
+    }
+}
+
+/// Where the entry for `digest` lives: `ab/abcdef…`.
+fn entry(digest: &str) -> Location {
+    let shard = digest.get(..2).unwrap_or("00");
+    Location::from(format!("{shard}/{digest}"))
 }
 
 /// The payload of an entry whose magic, length and checksum are all right.
@@ -141,7 +273,8 @@ fn verify(bytes: &[u8]) -> Option<&[u8]> {
     }
     let len = u64::from_le_bytes(bytes[40..48].try_into().ok()?);
     let payload = &bytes[HEADER..];
-    (payload.len() as u64 == len && blake3::hash(payload).as_bytes()[..] == bytes[8..40]).then_some(payload)
+    (payload.len() as u64 == len && blake3::hash(payload).as_bytes()[..] == bytes[8..40])
+        .then_some(payload)
 }
 
 #[cfg(test)]
@@ -149,7 +282,14 @@ mod tests {
     use super::*;
 
     fn key<'a>(text: &'a str, settings: &'a serde_json::Value) -> CacheKey<'a> {
-        CacheKey { schema: SCHEMA, backend: "tone", settings, text, language: None, format: AudioFormat::Wav }
+        CacheKey {
+            schema: SCHEMA,
+            backend: "tone",
+            settings,
+            text,
+            language: None,
+            format: AudioFormat::Wav,
+        }
     }
 
     #[test]
@@ -163,28 +303,44 @@ mod tests {
         assert_ne!(base, CacheKey { format: AudioFormat::Mp3, ..key("Hello.", &a) }.digest());
     }
 
-    #[test]
-    fn an_entry_round_trips() {
+    #[tokio::test]
+    async fn an_entry_round_trips() {
         let tmp = tempfile::tempdir().unwrap();
         let cache = ChunkCache::open(tmp.path()).unwrap();
         let audio = SpeechAudio { bytes: vec![1, 2, 3], format: AudioFormat::Wav };
-        cache.put("abcdef", &audio).unwrap();
-        assert_eq!(cache.get("abcdef", AudioFormat::Wav), Some(audio));
-        assert_eq!(cache.get("abcdee", AudioFormat::Wav), None);
+        cache.put("abcdef", &audio).await.unwrap();
+        assert_eq!(cache.get("abcdef", AudioFormat::Wav).await, Some(audio));
+        assert_eq!(cache.get("abcdee", AudioFormat::Wav).await, None);
+        assert!(tmp.path().join("ab/abcdef").is_file(), "the layout is ab/abcdef");
     }
 
-    #[test]
-    fn a_truncated_or_corrupted_entry_is_a_miss() {
+    #[tokio::test]
+    async fn a_truncated_or_corrupted_entry_is_a_miss() {
         let tmp = tempfile::tempdir().unwrap();
         let cache = ChunkCache::open(tmp.path()).unwrap();
-        cache.put("abcdef", &SpeechAudio { bytes: vec![7; 100], format: AudioFormat::Wav }).unwrap();
-        let path = cache.path("abcdef");
+        let audio = SpeechAudio { bytes: vec![7; 100], format: AudioFormat::Wav };
+        cache.put("abcdef", &audio).await.unwrap();
+        let path = tmp.path().join("ab/abcdef");
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
-        assert_eq!(cache.get("abcdef", AudioFormat::Wav), None);
+        assert_eq!(cache.get("abcdef", AudioFormat::Wav).await, None);
         let mut flipped = bytes.clone();
         flipped[60] ^= 1;
         std::fs::write(&path, &flipped).unwrap();
-        assert_eq!(cache.get("abcdef", AudioFormat::Wav), None);
+        assert_eq!(cache.get("abcdef", AudioFormat::Wav).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_second_claim_on_a_key_waits_for_the_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = ChunkCache::open(tmp.path()).unwrap();
+        let first = cache.claim("abcdef").await;
+        let other = cache.clone();
+        let waiter = tokio::spawn(async move { drop(other.claim("abcdef").await) });
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished(), "the second claim waits");
+        let _unrelated = cache.claim("123456").await;
+        drop(first);
+        waiter.await.unwrap();
     }
 }

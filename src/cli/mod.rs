@@ -3,8 +3,12 @@
 //! This is the only module (besides `main.rs`) that uses `anyhow`: library errors carry
 //! their own context, and here they only gain the words a user needs at the terminal.
 
+mod batch;
+mod cache;
 mod extract;
+mod feed;
 mod narrate;
+mod preview;
 mod voices;
 
 use std::path::PathBuf;
@@ -12,6 +16,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+
+pub use batch::BatchArgs;
+pub use cache::{CacheArgs, CacheCommand};
+pub use feed::FeedArgs;
+pub use preview::PreviewArgs;
 
 /// Turn news articles into narrated audio with chapters.
 #[derive(Debug, Parser)]
@@ -35,6 +44,14 @@ pub enum Command {
     Narrate(NarrateArgs),
     /// Show what would be spoken (and what skipped) without synthesizing.
     Extract(ExtractArgs),
+    /// Hear an article in the web player; saving the file narrates it again.
+    Preview(PreviewArgs),
+    /// Narrate many articles in parallel: only what changed, safe to stop, split by --shard.
+    Batch(BatchArgs),
+    /// Show or prune the chunk cache.
+    Cache(CacheArgs),
+    /// Write a podcast RSS feed for the narrations in a directory.
+    Feed(FeedArgs),
     /// List voice profiles and which engines are installed.
     Voices {
         /// Also list the voices each installed engine offers.
@@ -70,6 +87,9 @@ pub struct NarrateArgs {
     /// Refuse to start an article whose backends would bill more than N characters.
     #[arg(long, value_name = "N")]
     pub max_chars: Option<usize>,
+    /// Also write a self-contained web player to `player/` in the output directory.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub player: bool,
 }
 
 /// `articulate extract`.
@@ -100,6 +120,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Narrate(narrate_args) => narrate::run(&narrate_args, &config),
         Command::Extract(extract_args) => extract::run(&extract_args, &config),
+        Command::Preview(preview_args) => preview::run(&preview_args, &config),
+        Command::Batch(batch_args) => batch::run(&batch_args, &config),
+        Command::Cache(cache_args) => cache::run(&cache_args, &config),
+        Command::Feed(feed_args) => feed::run(&feed_args, &config),
         Command::Voices { engines } => voices::run(&config, engines),
     }
 }

@@ -14,9 +14,13 @@ use super::NarrateArgs;
 
 pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     // Everything that can be checked is checked before the first input is touched.
-    let cache_dir = (config.narrate.cache && !args.no_cache)
-        .then(|| args.cache_dir.clone().unwrap_or_else(|| config.cache_dir()));
-    let casting = Casting::new(config, args.voice.clone(), cache_dir);
+    let enabled = config.narrate.cache && !args.no_cache;
+    let cache = super::cache::open(config, args.cache_dir.as_deref(), None, enabled)
+        .unwrap_or_else(|e| {
+            tracing::warn!("Chunk cache disabled: {e:#}");
+            None
+        });
+    let casting = Casting::with_cache(config, args.voice.clone(), cache);
     casting.check()?;
     let formats = if args.format.is_empty() {
         config.output.formats.clone()
@@ -62,6 +66,7 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let mut failed = 0;
+    let mut manifests = Vec::new();
     for input in &args.inputs {
         let job = Job {
             input: input.clone(),
@@ -70,7 +75,7 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
             max_chars: args.max_chars,
         };
         match runtime.block_on(narrate_one(&job, config, &casting)) {
-            Ok(()) => {}
+            Ok(manifest) => manifests.extend(manifest),
             Err(e) if args.inputs.len() == 1 => return Err(e),
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -78,13 +83,21 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
             }
         }
     }
+    if args.player && !manifests.is_empty() {
+        crate::preview::write_player(&output_dir, &manifests)?;
+    }
     if failed > 0 {
         anyhow::bail!("{failed} of {} inputs failed", args.inputs.len());
     }
     Ok(())
 }
 
-async fn narrate_one(job: &Job, config: &Config, casting: &Casting) -> anyhow::Result<()> {
+/// Narrate one input; the manifest's path, for the player.
+async fn narrate_one(
+    job: &Job,
+    config: &Config,
+    casting: &Casting,
+) -> anyhow::Result<Option<std::path::PathBuf>> {
     let bar = progress_bar(&job.input);
     let on_chunk = |done: usize, total: usize| {
         bar.set_length(total as u64);
@@ -105,7 +118,7 @@ async fn narrate_one(job: &Job, config: &Config, casting: &Casting) -> anyhow::R
             seconds % 60,
         );
     }
-    Ok(())
+    Ok(crate::preview::manifest_file(&narration.files))
 }
 
 /// A bar on a terminal; nothing at all when stderr is piped, so logs stay clean.

@@ -13,6 +13,7 @@ use serde::Deserialize;
 pub use voice::VoiceProfile;
 
 use crate::audio::AudioConfig;
+use crate::batch::BatchConfig;
 use crate::extract::ExtractConfig;
 use crate::narrate::VoicesConfig;
 use crate::output::OutputConfig;
@@ -70,6 +71,11 @@ pub struct NarrateConfig {
     /// Where the chunk cache lives; empty means `$XDG_CACHE_HOME/articulate`, else
     /// `~/.cache/articulate`. Default: `""`.
     pub cache_dir: PathBuf,
+    /// The chunk cache as a URL, used instead of `cache_dir` when set: `s3://bucket/prefix`
+    /// for any S3-compatible store (endpoint and credentials from `AWS_ENDPOINT_URL`,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`), so many workers share
+    /// one cache. Default: `""`.
+    pub cache_url: String,
     /// A global pronunciation lexicon: a TOML file with a `[lexicon]` table, applied under
     /// each voice profile's own. Empty for none. Default: `""`.
     pub lexicon: PathBuf,
@@ -87,6 +93,7 @@ impl Default for NarrateConfig {
             voices_dir: "voices".into(),
             cache: true,
             cache_dir: PathBuf::new(),
+            cache_url: String::new(),
             lexicon: PathBuf::new(),
             lexicon_ignore_case: false,
         }
@@ -112,6 +119,8 @@ pub struct Config {
     pub intro: InterludeConfig,
     /// `[outro]`
     pub outro: InterludeConfig,
+    /// `[batch]`
+    pub batch: BatchConfig,
     /// The directory relative paths in the file are resolved against.
     pub base_dir: PathBuf,
 }
@@ -160,9 +169,10 @@ impl Config {
                 "voices" => section(&key, value, &mut config.voices, &mut problems),
                 "intro" => section(&key, value, &mut config.intro, &mut problems),
                 "outro" => section(&key, value, &mut config.outro, &mut problems),
+                "batch" => section(&key, value, &mut config.batch, &mut problems),
                 _ => problems.push(format!(
                     "unknown section [{key}]; known sections: narrate, voices, extract, segment, \
-                     audio, output, intro, outro"
+                     audio, output, intro, outro, batch"
                 )),
             }
         }
@@ -177,6 +187,7 @@ impl Config {
         config.output.validate_for(&config.output.formats, rate, &mut problems);
         config.intro.validate("intro", &mut problems);
         config.outro.validate("outro", &mut problems);
+        config.batch.validate(&mut problems);
         if problems.is_empty() { Ok(config) } else { Err(invalid(problems)) }
     }
 

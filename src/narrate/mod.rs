@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+mod fingerprint;
 mod voices;
 
 use std::path::PathBuf;
@@ -26,9 +27,11 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 
+pub use fingerprint::settings_hash;
 pub use voices::{Cast, CastError, Casting, Voice, VoicesConfig};
 
 use crate::audio::{Assembled, Assembler, AudioError, Limiter, RenderOptions};
+use crate::cache::Counts;
 use crate::config::Config;
 use crate::extract::{self, ExtractError};
 use crate::ingest::{self, IngestError};
@@ -119,6 +122,10 @@ pub struct Narration {
     pub manifest: Manifest,
     /// Every file written, manifest included.
     pub files: Vec<PathBuf>,
+    /// Chunks in the script, intro and outro included.
+    pub chunks: usize,
+    /// Cache hits, backend requests and billed characters.
+    pub counts: Counts,
 }
 
 /// An article ready to synthesize: where it came from, what it says, who says it, and how
@@ -153,7 +160,20 @@ pub fn read_article(input: &str, config: &Config) -> Result<(Source, Article), N
 /// Unreadable input, nothing to narrate, no voice for its language, or text that cannot be
 /// cut to a backend's limit.
 pub fn prepare(input: &str, config: &Config, casting: &Casting) -> Result<Prepared, NarrateError> {
-    let (source, article) = read_article(input, config)?;
+    prepare_source(ingest::read(input)?, config, casting)
+}
+
+/// [`prepare`] a source already read (from a feed's inline content, say).
+///
+/// # Errors
+///
+/// As [`prepare`], except reading.
+pub fn prepare_source(
+    source: Source,
+    config: &Config,
+    casting: &Casting,
+) -> Result<Prepared, NarrateError> {
+    let article = extract::extract(&source, &config.extract)?;
     let origin = || source.origin.clone();
     let cast = casting
         .cast(article.meta.language.as_deref())
@@ -255,11 +275,27 @@ pub async fn narrate(
     on_chunk: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Narration, NarrateError> {
     let prepared = prepare(&job.input, config, casting)?;
+    narrate_prepared(prepared, job, config, on_chunk).await
+}
+
+/// [`narrate`] an article already [`prepare`]d (`job.input` is not read again). The files
+/// are named after `prepared.source.stem`.
+///
+/// # Errors
+///
+/// As [`narrate`].
+pub async fn narrate_prepared(
+    prepared: Prepared,
+    job: &Job,
+    config: &Config,
+    on_chunk: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Narration, NarrateError> {
     if let Some(max) = job.max_chars {
         tts::cost::check_max_chars(&estimate(&prepared), max).map_err(|e| {
             NarrateError::OverCap { origin: prepared.source.origin.clone(), source: e }
         })?;
     }
+    let fingerprint = settings_hash(&prepared, config, &job.formats);
     let Prepared { source, article, cast, script } = prepared;
     let origin = source.origin.clone();
     let backends: Vec<Arc<dyn Synthesizer>> =
@@ -310,7 +346,7 @@ pub async fn narrate(
                 RenderFailure::Audio(e) => audio_error(None, e),
                 RenderFailure::Output(e) => output_error(e),
             })?;
-        let manifest = output::build_manifest(
+        let mut manifest = output::build_manifest(
             &article,
             &script,
             Some(&assembled.timeline),
@@ -318,8 +354,9 @@ pub async fn narrate(
             &main.profile.name,
             writer.audio_entries(),
         );
+        manifest.settings_hash = Some(fingerprint);
         let files = writer.finish(&assembled.timeline, &manifest).map_err(output_error)?;
-        Ok(Narration { manifest, files })
+        Ok(Narration { manifest, files, chunks: script.chunks.len(), counts: cast.counts() })
     })
 }
 

@@ -3,19 +3,24 @@
 //! `[narrate] voice` (or `--voice`) is the main voice; `[voices]` may give the headline,
 //! quotes, list items and so on voices of their own. When the article's language is not one
 //! the main voice speaks, and no voice was asked for explicitly, the first profile that
-//! speaks it is chosen instead. Backends are built once per profile and reused.
+//! speaks it is chosen instead. Backends are built once per profile and reused, and each
+//! keeps its declared concurrency across every article narrated at once.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 
-use crate::cache::{Cached, ChunkCache};
+use crate::cache::{Cached, ChunkCache, Counts, Tally};
 use crate::config::{Config, ConfigError, VoiceProfile};
 use crate::model::BlockKind;
+use crate::model::SpeechAudio;
 use crate::segment::Lexicon;
-use crate::tts::{SynthError, Synthesizer, registry};
+use crate::tts::cost::Price;
+use crate::tts::{Capabilities, SynthError, SynthRequest, Synthesizer, registry};
 
 /// `[voices]`: a voice profile per part of the article, keyed by block kind (`headline`,
 /// `standfirst`, `heading`, `paragraph`, `list_item`, `quote`, `table_row`, `intro`,
@@ -32,7 +37,8 @@ pub struct VoicesConfig {
 pub struct Voice {
     /// The profile.
     pub profile: VoiceProfile,
-    /// Its backend, behind the chunk cache when caching is on.
+    /// Its backend, behind the chunk cache when caching is on (in a [`Cast`], counting into
+    /// the cast's tally).
     pub backend: Arc<dyn Synthesizer>,
     /// Its compiled lexicon.
     pub lexicon: Lexicon,
@@ -44,6 +50,7 @@ pub struct Cast {
     /// Distinct voices; index 0 is the main voice.
     pub voices: Vec<Voice>,
     parts: HashMap<BlockKind, usize>,
+    tally: Arc<Tally>,
 }
 
 impl Cast {
@@ -57,6 +64,13 @@ impl Cast {
     #[must_use]
     pub fn main(&self) -> &Voice {
         &self.voices[0]
+    }
+
+    /// What this cast's voices have asked their backends for so far: cache hits, requests
+    /// and billed characters.
+    #[must_use]
+    pub fn counts(&self) -> Counts {
+        self.tally.counts()
     }
 }
 
@@ -96,18 +110,24 @@ impl Casting {
     /// wins over language matching; `cache_dir` enables the chunk cache.
     #[must_use]
     pub fn new(config: &Config, explicit: Option<String>, cache_dir: Option<PathBuf>) -> Casting {
-        Casting {
-            config: config.clone(),
-            explicit,
-            cache: cache_dir.and_then(|dir| match ChunkCache::open(&dir) {
-                Ok(cache) => Some(cache),
-                Err(e) => {
-                    tracing::warn!("Chunk cache disabled: {e}");
-                    None
-                }
-            }),
-            built: Mutex::new(HashMap::new()),
-        }
+        let cache = cache_dir.and_then(|dir| match ChunkCache::open(&dir) {
+            Ok(cache) => Some(cache),
+            Err(e) => {
+                tracing::warn!("Chunk cache disabled: {e}");
+                None
+            }
+        });
+        Casting::with_cache(config, explicit, cache)
+    }
+
+    /// [`Casting::new`] with a cache already opened (any store), or none.
+    #[must_use]
+    pub fn with_cache(
+        config: &Config,
+        explicit: Option<String>,
+        cache: Option<ChunkCache>,
+    ) -> Casting {
+        Casting { config: config.clone(), explicit, cache, built: Mutex::new(HashMap::new()) }
     }
 
     /// Build and check every voice the configuration names, before any work starts.
@@ -127,17 +147,17 @@ impl Casting {
         self.explicit.as_deref().unwrap_or(&self.config.narrate.voice)
     }
 
-    /// The cast for an article in `language`.
+    /// The cast for an article in `language`, with a tally of its own.
     ///
     /// # Errors
     ///
     /// A profile that cannot be built, or no profile for the language.
     pub fn cast(&self, language: Option<&str>) -> Result<Cast, CastError> {
         let mut main = self.voice(self.main_name())?;
-        if let (None, Some(lang)) = (&self.explicit, language) {
-            if !speaks(&main.profile, lang) {
-                main = self.voice_for_language(lang)?;
-            }
+        if let (None, Some(lang)) = (&self.explicit, language)
+            && !speaks(&main.profile, lang)
+        {
+            main = self.voice_for_language(lang)?;
         }
         let mut voices = vec![main];
         let mut parts = HashMap::new();
@@ -152,7 +172,15 @@ impl Casting {
             };
             parts.insert(*kind, index);
         }
-        Ok(Cast { voices, parts })
+        // Per cast, so parallel articles count their own hits and requests; the cache and
+        // the backends underneath are shared.
+        let tally = Arc::new(Tally::default());
+        for voice in &mut voices {
+            let backend = Arc::clone(&voice.backend);
+            voice.backend =
+                Arc::new(Cached::counted(backend, self.cache.clone(), Arc::clone(&tally)));
+        }
+        Ok(Cast { voices, parts, tally })
     }
 
     fn voice_for_language(&self, language: &str) -> Result<Voice, CastError> {
@@ -184,15 +212,59 @@ impl Casting {
         }
         let profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
         let lexicon = self.config.lexicon_for(&profile)?;
-        let mut backend = registry::build(&profile)?;
-        if let Some(cache) = &self.cache {
-            backend = Arc::new(Cached::new(backend, cache.clone()));
-        }
+        let backend: Arc<dyn Synthesizer> = Arc::new(Shared::new(registry::build(&profile)?));
         let voice = Voice { profile, backend, lexicon };
         if let Ok(mut built) = self.built.lock() {
             built.insert(name.to_owned(), voice.clone());
         }
         Ok(voice)
+    }
+}
+
+/// A backend shared by every article of a run: its declared concurrency holds across all of
+/// them, not per article.
+struct Shared {
+    inner: Arc<dyn Synthesizer>,
+    permits: Semaphore,
+}
+
+impl Shared {
+    fn new(inner: Arc<dyn Synthesizer>) -> Shared {
+        let permits = Semaphore::new(inner.capabilities().concurrency.max(1));
+        Shared { inner, permits }
+    }
+}
+
+#[async_trait]
+impl Synthesizer for Shared {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        self.inner.capabilities()
+    }
+
+    fn settings(&self) -> serde_json::Value {
+        self.inner.settings()
+    }
+
+    fn billed_chars(&self, request: &SynthRequest<'_>) -> usize {
+        self.inner.billed_chars(request)
+    }
+
+    fn price(&self) -> Option<Price> {
+        self.inner.price()
+    }
+
+    async fn voices(&self) -> Result<Vec<String>, SynthError> {
+        self.inner.voices().await
+    }
+
+    async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+        // The semaphore is never closed, so acquiring cannot fail.
+        let _permit = self.permits.acquire().await.ok();
+        self.inner.synthesize(request).await
     }
 }
 

@@ -66,6 +66,7 @@ pub fn build_manifest(
         segments,
         skipped,
         cost: None,
+        settings_hash: None,
     }
 }
 

@@ -58,10 +58,10 @@ impl Capabilities {
     /// Whether the text (in its plain and SSML renderings) fits in one request.
     #[must_use]
     pub fn fits(&self, plain: &str, ssml_body: &str) -> bool {
-        if let Some(max) = self.max_billed_chars {
-            if plain.chars().count() > max {
-                return false;
-            }
+        if let Some(max) = self.max_billed_chars
+            && plain.chars().count() > max
+        {
+            return false;
         }
         if self.max_chars.is_none() && self.max_bytes.is_none() {
             return true;

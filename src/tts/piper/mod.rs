@@ -153,10 +153,10 @@ impl Piper {
             tokio::spawn(async move {
                 let mut lines = BufReader::new(stderr).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
-                    if !line.trim().is_empty() {
-                        if let Ok(mut l) = last.lock() {
-                            *l = line;
-                        }
+                    if !line.trim().is_empty()
+                        && let Ok(mut l) = last.lock()
+                    {
+                        *l = line;
                     }
                 }
             });

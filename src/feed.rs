@@ -1,0 +1,460 @@
+//! A podcast feed for a directory of narrations: RSS 2.0 with the iTunes and Podcasting 2.0
+//! tags podcast apps read.
+//!
+//! Every `NAME.json` manifest under the directory becomes an episode: its audio is the
+//! enclosure (with its length in bytes and MIME type), `NAME.chapters.json` its
+//! `podcast:chapters`, and `NAME.transcript.vtt` — written here from the manifest's timed
+//! segments — its `podcast:transcript`. The feed carries no wall-clock time (no
+//! `lastBuildDate`), so the same narrations always give the same bytes.
+//!
+//! ```no_run
+//! use articulate::feed::{FeedOptions, write_feed};
+//!
+//! let options = FeedOptions::new("https://example.com/audio/", "Listen: Example News");
+//! let written = write_feed(std::path::Path::new("audio_out"), &options)?;
+//! println!("{} episodes in {}", written.episodes, written.path.display());
+//! # Ok::<(), articulate::feed::FeedError>(())
+//! ```
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use crate::model::{BlockKind, Manifest};
+use crate::output::{OutputError, write_atomic};
+
+/// A feed that cannot be written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FeedError {
+    /// The directory cannot be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// `--base-url` is not an absolute http(s) URL.
+    #[error(
+        "base url {url:?}: {message}; give where DIR is published, e.g. https://example.com/audio/"
+    )]
+    BaseUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Writing a file failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// The channel's own details.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedOptions {
+    /// Where the directory is published: enclosure and chapter URLs are relative to it.
+    pub base_url: String,
+    /// The podcast's title.
+    pub title: String,
+    /// Its description. Default: the title.
+    pub description: Option<String>,
+    /// Its website. Default: `base_url`.
+    pub link: Option<String>,
+    /// Its author or publisher (`itunes:author`).
+    pub author: Option<String>,
+    /// Artwork URL (`itunes:image`).
+    pub image: Option<String>,
+    /// Language tag. Default: the most common language among the episodes.
+    pub language: Option<String>,
+    /// Apple Podcasts category. Default: `News`.
+    pub category: String,
+    /// Where the feed is written, relative to the directory. Default: `feed.xml`.
+    pub file_name: String,
+}
+
+impl FeedOptions {
+    /// Options with defaults for everything but the base URL and title.
+    #[must_use]
+    pub fn new(base_url: &str, title: &str) -> FeedOptions {
+        FeedOptions {
+            base_url: base_url.to_owned(),
+            title: title.to_owned(),
+            description: None,
+            link: None,
+            author: None,
+            image: None,
+            language: None,
+            category: "News".to_owned(),
+            file_name: "feed.xml".to_owned(),
+        }
+    }
+}
+
+/// What [`write_feed`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The feed file.
+    pub path: PathBuf,
+    /// Episodes in it.
+    pub episodes: usize,
+}
+
+/// One narration found under the directory.
+struct Episode {
+    /// The manifest's path relative to the directory, without `.json` (`world/story`).
+    name: String,
+    manifest: Manifest,
+    /// The enclosure: its path relative to the directory, size and MIME type.
+    audio: (String, u64, &'static str),
+    chapters: Option<String>,
+    transcript: String,
+    published: Option<SystemTime>,
+}
+
+/// Write `dir/NAME.transcript.vtt` for every narration and the feed itself.
+///
+/// # Errors
+///
+/// An unreadable directory, a bad base URL, or a file that cannot be written.
+pub fn write_feed(dir: &Path, options: &FeedOptions) -> Result<Written, FeedError> {
+    let base = base_url(&options.base_url)?;
+    let mut manifests = Vec::new();
+    find_manifests(dir, dir, &mut manifests)?;
+    manifests.sort();
+    let mut episodes = Vec::new();
+    for relative in manifests {
+        let path = dir.join(&relative);
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        // Other JSON (a report, a feed) is not an episode; nor is a dry run's manifest.
+        let Ok(manifest) = serde_json::from_str::<Manifest>(&text) else { continue };
+        let Some(name) = relative.strip_suffix(".json").map(str::to_owned) else { continue };
+        if let Some(episode) = episode(dir, name, manifest)? {
+            episodes.push(episode);
+        }
+    }
+    // Newest first, as apps expect; undated ones after, by name.
+    episodes.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.name.cmp(&b.name)));
+    let xml = render(&episodes, options, &base);
+    let path = dir.join(&options.file_name);
+    write_atomic(&path, xml.as_bytes())?;
+    Ok(Written { path, episodes: episodes.len() })
+}
+
+fn find_manifests(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<(), FeedError> {
+    let io = |source| FeedError::Io { path: dir.to_path_buf(), source };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type().map_err(io)?.is_dir() {
+            find_manifests(root, &path, found)?;
+        } else if name.ends_with(".json")
+            && !name.ends_with(".chapters.json")
+            && let Ok(relative) = path.strip_prefix(root)
+        {
+            let parts: Vec<String> =
+                relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+            found.push(parts.join("/"));
+        }
+    }
+    Ok(())
+}
+
+/// The episode a manifest describes, writing its transcript; `None` when its audio is
+/// missing (a dry run's manifest, or files moved away).
+fn episode(dir: &Path, name: String, manifest: Manifest) -> Result<Option<Episode>, FeedError> {
+    let folder = name.rsplit_once('/').map_or("", |(d, _)| d);
+    let relative = |file: &str| {
+        if folder.is_empty() { file.to_owned() } else { format!("{folder}/{file}") }
+    };
+    // MP3 is what every app plays; WAV only when it is all there is.
+    let mut audio = manifest.audio.clone();
+    audio.sort_by_key(|a| a.format != "mp3");
+    let Some(chosen) = audio.into_iter().find(|a| dir.join(relative(&a.file)).is_file()) else {
+        return Ok(None);
+    };
+    let audio_path = relative(&chosen.file);
+    let size = std::fs::metadata(dir.join(&audio_path))
+        .map_err(|source| FeedError::Io { path: dir.join(&audio_path), source })?
+        .len();
+    let mime = if chosen.format == "mp3" { "audio/mpeg" } else { "audio/wav" };
+    let chapters = format!("{name}.chapters.json");
+    let chapters = dir.join(&chapters).is_file().then_some(chapters);
+    let transcript = format!("{name}.transcript.vtt");
+    write_atomic(&dir.join(&transcript), transcript_vtt(&manifest).as_bytes())?;
+    let published = manifest.metadata.published.as_deref().and_then(parse_date);
+    Ok(Some(Episode {
+        name,
+        manifest,
+        audio: (audio_path, size, mime),
+        chapters,
+        transcript,
+        published,
+    }))
+}
+
+/// A WebVTT transcript: one cue per spoken segment, at its time in the audio.
+fn transcript_vtt(manifest: &Manifest) -> String {
+    let mut vtt = String::from("WEBVTT\n");
+    for segment in &manifest.segments {
+        let (Some(start), Some(end)) = (segment.start_ms, segment.end_ms) else { continue };
+        let text = segment.text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        // A blank line ends a cue, so the text must not hold one.
+        let text = text.split('\n').filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n");
+        let _ = write!(vtt, "\n{} --> {}\n{text}\n", vtt_time(start), vtt_time(end));
+    }
+    vtt
+}
+
+fn vtt_time(ms: u64) -> String {
+    format!("{:02}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+}
+
+fn base_url(text: &str) -> Result<url::Url, FeedError> {
+    let fail = |message: &str| FeedError::BaseUrl { url: text.to_owned(), message: message.into() };
+    let with_slash = if text.ends_with('/') { text.to_owned() } else { format!("{text}/") };
+    let url = url::Url::parse(&with_slash).map_err(|e| fail(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(fail("podcast apps fetch over http or https"));
+    }
+    Ok(url)
+}
+
+/// `relative` (`/`-separated) under `base`, each segment percent-encoded.
+fn url_for(base: &url::Url, relative: &str) -> String {
+    let mut url = base.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty();
+        segments.extend(relative.split('/'));
+    }
+    url.to_string()
+}
+
+fn render(episodes: &[Episode], options: &FeedOptions, base: &url::Url) -> String {
+    let mut xml = String::new();
+    let link = options.link.clone().unwrap_or_else(|| base.to_string());
+    let description = options.description.as_deref().unwrap_or(&options.title);
+    let language = options.language.clone().or_else(|| common_language(episodes));
+    xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str(
+        "<rss version=\"2.0\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\" \
+         xmlns:podcast=\"https://podcastindex.org/namespace/1.0\" \
+         xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n",
+    );
+    element(&mut xml, 1, "title", &options.title);
+    element(&mut xml, 1, "link", &link);
+    element(&mut xml, 1, "description", description);
+    let self_url = url_for(base, &options.file_name);
+    let _ = writeln!(
+        xml,
+        "  <atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>",
+        escape(&self_url)
+    );
+    if let Some(language) = &language {
+        element(&mut xml, 1, "language", language);
+    }
+    element(&mut xml, 1, "generator", concat!("articulate ", env!("CARGO_PKG_VERSION")));
+    if let Some(newest) = episodes.iter().find_map(|e| e.published) {
+        element(&mut xml, 1, "pubDate", &httpdate::fmt_http_date(newest));
+    }
+    if let Some(author) = &options.author {
+        element(&mut xml, 1, "itunes:author", author);
+    }
+    if let Some(image) = &options.image {
+        let _ = writeln!(xml, "  <itunes:image href=\"{}\"/>", escape(image));
+    }
+    let _ = writeln!(xml, "  <itunes:category text=\"{}\"/>", escape(&options.category));
+    element(&mut xml, 1, "itunes:explicit", "false");
+    element(&mut xml, 1, "itunes:type", "episodic");
+    for episode in episodes {
+        item(&mut xml, episode, base);
+    }
+    xml.push_str("</channel>\n</rss>\n");
+    xml
+}
+
+fn item(xml: &mut String, episode: &Episode, base: &url::Url) {
+    let m = &episode.manifest;
+    xml.push_str("  <item>\n");
+    element(xml, 2, "title", &m.title);
+    if let Some(summary) = summary(m) {
+        element(xml, 2, "description", &summary);
+    }
+    let guid = m.metadata.canonical_url.clone().unwrap_or_else(|| episode.name.clone());
+    let _ = writeln!(xml, "    <guid isPermaLink=\"false\">{}</guid>", escape(&guid));
+    if let Some(link) = &m.metadata.canonical_url {
+        element(xml, 2, "link", link);
+    }
+    if let Some(published) = episode.published {
+        element(xml, 2, "pubDate", &httpdate::fmt_http_date(published));
+    }
+    let (audio, length, mime) = &episode.audio;
+    let _ = writeln!(
+        xml,
+        "    <enclosure url=\"{}\" length=\"{length}\" type=\"{mime}\"/>",
+        escape(&url_for(base, audio))
+    );
+    if let Some(seconds) = m.duration_ms.map(|ms| ms.div_ceil(1000)) {
+        element(xml, 2, "itunes:duration", &seconds.to_string());
+    }
+    let author = if m.metadata.authors.is_empty() {
+        m.byline.clone()
+    } else {
+        Some(m.metadata.authors.join(", "))
+    };
+    if let Some(author) = author {
+        element(xml, 2, "itunes:author", &author);
+    }
+    element(xml, 2, "itunes:explicit", "false");
+    if let Some(chapters) = &episode.chapters {
+        let _ = writeln!(
+            xml,
+            "    <podcast:chapters url=\"{}\" type=\"application/json+chapters\"/>",
+            escape(&url_for(base, chapters))
+        );
+    }
+    let _ = writeln!(
+        xml,
+        "    <podcast:transcript url=\"{}\" type=\"text/vtt\"/>",
+        escape(&url_for(base, &episode.transcript))
+    );
+    xml.push_str("  </item>\n");
+}
+
+/// The standfirst, else the first paragraph.
+fn summary(manifest: &Manifest) -> Option<String> {
+    let find = |kind| manifest.segments.iter().find(|s| s.kind == kind).map(|s| s.text.clone());
+    find(BlockKind::Standfirst).or_else(|| find(BlockKind::Paragraph))
+}
+
+fn common_language(episodes: &[Episode]) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for episode in episodes {
+        if let Some(language) = &episode.manifest.language {
+            *counts.entry(language).or_default() += 1;
+        }
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(l, _)| l.to_owned())
+}
+
+fn element(xml: &mut String, depth: usize, name: &str, text: &str) {
+    let _ = writeln!(xml, "{}<{name}>{}</{name}>", "  ".repeat(depth), escape(text));
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot hold at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A publication date as articles write it: `2022-04-25` (optionally with a time after),
+/// `25 April 2022` or `April 25, 2022`. Midnight UTC of that day.
+fn parse_date(text: &str) -> Option<SystemTime> {
+    const MONTHS: [&str; 12] =
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let text = text.trim();
+    if let (Some(y), Some(m), Some(d)) = (text.get(0..4), text.get(5..7), text.get(8..10))
+        && text.as_bytes().get(4) == Some(&b'-')
+        && text.as_bytes().get(7) == Some(&b'-')
+    {
+        return civil(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    }
+    let words: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let month = |w: &str| MONTHS.iter().position(|m| w.starts_with(m)).map(|i| i as u32 + 1);
+    let day = |w: &str| w.trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse::<u32>().ok();
+    for window in words.windows(3) {
+        let (a, b, c) = (&window[0], &window[1], &window[2]);
+        let Ok(year) = c.parse::<i64>() else { continue };
+        if let (Some(d), Some(m)) = (day(a), month(b)) {
+            return civil(year, m, d);
+        }
+        if let (Some(m), Some(d)) = (month(a), day(b)) {
+            return civil(year, m, d);
+        }
+    }
+    None
+}
+
+/// Midnight UTC on a calendar day (Howard Hinnant's `days_from_civil`).
+fn civil(year: i64, month: u32, day: u32) -> Option<SystemTime> {
+    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = u64::try_from(era * 146_097 + doe - 719_468).ok()?;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(days * 86_400))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publication_dates_in_the_usual_forms_are_read() {
+        let day = |y, m, d| civil(y, m, d).unwrap();
+        assert_eq!(parse_date("2022-04-25"), Some(day(2022, 4, 25)));
+        assert_eq!(parse_date("2022-04-25T10:30:00Z"), Some(day(2022, 4, 25)));
+        assert_eq!(parse_date("25 April 2022"), Some(day(2022, 4, 25)));
+        assert_eq!(parse_date("Monday, April 25th, 2022"), Some(day(2022, 4, 25)));
+        assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(httpdate::fmt_http_date(day(2022, 4, 25)), "Mon, 25 Apr 2022 00:00:00 GMT");
+    }
+
+    #[test]
+    fn text_is_escaped_and_urls_are_percent_encoded() {
+        assert_eq!(escape("Q&A: <\"x\">\u{1}"), "Q&amp;A: &lt;&quot;x&quot;&gt;");
+        let base = base_url("https://example.com/audio").unwrap();
+        assert_eq!(
+            url_for(&base, "world/a b?.mp3"),
+            "https://example.com/audio/world/a%20b%3F.mp3"
+        );
+        assert!(base_url("ftp://example.com").is_err());
+        assert!(base_url("audio/").is_err());
+    }
+
+    #[test]
+    fn a_transcript_has_one_cue_per_timed_segment() {
+        let mut manifest: Manifest = serde_json::from_value(serde_json::json!({
+            "version": 1, "title": "T", "byline": null, "language": "en",
+            "source": {"path": "a.txt", "sha256": "00"}, "backend": "tone", "voice": "tone",
+            "duration_ms": 4000, "audio": [], "chapters": [], "skipped": [],
+            "segments": [
+                {"id": 0, "chapter": 0, "kind": "headline", "text": "T & <b>", "start_ms": 0, "end_ms": 1500},
+                {"id": 1, "chapter": 0, "kind": "paragraph", "text": "Line.", "start_ms": 3_661_001, "end_ms": 3_662_000}
+            ]
+        }))
+        .unwrap();
+        let vtt = transcript_vtt(&manifest);
+        assert_eq!(
+            vtt,
+            "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nT &amp; &lt;b&gt;\n\n\
+             01:01:01.001 --> 01:01:02.000\nLine.\n"
+        );
+        manifest.segments[0].start_ms = None;
+        assert!(!transcript_vtt(&manifest).contains("T &amp;"));
+    }
+}

@@ -1,0 +1,287 @@
+//! Preview: hear an article in the "Listen to this article" player before it goes out, and
+//! hear each fix as soon as the file is saved.
+//!
+//! [`run`] narrates one article file (through the chunk cache, so only changed text is
+//! synthesized again), then serves a page on loopback: the article as it will be heard,
+//! skipped blocks struck through with their reasons, and above it the same player
+//! publishers embed (see [`write_player`]). When the file is saved it is narrated again and
+//! every open page reloads itself, keeping its place.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use articulate::config::Config;
+//! use articulate::narrate::Casting;
+//! use articulate::preview::{PreviewOptions, run};
+//!
+//! let config = Config::load(None)?;
+//! let casting = Casting::new(&config, None, Some(config.cache_dir()));
+//! let options = PreviewOptions {
+//!     input: "examples/heartstopper.txt".into(),
+//!     addr: ([127, 0, 0, 1], 4747).into(),
+//!     output_dir: std::env::temp_dir().join("preview"),
+//!     watch: true,
+//! };
+//! run(&options, &config, &casting, &|event| println!("{event:?}"), async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! })
+//! .await?;
+//! # Ok(()) }
+//! ```
+
+mod page;
+mod player;
+mod server;
+mod watch;
+
+use std::collections::HashSet;
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::body::Bytes;
+use sha2::{Digest, Sha256};
+
+pub use player::{PLAYER_CSS, PLAYER_DIR, PLAYER_JS, manifest_file, write_player};
+
+use crate::config::Config;
+use crate::model::{Article, Manifest, Script};
+use crate::narrate::{Casting, Job, NarrateError, narrate, prepare};
+use crate::output::OutputFormat;
+use page::PageContext;
+use server::{App, Snapshot};
+use watch::FileWatch;
+
+/// What to preview, and where.
+#[derive(Clone, Debug)]
+pub struct PreviewOptions {
+    /// The article file.
+    pub input: PathBuf,
+    /// Where to listen. Keep it on loopback unless others should hear the unpublished
+    /// article: anyone who can reach the address can.
+    pub addr: SocketAddr,
+    /// Where the narration's files are written.
+    pub output_dir: PathBuf,
+    /// Narrate again whenever the input is saved.
+    pub watch: bool,
+}
+
+/// What happened, for the caller to tell the user.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PreviewEvent<'a> {
+    /// The first narration is done and the page is served at `url`.
+    Listening {
+        /// `http://ADDRESS:PORT/`.
+        url: &'a str,
+    },
+    /// The input was saved and narrated again; open pages reload.
+    Renarrated {
+        /// Chunks whose text was not in the previous narration (the cache has the others).
+        new_chunks: usize,
+        /// All chunks.
+        chunks: usize,
+    },
+    /// Narrating the saved input failed; the page shows why, over the last good narration.
+    Failed {
+        /// The error, as shown on the page.
+        error: &'a str,
+    },
+}
+
+/// A failure to start or keep serving a preview.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PreviewError {
+    /// The article could not be narrated.
+    #[error(transparent)]
+    Narrate(#[from] NarrateError),
+    /// The manifest just written could not be read back.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The manifest.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file changed under every attempt to narrate it.
+    #[error("{}: the file kept changing while it was narrated; try again once it is saved", path.display())]
+    Unsettled {
+        /// The input.
+        path: PathBuf,
+    },
+    /// The address cannot be listened on.
+    #[error("cannot listen on {addr}: {source}; choose another port (0 picks a free one)")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The input cannot be watched for saves.
+    #[error("cannot watch {} for changes: {source}", path.display())]
+    Watch {
+        /// The input.
+        path: PathBuf,
+        /// Why.
+        source: notify::Error,
+    },
+    /// The server stopped.
+    #[error("the preview server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Narrate `options.input`, serve the preview page until `shutdown` completes, and narrate
+/// again on every save when `options.watch` is set.
+///
+/// `on_event` hears when the page is ready and how each re-narration went. A re-narration
+/// that fails is not an error here: the page keeps the last good narration and shows why.
+///
+/// # Errors
+///
+/// The first narration failing, the address being taken, or the server stopping.
+pub async fn run(
+    options: &PreviewOptions,
+    config: &Config,
+    casting: &Casting,
+    on_event: &(dyn Fn(PreviewEvent<'_>) + Sync),
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), PreviewError> {
+    let mut narrated = Narrated::new(options, config, casting).await?;
+    let mut version = 1;
+    let listener = tokio::net::TcpListener::bind(options.addr)
+        .await
+        .map_err(|source| PreviewError::Bind { addr: options.addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| PreviewError::Bind { addr: options.addr, source })?;
+    let app = App::new(narrated.snapshot(options, version, None), options.output_dir.clone(), addr);
+    // The server runs on its own task: narrating blocks its task while it encodes.
+    let mut server = tokio::spawn(axum::serve(listener, server::router(app.clone())).into_future());
+    let mut watch = if options.watch {
+        let watch = FileWatch::new(&options.input)
+            .map_err(|source| PreviewError::Watch { path: options.input.clone(), source })?;
+        Some(watch)
+    } else {
+        None
+    };
+    on_event(PreviewEvent::Listening { url: &format!("http://{addr}/") });
+
+    let renarrate = async {
+        let Some(watch) = watch.as_mut() else { return };
+        while watch.changed().await.is_some() {
+            // Saved without a change (or mid-save and unreadable): nothing to hear.
+            let Ok(bytes) = std::fs::read(&options.input) else { continue };
+            if hex::encode(Sha256::digest(&bytes)) == narrated.manifest.source.sha256 {
+                continue;
+            }
+            version += 1;
+            match Narrated::new(options, config, casting).await {
+                Ok(next) => {
+                    let new_chunks = next.new_chunks(&narrated);
+                    narrated = next;
+                    let chunks = narrated.script.chunks.len();
+                    tracing::info!(version, new_chunks, chunks, "Narrated again.");
+                    on_event(PreviewEvent::Renarrated { new_chunks, chunks });
+                    app.publish(narrated.snapshot(options, version, None));
+                }
+                Err(e) => {
+                    let error = e.to_string();
+                    on_event(PreviewEvent::Failed { error: &error });
+                    app.publish(narrated.snapshot(options, version, Some(&error)));
+                }
+            }
+        }
+    };
+    let result = tokio::select! {
+        joined = &mut server => match joined {
+            Ok(served) => served.map_err(PreviewError::Serve),
+            Err(e) => Err(PreviewError::Serve(std::io::Error::other(e))),
+        },
+        // Without watching (or once notifications stop) there is nothing left to do but serve.
+        () = async { renarrate.await; std::future::pending::<()>().await } => Ok(()),
+        () = shutdown => Ok(()),
+    };
+    server.abort();
+    result
+}
+
+/// One narration of the input, with what the page needs to show it.
+struct Narrated {
+    article: Article,
+    script: Script,
+    manifest: Manifest,
+    manifest_name: String,
+    manifest_json: Bytes,
+}
+
+impl Narrated {
+    /// Narrate the input into the output directory.
+    async fn new(
+        options: &PreviewOptions,
+        config: &Config,
+        casting: &Casting,
+    ) -> Result<Narrated, PreviewError> {
+        let input = options.input.to_string_lossy().into_owned();
+        let job = Job {
+            input: input.clone(),
+            output_dir: options.output_dir.clone(),
+            formats: vec![OutputFormat::Mp3],
+            max_chars: None,
+        };
+        // The page needs the article's blocks and which chunk came from which, which only
+        // `prepare` returns; it reads the file again, so make sure both saw the same bytes.
+        for _ in 0..3 {
+            let narration = narrate(&job, config, casting, &|_, _| {}).await?;
+            let prepared = prepare(&input, config, casting)?;
+            if prepared.source.sha256 != narration.manifest.source.sha256 {
+                continue;
+            }
+            let manifest_name = format!("{}.json", prepared.source.stem);
+            let path = options.output_dir.join(&manifest_name);
+            let manifest_json =
+                std::fs::read(&path).map_err(|source| PreviewError::Read { path, source })?;
+            return Ok(Narrated {
+                article: prepared.article,
+                script: prepared.script,
+                manifest: narration.manifest,
+                manifest_name,
+                manifest_json: Bytes::from(manifest_json),
+            });
+        }
+        Err(PreviewError::Unsettled { path: options.input.clone() })
+    }
+
+    /// What the server serves for this narration as `version`, with `error` from a later
+    /// attempt that failed.
+    fn snapshot(&self, options: &PreviewOptions, version: u64, error: Option<&str>) -> Snapshot {
+        let manifest_url =
+            format!("/v/{version}/{}", player::encode_path_segment(&self.manifest_name));
+        let input = options.input.to_string_lossy();
+        let context = PageContext {
+            input: &input,
+            version,
+            manifest_url: &manifest_url,
+            error,
+            watching: options.watch,
+        };
+        let page = page::render(&context, &self.article, &self.script, &self.manifest);
+        Snapshot {
+            version,
+            page: Bytes::from(page),
+            manifest_name: self.manifest_name.clone(),
+            manifest: self.manifest_json.clone(),
+            audio_files: self.manifest.audio.iter().map(|a| a.file.clone()).collect(),
+        }
+    }
+
+    /// How many of this narration's chunks the previous one did not have.
+    fn new_chunks(&self, previous: &Narrated) -> usize {
+        let before: HashSet<_> =
+            previous.script.chunks.iter().map(|c| (c.voice, &c.speak, &c.audio_file)).collect();
+        self.script
+            .chunks
+            .iter()
+            .filter(|c| !before.contains(&(c.voice, &c.speak, &c.audio_file)))
+            .count()
+    }
+}

@@ -1,0 +1,272 @@
+//! The preview's HTTP side: a fixed set of routes and nothing else.
+//!
+//! | route                 | what                                                       |
+//! |-----------------------|------------------------------------------------------------|
+//! | `/`                   | the page                                                   |
+//! | `/player/NAME`        | the player's and the page's own files, from the binary     |
+//! | `/v/VERSION/FILE`     | the current narration's manifest and audio (with `Range`)  |
+//! | `/events`             | server-sent events: the current narration's version        |
+//!
+//! Nothing is served from a path the request names: a file name in a URL is only ever
+//! compared with the names of the files the narration wrote, so `..` and its encodings have
+//! nothing to climb out of. Each narration is served under its own version, so a browser
+//! never mixes a new manifest with cached audio from an old one.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures::Stream;
+use tokio::sync::watch;
+use tower_http::services::ServeFile;
+
+use super::player::{ICON_SVG, PLAYER_CSS, PLAYER_JS, PREVIEW_CSS, PREVIEW_JS};
+
+/// Everything served for one narration, replaced whole when the article is narrated again.
+pub(super) struct Snapshot {
+    /// Counts narrations from 1; it names the URLs of this one's files.
+    pub(super) version: u64,
+    /// The rendered page.
+    pub(super) page: Bytes,
+    /// The manifest's file name (`NAME.json`).
+    pub(super) manifest_name: String,
+    /// The manifest's bytes as written.
+    pub(super) manifest: Bytes,
+    /// The audio files' names, as the manifest lists them.
+    pub(super) audio_files: Vec<String>,
+}
+
+/// The server's shared state.
+#[derive(Clone)]
+pub(super) struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    snapshot: RwLock<Arc<Snapshot>>,
+    versions: watch::Sender<u64>,
+    output_dir: PathBuf,
+    hosts: Option<AllowedHosts>,
+}
+
+impl App {
+    /// Serve `first` from `output_dir`, listening on `bound`.
+    pub(super) fn new(first: Snapshot, output_dir: PathBuf, bound: SocketAddr) -> App {
+        let (versions, _) = watch::channel(first.version);
+        App {
+            inner: Arc::new(Inner {
+                snapshot: RwLock::new(Arc::new(first)),
+                versions,
+                output_dir,
+                hosts: AllowedHosts::for_address(bound),
+            }),
+        }
+    }
+
+    /// Serve `snapshot` from now on, and tell every open page.
+    pub(super) fn publish(&self, snapshot: Snapshot) {
+        let version = snapshot.version;
+        *self.inner.snapshot.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(snapshot);
+        self.inner.versions.send_replace(version);
+    }
+
+    fn current(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.inner.snapshot.read().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// The routes, behind the host check and the security headers.
+pub(super) fn router(app: App) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route("/player/{asset}", get(asset))
+        .route("/v/{version}/{file}", get(narration))
+        .route("/events", get(events))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), guard))
+        .with_state(app)
+}
+
+/// Everything the page loads comes from this server; nothing may frame it or load its files
+/// from elsewhere.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+     frame-ancestors 'none'";
+
+/// Refuses requests addressed to another host name, and adds the security headers.
+///
+/// A web page elsewhere can make a browser send requests to 127.0.0.1 under a name of its own
+/// that resolves there (DNS rebinding); checking `Host` keeps an unpublished article on this
+/// machine.
+async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
+    if let Some(hosts) = &app.inner.hosts {
+        let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+        if !host.is_some_and(|h| hosts.allows(h)) {
+            let mut response = text(StatusCode::FORBIDDEN, "forbidden: unknown host name\n");
+            secure(response.headers_mut());
+            return response;
+        }
+    }
+    let mut response = next.run(request).await;
+    secure(response.headers_mut());
+    response
+}
+
+fn secure(headers: &mut HeaderMap) {
+    let set = |headers: &mut HeaderMap, name: HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(headers, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+}
+
+async fn page(State(app): State<App>) -> Response {
+    let snapshot = app.current();
+    let headers =
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")];
+    (headers, snapshot.page.clone()).into_response()
+}
+
+async fn asset(Path(name): Path<String>) -> Response {
+    let (body, kind) = match name.as_str() {
+        "articulate-player.js" => (PLAYER_JS, "text/javascript; charset=utf-8"),
+        "articulate-player.css" => (PLAYER_CSS, "text/css; charset=utf-8"),
+        "preview.js" => (PREVIEW_JS, "text/javascript; charset=utf-8"),
+        "preview.css" => (PREVIEW_CSS, "text/css; charset=utf-8"),
+        "icon.svg" => (ICON_SVG, "image/svg+xml"),
+        _ => return not_found().await,
+    };
+    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+}
+
+async fn narration(
+    State(app): State<App>,
+    Path((version, file)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    let snapshot = app.current();
+    if version != snapshot.version.to_string() {
+        return not_found().await;
+    }
+    if file == snapshot.manifest_name {
+        let headers =
+            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")];
+        return (headers, snapshot.manifest.clone()).into_response();
+    }
+    if !snapshot.audio_files.contains(&file) {
+        return not_found().await;
+    }
+    // `file` is one of the names the narration wrote, never a path from the request.
+    let path = app.inner.output_dir.join(&file);
+    match ServeFile::new(&path).try_call(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(e) => {
+            tracing::warn!(file = %path.display(), "Cannot serve the audio: {e}.");
+            text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read the audio\n")
+        }
+    }
+}
+
+/// The current version at once, then each new one: a page showing another version reloads.
+async fn events(State(app): State<App>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let versions = app.inner.versions.subscribe();
+    let stream = futures::stream::unfold((versions, true), |(mut versions, first)| async move {
+        if !first && versions.changed().await.is_err() {
+            return None;
+        }
+        let version = *versions.borrow_and_update();
+        let event = Event::default().event("version").data(version.to_string());
+        Some((Ok(event), (versions, false)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+async fn not_found() -> Response {
+    text(StatusCode::NOT_FOUND, "not found\n")
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+/// The `Host` values a loopback server answers to.
+struct AllowedHosts {
+    names: Vec<String>,
+    port: u16,
+}
+
+impl AllowedHosts {
+    /// For a server bound to `bound`: its own address and the loopback names. `None` when it
+    /// listens on a network address, whose names (LAN addresses, host names) cannot be known.
+    fn for_address(bound: SocketAddr) -> Option<AllowedHosts> {
+        if !bound.ip().is_loopback() {
+            return None;
+        }
+        let own = match bound.ip() {
+            IpAddr::V4(ip) => ip.to_string(),
+            IpAddr::V6(ip) => format!("[{ip}]"),
+        };
+        let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "[::1]".to_owned()];
+        if !names.contains(&own) {
+            names.push(own);
+        }
+        Some(AllowedHosts { names, port: bound.port() })
+    }
+
+    /// Whether a `Host` header value (`name` or `name:port`) names this server.
+    fn allows(&self, host: &str) -> bool {
+        let (name, port) = match host.rfind(':') {
+            // A colon inside brackets belongs to an IPv6 address, not a port.
+            Some(i) if !host[i..].contains(']') => (&host[..i], host[i + 1..].parse::<u16>().ok()),
+            _ => (host, Some(80)),
+        };
+        port == Some(self.port) && self.names.iter().any(|n| n.eq_ignore_ascii_case(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(addr: &str) -> AllowedHosts {
+        AllowedHosts::for_address(addr.parse().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn loopback_names_with_the_right_port_are_allowed() {
+        let hosts = hosts("127.0.0.1:4747");
+        for ok in ["127.0.0.1:4747", "localhost:4747", "LOCALHOST:4747", "[::1]:4747"] {
+            assert!(hosts.allows(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn other_names_and_ports_are_refused() {
+        let hosts = hosts("127.0.0.1:4747");
+        for bad in ["evil.example:4747", "127.0.0.1:80", "127.0.0.1", "localhost:x", "[::1]", ""] {
+            assert!(!hosts.allows(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn port_80_may_be_left_out() {
+        assert!(hosts("127.0.0.1:80").allows("localhost"));
+        assert!(hosts("[::1]:80").allows("[::1]"));
+    }
+
+    #[test]
+    fn a_server_on_a_network_address_checks_no_host_names() {
+        assert!(AllowedHosts::for_address("0.0.0.0:4747".parse().unwrap()).is_none());
+    }
+}

@@ -1,0 +1,178 @@
+//! Many workers, one cache: two shards in two processes share a chunk cache in a real
+//! S3-compatible server (moto's, started on loopback by the test).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::cache::{Counting, STORY};
+
+/// moto's S3 server on a loopback port, stopped when dropped.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    /// Start the server, or `None` (with the reason) when moto is not installed.
+    fn start() -> Result<Moto, String> {
+        let probe = Command::new("python3").args(["-c", "import moto.server, flask"]).output();
+        if !probe.is_ok_and(|o| o.status.success()) {
+            return Err("moto[server] is not installed (scripts/install-deps.sh --test)".into());
+        }
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("python3")
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start moto: {e}"))?;
+        let moto = Moto { child, port };
+        for _ in 0..400 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(moto);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err("moto did not start listening".into())
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Create a bucket (moto accepts unsigned requests).
+    fn create_bucket(&self, name: &str) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            stream,
+            "PUT /{name} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\
+             Connection: close\r\n\r\n",
+            self.port
+        )
+        .unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    }
+}
+
+fn worker(moto: &Moto, counting: &Counting, input: &Path, out: &Path, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_articulate"))
+        .current_dir(crate::util::root())
+        .env_remove("ARTICULATE_LOG")
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .args(["batch", "--voice", counting.voice(), "--cache-url", "s3://tts/cache/v1", "-o"])
+        .arg(out)
+        .args(extra)
+        .arg(input)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finish(child: Child) {
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn report(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn two_shards_in_two_processes_share_one_s3_cache_and_synthesize_every_chunk_once() {
+    let moto = match Moto::start() {
+        Ok(moto) => moto,
+        Err(reason) => {
+            eprintln!("SKIPPED: two_shards_in_two_processes_share_one_s3_cache: {reason}");
+            return;
+        }
+    };
+    moto.create_bucket("tts");
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for n in 0..6 {
+        // Every sentence distinct, so each chunk belongs to one article and one shard.
+        let text = STORY
+            .replace("bridge", &format!("bridge number {n}"))
+            .replace("spring", &format!("spring of year {n}"))
+            .replace("ferry", &format!("ferry number {n}"));
+        std::fs::write(input.join(format!("story-{n}.txt")), text).unwrap();
+    }
+    let counting = Counting::new(&tmp.path().join("engine"), "0");
+    let out = tmp.path().join("out");
+    let reports = [tmp.path().join("0.jsonl"), tmp.path().join("1.jsonl")];
+    let shards: Vec<Child> = ["0/2", "1/2"]
+        .iter()
+        .zip(&reports)
+        .map(|(shard, report)| {
+            let report = report.to_str().unwrap();
+            worker(&moto, &counting, &input, &out, &["--shard", shard, "--report", report])
+        })
+        .collect();
+    for shard in shards {
+        finish(shard);
+    }
+    let mut done: Vec<String> = reports
+        .iter()
+        .flat_map(|r| report(r))
+        .map(|line| {
+            assert_eq!(line["status"], "narrated", "{line}");
+            line["input"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    done.sort();
+    assert_eq!(done.len(), 6, "every article once across both shards: {done:?}");
+    done.dedup();
+    assert_eq!(done.len(), 6);
+    let requests = counting.requests();
+    let mut distinct = requests.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(requests.len(), 30, "six articles of five chunks, each synthesized once");
+    assert_eq!(distinct.len(), 30);
+
+    // A third worker anywhere, with the same cache URL, pays for nothing.
+    let again = tmp.path().join("again.jsonl");
+    let third = worker(
+        &moto,
+        &counting,
+        &input,
+        &tmp.path().join("elsewhere"),
+        &["--report", again.to_str().unwrap()],
+    );
+    finish(third);
+    assert_eq!(counting.requests().len(), 30);
+    assert!(report(&again).iter().all(|l| l["cache_hits"] == 5 && l["requests"] == 0));
+
+    let stats = Command::new(env!("CARGO_BIN_EXE_articulate"))
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .args(["cache", "stats", "--json", "--cache-url", "s3://tts/cache/v1"])
+        .output()
+        .unwrap();
+    assert!(stats.status.success(), "{}", String::from_utf8_lossy(&stats.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(stats["entries"], 30);
+}

@@ -17,6 +17,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("espeak-de", include_str!("../../voices/espeak-de.toml")),
     ("espeak-fr", include_str!("../../voices/espeak-fr.toml")),
     ("espeak-es", include_str!("../../voices/espeak-es.toml")),
+    ("espeak-pt", include_str!("../../voices/espeak-pt.toml")),
     ("flite", include_str!("../../voices/flite.toml")),
     ("piper-en-us", include_str!("../../voices/piper-en-us.toml")),
 ];

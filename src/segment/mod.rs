@@ -150,6 +150,11 @@ pub fn segment_cast(
                 (Some(_), 0) => Pause::Paragraph,
             };
             let speech = speakable(piece.speech, block.kind);
+            // A stray zero-width space or byte-order mark is a block to a page, but silence
+            // to an engine: nothing to send, nothing to time.
+            if !speech.plain.chars().any(char::is_alphanumeric) {
+                continue;
+            }
             script.chunks.push(Chunk {
                 id: script.chunks.len(),
                 block: index,
@@ -322,6 +327,21 @@ mod tests {
         assert_eq!(script.chapters[1].first_chunk, 2);
         assert_eq!(script.chunks[0].speak, "Title.");
         assert_eq!(script.chunks[0].text, "Title");
+    }
+
+    #[test]
+    fn blocks_with_nothing_to_say_make_no_chunk() {
+        let a = article(vec![
+            Block::speak(BlockKind::Headline, "Title", "headline"),
+            Block::speak(BlockKind::Paragraph, "\u{200b}", "paragraph"),
+            Block::speak(BlockKind::Paragraph, "\u{feff} … –", "paragraph"),
+            Block::speak(BlockKind::Paragraph, "Words.", "paragraph"),
+        ]);
+        let script =
+            segment(&a, &caps(1000), &SegmentConfig::default(), &Lexicon::default()).unwrap();
+        let spoken: Vec<_> = script.chunks.iter().map(|c| (c.block, c.text.as_str())).collect();
+        assert_eq!(spoken, [(0, "Title"), (3, "Words.")]);
+        assert_eq!(script.chunks[1].pause_before, Pause::Paragraph);
     }
 
     #[test]

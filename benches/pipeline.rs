@@ -1,5 +1,6 @@
 //! Narrate about an hour of speech with the default local engine and time every stage; then
-//! assemble the same chunks with ffmpeg (concat + loudnorm + libmp3lame) and print the ratio.
+//! assemble the same chunks with ffmpeg (concat + two-pass loudnorm + libmp3lame) and print
+//! both times, the ratio, peak memory, and the loudness each reached.
 //!
 //! Run with `cargo bench --bench pipeline` (needs espeak-ng and ffmpeg:
 //! `scripts/install-deps.sh --test`). `BENCH_MINUTES` sets the target length (default 60).
@@ -150,27 +151,87 @@ fn main() {
         warm.1
     );
 
-    // The same chunks, pauses included, assembled by ffmpeg.
+    // The same chunks, pauses included, assembled by ffmpeg the way an engineer would:
+    // concat, two-pass loudnorm (measure, then apply linearly), libmp3lame at our bitrate.
     let chunks_dir = work.path().join("chunks");
     let list = write_ffmpeg_inputs(&runtime, &backend, &script, &config, &chunks_dir);
     let mp3 = work.path().join("ffmpeg.mp3");
     let t = Instant::now();
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "concat", "-safe", "0", "-i"])
-        .arg(&list)
-        .args(["-af", "loudnorm=I=-16:TP=-1:LRA=11", "-ar", "24000", "-ac", "1"])
-        .args(["-c:a", "libmp3lame", "-b:a", "64k"])
+    let target = "I=-16:TP=-1:LRA=11";
+    let first = ffmpeg_concat(&list)
+        .args(["-af", &format!("loudnorm={target}:print_format=json")])
+        .args(["-f", "null", "-"])
+        .output()
+        .expect("ffmpeg installed (scripts/install-deps.sh --test)");
+    assert!(first.status.success(), "ffmpeg loudnorm pass 1 failed");
+    let measured = loudnorm_measurements(&String::from_utf8_lossy(&first.stderr));
+    let bitrate = format!("{}k", config.output.mp3_bitrate);
+    let rate = config.audio.sample_rate.to_string();
+    let second = ffmpeg_concat(&list)
+        .args(["-v", "error"])
+        .args(["-af", &format!("loudnorm={target}:{measured}:linear=true")])
+        .args(["-ar", &rate, "-ac", "1", "-c:a", "libmp3lame", "-b:a", &bitrate])
         .arg(&mp3)
         .status()
-        .expect("ffmpeg installed (scripts/install-deps.sh --test)");
-    assert!(status.success(), "ffmpeg failed");
+        .expect("ffmpeg");
+    assert!(second.success(), "ffmpeg loudnorm pass 2 failed");
     let t_ffmpeg = t.elapsed();
-    println!("ffmpeg concat + loudnorm + libmp3lame: {:>7.2} s", t_ffmpeg.as_secs_f64());
+
+    let ours = work.path().join("warm").join("long.mp3");
+    let (our_lufs, our_peak) = ebur128(&ours);
+    let (their_lufs, their_peak) = ebur128(&mp3);
+    println!("ffmpeg concat + two-pass loudnorm + libmp3lame: {:>7.2} s", t_ffmpeg.as_secs_f64());
     println!(
-        "\nratio, articulate warm run / ffmpeg on the same chunks: {:.3} (target <= 0.3); peak memory {:.0} MB (target < 200)",
+        "\nloudness reached (ffmpeg ebur128, target -16 LUFS, ceiling -1 dBTP):\n  \
+         articulate {our_lufs:>6.1} LUFS, true peak {our_peak:>5.1} dBTP\n  \
+         ffmpeg     {their_lufs:>6.1} LUFS, true peak {their_peak:>5.1} dBTP"
+    );
+    println!(
+        "\nratio, articulate warm run / ffmpeg on the same chunks: {:.3} (target <= 0.25); \
+         peak memory {:.0} MB (target <= 150)",
         warm.0.as_secs_f64() / t_ffmpeg.as_secs_f64(),
         warm.1.max(cold.1)
     );
+}
+
+/// ffmpeg reading the concat list, quietly.
+fn ffmpeg_concat(list: &Path) -> Command {
+    let mut command = Command::new("ffmpeg");
+    command.args(["-hide_banner", "-nostats", "-y", "-f", "concat", "-safe", "0", "-i"]).arg(list);
+    command
+}
+
+/// loudnorm's first-pass JSON as its second pass's `measured_*` options.
+fn loudnorm_measurements(stderr: &str) -> String {
+    let json = &stderr[stderr.rfind('{').expect("loudnorm JSON")..];
+    let json = &json[..=json.find('}').expect("loudnorm JSON end")];
+    let values: serde_json::Value = serde_json::from_str(json).expect("loudnorm JSON");
+    let field = |name: &str| values[name].as_str().expect("loudnorm field").to_owned();
+    format!(
+        "measured_I={}:measured_TP={}:measured_LRA={}:measured_thresh={}:offset={}",
+        field("input_i"),
+        field("input_tp"),
+        field("input_lra"),
+        field("input_thresh"),
+        field("target_offset")
+    )
+}
+
+/// Integrated loudness and true peak of `file`, by ffmpeg's `ebur128` filter.
+fn ebur128(file: &Path) -> (f64, f64) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostats", "-i"])
+        .arg(file)
+        .args(["-af", "ebur128=peak=true", "-f", "null", "-"])
+        .output()
+        .expect("ffmpeg");
+    let log = String::from_utf8_lossy(&out.stderr);
+    let summary = &log[log.rfind("Summary:").expect("ebur128 summary")..];
+    let after = |label: &str| -> f64 {
+        let rest = &summary[summary.find(label).expect("ebur128 field") + label.len()..];
+        rest.split_whitespace().next().and_then(|v| v.parse().ok()).expect("a number")
+    };
+    (after("I:"), after("Peak:"))
 }
 
 /// Write the example's spoken blocks, repeated to about `minutes` of speech, as plain text.

@@ -12,4 +12,5 @@ mod errors;
 mod feed;
 mod narrate;
 mod preview;
+mod pronunciation;
 mod s3;

@@ -1,0 +1,153 @@
+//! What the backends are actually sent: recording backends (a plain-text command and an SSML
+//! cloud API on loopback) narrate the example with a lexicon, and every request is kept.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::util::articulate;
+
+const EXAMPLE: &str = "examples/heartstopper.txt";
+const LEXICON: &str = "[lexicon]\nOseman = \"Ozeman\"\n";
+
+/// A short 24 kHz mono WAV, the reply to every request.
+fn reply_wav() -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 24_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::new(&mut bytes, spec).unwrap();
+    for i in 0..4_800 {
+        let t = f64::from(i) / 24_000.0;
+        writer.write_sample(((t * 200.0 * std::f64::consts::TAU).sin() * 6000.0) as i16).unwrap();
+    }
+    writer.finalize().unwrap();
+    bytes.into_inner()
+}
+
+/// A `command` profile, one request at a time, that appends each text it is given to a log
+/// followed by a separator line.
+fn recording_command(dir: &Path) -> (PathBuf, PathBuf) {
+    let wav = dir.join("reply.wav");
+    std::fs::write(&wav, reply_wav()).unwrap();
+    let log = dir.join("requests.log");
+    std::fs::write(&log, "").unwrap();
+    let script = format!(
+        "cat >> '{log}'; printf '\\n----\\n' >> '{log}'; cat '{wav}'",
+        log = log.display(),
+        wav = wav.display()
+    );
+    let profile = dir.join("recording.toml");
+    let toml = format!(
+        "backend = \"command\"\nlanguage = \"en\"\nprogram = \"sh\"\nargs = [\"-c\", {}]\n\
+         format = \"wav\"\nconcurrency = 1\n\n{LEXICON}",
+        toml::Value::String(script)
+    );
+    std::fs::write(&profile, toml).unwrap();
+    (profile, log)
+}
+
+/// An Azure-compatible speech endpoint on loopback: records each SSML body and answers with
+/// a WAV (`riff-24khz-16bit-mono-pcm`).
+fn azure_on_loopback() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&bodies);
+    let wav = reply_wav();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(value) = lower.strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            recorded.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n",
+                wav.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&wav));
+        }
+    });
+    (base, bodies)
+}
+
+#[test]
+fn a_plain_text_backend_receives_the_example_normalised_with_all_four_osemans_respelled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (profile, log) = recording_command(tmp.path());
+    articulate()
+        .args(["narrate", EXAMPLE, "--no-cache", "--voice"])
+        .arg(&profile)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success();
+    let sent = std::fs::read_to_string(&log).unwrap();
+    let requests: Vec<&str> = sent.split("\n----\n").filter(|r| !r.is_empty()).collect();
+    assert_eq!(requests.len(), 41, "one request per chunk");
+    assert_eq!(sent.matches("Ozeman").count(), 4, "{sent}");
+    assert!(!sent.contains("Oseman"), "{sent}");
+    assert!(sent.contains("Alice Ozeman's graphic novels"), "the possessive keeps its 's");
+    insta::assert_snapshot!("plain_text_requests", sent);
+}
+
+#[test]
+fn an_ssml_backend_receives_sub_aliases_and_escaped_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base, bodies) = azure_on_loopback();
+    let article = tmp.path().join("hostile.txt");
+    std::fs::write(
+        &article,
+        "Oseman on <speak> & \"quotes\"\n\n\
+         Alice Oseman wrote it; <break time=\"9s\"/> is text, not a pause & nor is &amp;.\n",
+    )
+    .unwrap();
+    let profile = tmp.path().join("azure.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "backend = \"azure\"\nlanguage = \"en-GB\"\nbase_url = \"{base}\"\n\
+             voice = \"en-GB-SoniaNeural\"\noutput_format = \"riff-24khz-16bit-mono-pcm\"\n\
+             api_key_env = \"ARTICULATE_TEST_AZURE_KEY\"\n\n{LEXICON}"
+        ),
+    )
+    .unwrap();
+    articulate()
+        .env("ARTICULATE_TEST_AZURE_KEY", "not-a-real-key")
+        .args(["narrate", "--no-cache", "--voice"])
+        .arg(&profile)
+        .arg(&article)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success();
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2, "{bodies:#?}");
+    let all = bodies.concat();
+    assert_eq!(all.matches("<sub alias=\"Ozeman\">Oseman</sub>").count(), 2, "{all}");
+    assert!(!all.contains("<break time=\"9s\"/>"), "article text never becomes markup: {all}");
+    for body in &bodies {
+        let doc = roxmltree::Document::parse(body)
+            .unwrap_or_else(|e| panic!("every request is well-formed SSML ({e}): {body}"));
+        assert_eq!(doc.root_element().tag_name().name(), "speak");
+        assert_eq!(doc.descendants().filter(|n| n.tag_name().name() == "break").count(), 0);
+    }
+    insta::assert_snapshot!("ssml_requests", bodies.join("\n----\n"));
+}

@@ -125,7 +125,7 @@ fn an_ssml_backend_receives_sub_aliases_and_escaped_text() {
         format!(
             "backend = \"azure\"\nlanguage = \"en-GB\"\nbase_url = \"{base}\"\n\
              voice = \"en-GB-SoniaNeural\"\noutput_format = \"riff-24khz-16bit-mono-pcm\"\n\
-             api_key_env = \"ARTICULATE_TEST_AZURE_KEY\"\n\n{LEXICON}"
+             api_key_env = \"ARTICULATE_TEST_AZURE_KEY\"\nconcurrency = 1\n\n{LEXICON}"
         ),
     )
     .unwrap();

@@ -22,6 +22,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::model::{BlockKind, Manifest};
 use crate::output::{OutputError, write_atomic};
+use crate::tts::ssml::escape;
 
 /// A feed that cannot be written.
 #[derive(Debug, thiserror::Error)]
@@ -343,23 +344,6 @@ fn common_language(episodes: &[Episode]) -> Option<String> {
 
 fn element(xml: &mut String, depth: usize, name: &str, text: &str) {
     let _ = writeln!(xml, "{}<{name}>{}</{name}>", "  ".repeat(depth), escape(text));
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot hold at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A publication date as articles write it: `2022-04-25` (optionally with a time after),

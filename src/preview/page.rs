@@ -178,21 +178,9 @@ fn render_interlude(html: &mut String, chunk: &Chunk) {
     );
 }
 
-/// Text made safe for HTML element content and quoted attribute values alike.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text made safe for HTML element content and quoted attribute values alike: the XML
+/// escaping SSML gets (HTML5 knows `&apos;` too).
+pub(super) use crate::tts::ssml::escape;
 
 #[cfg(test)]
 mod tests {
@@ -237,7 +225,7 @@ mod tests {
     fn markup_in_text_is_escaped_for_content_and_attributes() {
         assert_eq!(
             escape(r#"<script>alert("x") & 'y'</script>"#),
-            "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;"
+            "&lt;script&gt;alert(&quot;x&quot;) &amp; &apos;y&apos;&lt;/script&gt;"
         );
     }
 

@@ -99,8 +99,8 @@ fn markup_in_the_article_and_its_file_name_reaches_the_page_as_text() {
     let html = preview.get("/").text();
     assert!(html.contains("Council &lt;script&gt;window.pwned = 1&lt;/script&gt; votes"), "{html}");
     assert!(html.contains("&lt;img src=x onerror=&quot;window.pwned = 2&quot;&gt;"), "{html}");
-    assert!(html.contains("&amp; the mayor&#39;s aide."), "{html}");
-    assert!(html.contains("&lt;b&gt;&quot;story&#39;.txt"), "{html}");
+    assert!(html.contains("&amp; the mayor&apos;s aide."), "{html}");
+    assert!(html.contains("&lt;b&gt;&quot;story&apos;.txt"), "{html}");
     assert!(!html.contains("<script>window"));
     assert!(!html.contains("<img"));
     assert!(!html.contains("<b>"));

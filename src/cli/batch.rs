@@ -12,7 +12,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::batch::{self, ArticleReport, BatchOptions, Observer, Progress, Shard, Status, Summary};
 use crate::config::Config;
 use crate::narrate::Casting;
-use crate::output::OutputFormat;
 
 /// `articulate batch`.
 #[derive(Debug, clap::Args)]
@@ -74,15 +73,7 @@ pub(super) fn run(args: &BatchArgs, config: &Config) -> anyhow::Result<()> {
     )?;
     let casting = Casting::with_cache(config, args.voice.clone(), cache);
     casting.check()?;
-    let formats = if args.format.is_empty() {
-        config.output.formats.clone()
-    } else {
-        args.format.iter().map(|f| f.parse::<OutputFormat>()).collect::<Result<Vec<_>, _>>()?
-    };
-    let mut problems = Vec::new();
-    let rate = crate::model::SampleRate(config.audio.sample_rate);
-    config.output.validate_for(&formats, rate, &mut problems);
-    anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
+    let formats = super::output_formats(&args.format, config)?;
     anyhow::ensure!(
         !args.inputs.is_empty() || !args.list.is_empty(),
         "nothing to narrate: give files, directories, URLs, a feed or a sitemap, or --list FILE"

@@ -139,3 +139,21 @@ fn init_logging(verbose: u8) {
     let _ =
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
+
+/// The formats `--format` asks for (default `[output] formats`), checked against the output
+/// settings before any work starts.
+fn output_formats(
+    requested: &[String],
+    config: &Config,
+) -> anyhow::Result<Vec<crate::output::OutputFormat>> {
+    let formats = if requested.is_empty() {
+        config.output.formats.clone()
+    } else {
+        requested.iter().map(|f| f.parse()).collect::<Result<Vec<_>, _>>()?
+    };
+    let mut problems = Vec::new();
+    let rate = crate::model::SampleRate(config.audio.sample_rate);
+    config.output.validate_for(&formats, rate, &mut problems);
+    anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
+    Ok(formats)
+}

@@ -8,7 +8,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
 use crate::narrate::{Casting, Job, dry_run, narrate};
-use crate::output::OutputFormat;
 
 use super::NarrateArgs;
 
@@ -22,15 +21,7 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
         });
     let casting = Casting::with_cache(config, args.voice.clone(), cache);
     casting.check()?;
-    let formats = if args.format.is_empty() {
-        config.output.formats.clone()
-    } else {
-        args.format.iter().map(|f| f.parse::<OutputFormat>()).collect::<Result<Vec<_>, _>>()?
-    };
-    let mut problems = Vec::new();
-    let rate = crate::model::SampleRate(config.audio.sample_rate);
-    config.output.validate_for(&formats, rate, &mut problems);
-    anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
+    let formats = super::output_formats(&args.format, config)?;
     let output_dir =
         args.output.clone().unwrap_or_else(|| config.resolve(&config.narrate.output_dir));
 

@@ -12,7 +12,7 @@ const TONE: &str = "tests/fixtures/voices/tone.toml";
 
 /// `count` articles of five chunks each in `dir`, every sentence distinct (also from the
 /// articles in other directories), so no chunk is a cache hit for another article's.
-fn articles(dir: &Path, count: usize) -> Vec<PathBuf> {
+pub(crate) fn articles(dir: &Path, count: usize) -> Vec<PathBuf> {
     std::fs::create_dir_all(dir).unwrap();
     let place = dir.file_name().unwrap().to_string_lossy().into_owned();
     (0..count)
@@ -28,7 +28,8 @@ fn articles(dir: &Path, count: usize) -> Vec<PathBuf> {
         .collect()
 }
 
-fn report(path: &Path) -> Vec<serde_json::Value> {
+/// A `--report` file's JSON lines.
+pub(crate) fn report(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
         .unwrap()
         .lines()

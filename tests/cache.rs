@@ -17,19 +17,7 @@ impl Counting {
     pub(crate) fn new(dir: &Path, delay: &str) -> Counting {
         std::fs::create_dir_all(dir).unwrap();
         let wav = dir.join("reply.wav");
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 22_050,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut writer = hound::WavWriter::create(&wav, spec).unwrap();
-        for i in 0..6615 {
-            let t = f64::from(i) / 22_050.0;
-            let sample = (t * 220.0 * std::f64::consts::TAU).sin() * 8000.0;
-            writer.write_sample(sample as i16).unwrap();
-        }
-        writer.finalize().unwrap();
+        std::fs::write(&wav, crate::util::tone_wav(22_050, 6615)).unwrap();
         let log = dir.join("requests.log");
         std::fs::write(&log, "").unwrap();
         // One printf per request: a single small append, whole even when requests overlap.

@@ -13,20 +13,7 @@ const LEXICON: &str = "[lexicon]\nOseman = \"Ozeman\"\n";
 
 /// A short 24 kHz mono WAV, the reply to every request.
 fn reply_wav() -> Vec<u8> {
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 24_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::new(&mut bytes, spec).unwrap();
-    for i in 0..4_800 {
-        let t = f64::from(i) / 24_000.0;
-        writer.write_sample(((t * 200.0 * std::f64::consts::TAU).sin() * 6000.0) as i16).unwrap();
-    }
-    writer.finalize().unwrap();
-    bytes.into_inner()
+    crate::util::tone_wav(24_000, 4_800)
 }
 
 /// A `command` profile, one request at a time, that appends each text it is given to a log

@@ -7,7 +7,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::cache::{Counting, STORY};
+use crate::batch::{articles, report};
+use crate::cache::Counting;
 
 /// moto's S3 server on a loopback port, stopped when dropped.
 struct Moto {
@@ -89,14 +90,6 @@ fn finish(child: Child) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
-fn report(path: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn two_shards_in_two_processes_share_one_s3_cache_and_synthesize_every_chunk_once() {
     let moto = match Moto::start() {
@@ -109,15 +102,8 @@ fn two_shards_in_two_processes_share_one_s3_cache_and_synthesize_every_chunk_onc
     moto.create_bucket("tts");
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");
-    std::fs::create_dir_all(&input).unwrap();
-    for n in 0..6 {
-        // Every sentence distinct, so each chunk belongs to one article and one shard.
-        let text = STORY
-            .replace("bridge", &format!("bridge number {n}"))
-            .replace("spring", &format!("spring of year {n}"))
-            .replace("ferry", &format!("ferry number {n}"));
-        std::fs::write(input.join(format!("story-{n}.txt")), text).unwrap();
-    }
+    // Every sentence distinct, so each chunk belongs to one article and one shard.
+    articles(&input, 6);
     let counting = Counting::new(&tmp.path().join("engine"), "0");
     let out = tmp.path().join("out");
     let reports = [tmp.path().join("0.jsonl"), tmp.path().join("1.jsonl")];

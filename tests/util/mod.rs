@@ -151,3 +151,21 @@ pub(crate) fn rms_db(samples: &[f32]) -> f64 {
         samples.iter().map(|s| f64::from(*s) * f64::from(*s)).sum::<f64>() / samples.len() as f64;
     10.0 * mean.log10()
 }
+
+/// A mono 16-bit WAV of a 220 Hz tone, `frames` long: what a stand-in engine answers.
+pub(crate) fn tone_wav(sample_rate: u32, frames: u32) -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::new(&mut bytes, spec).unwrap();
+    for i in 0..frames {
+        let t = f64::from(i) / f64::from(sample_rate);
+        writer.write_sample(((t * 220.0 * std::f64::consts::TAU).sin() * 8000.0) as i16).unwrap();
+    }
+    writer.finalize().unwrap();
+    bytes.into_inner()
+}

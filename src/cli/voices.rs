@@ -50,8 +50,18 @@ pub(super) fn run(config: &Config, engines: bool) -> anyhow::Result<()> {
                     println!("  {voice}");
                 }
             }
+            // Cloud backends' errors already say they are about the list.
+            Err(e) if about_the_list(&e) => println!("\n{e}"),
             Err(e) => println!("\n{backend}: cannot list voices: {e}"),
         }
     }
     Ok(())
+}
+
+fn about_the_list(error: &SynthError) -> bool {
+    match error {
+        SynthError::Voices { .. } => true,
+        SynthError::GaveUp { last, .. } => about_the_list(last),
+        _ => false,
+    }
 }

@@ -432,6 +432,18 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_busy_server_is_asked_again_as_for_synthesis() {
+        let server = Server::start(|_, i| match i {
+            0 => Reply::status(503, "text/plain", "busy").with("Retry-After", "0"),
+            _ => Reply::json(&serde_json::json!({ "voices": ["af_bella"] })),
+        })
+        .await;
+        let backend = at(&server, "api_key_env = \"\"\nretry_base_ms = 5", &[]);
+        assert_eq!(backend.voices().await.unwrap(), ["af_bella"]);
+        assert_eq!(server.requests().len(), 2);
+    }
+
+    #[tokio::test]
     async fn an_answer_that_is_not_a_voice_list_is_explained() {
         let server =
             Server::start(|_, _| Reply::ok("text/html", b"<h1>Welcome</h1>".to_vec())).await;

@@ -109,8 +109,8 @@ pub enum SynthError {
         /// What broke (secrets redacted).
         message: String,
     },
-    /// A service would not give its list of voices. Raised by [`crate::tts::Synthesizer::voices`],
-    /// which sends no chunk, so none is named.
+    /// A service would not give its list of voices. Raised by
+    /// [`crate::tts::Synthesizer::voices`], which sends no chunk, so none is named.
     #[error("backend {backend}: cannot list voices: {message}")]
     Voices {
         /// The backend kind.

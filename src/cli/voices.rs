@@ -50,8 +50,48 @@ pub(super) fn run(config: &Config, engines: bool) -> anyhow::Result<()> {
                     println!("  {voice}");
                 }
             }
+            // Cloud backends' errors already say they are about the list.
+            Err(e) if about_the_list(&e) => println!("\n{e}"),
             Err(e) => println!("\n{backend}: cannot list voices: {e}"),
         }
     }
     Ok(())
+}
+
+fn about_the_list(error: &SynthError) -> bool {
+    match error {
+        SynthError::Voices { .. } => true,
+        SynthError::GaveUp { last, .. } => about_the_list(last),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unlisted(retryable: bool) -> SynthError {
+        SynthError::Voices {
+            backend: "azure".into(),
+            status: Some(503),
+            message: "HTTP 503: busy".into(),
+            retryable,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn a_listing_error_is_known_as_one_even_after_retries_gave_up() {
+        assert!(about_the_list(&unlisted(false)));
+        let gave_up =
+            SynthError::GaveUp { last: Box::new(unlisted(true)), attempts: 5, why: "limit".into() };
+        assert!(about_the_list(&gave_up));
+        let engine = SynthError::Engine {
+            backend: "espeak-ng".into(),
+            chunk: 0,
+            message: "crashed".into(),
+            retryable: false,
+        };
+        assert!(!about_the_list(&engine));
+    }
 }

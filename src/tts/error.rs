@@ -109,6 +109,21 @@ pub enum SynthError {
         /// What broke (secrets redacted).
         message: String,
     },
+    /// A service would not give its list of voices. Raised by
+    /// [`crate::tts::Synthesizer::voices`], which sends no chunk, so none is named.
+    #[error("backend {backend}: cannot list voices: {message}")]
+    Voices {
+        /// The backend kind.
+        backend: String,
+        /// The HTTP status, when the service answered with an error.
+        status: Option<u16>,
+        /// What went wrong (secrets redacted), and what to do when we know.
+        message: String,
+        /// Whether asking again may succeed.
+        retryable: bool,
+        /// How long the service asked us to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
+    },
     /// A retryable failure that kept failing until the retry policy gave up.
     #[error("{last} (gave up after {attempts} attempts: {why})")]
     GaveUp {
@@ -126,7 +141,9 @@ impl SynthError {
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
-            SynthError::Engine { retryable, .. } | SynthError::Http { retryable, .. } => *retryable,
+            SynthError::Engine { retryable, .. }
+            | SynthError::Http { retryable, .. }
+            | SynthError::Voices { retryable, .. } => *retryable,
             SynthError::Timeout { .. } | SynthError::Network { .. } => true,
             _ => false,
         }
@@ -136,7 +153,9 @@ impl SynthError {
     #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            SynthError::Http { retry_after, .. } => *retry_after,
+            SynthError::Http { retry_after, .. } | SynthError::Voices { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }

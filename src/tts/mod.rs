@@ -133,7 +133,8 @@ pub trait Synthesizer: Send + Sync {
     }
 
     /// The voices this backend offers, as `id — description` lines, for `articulate voices`.
-    /// Backends that cannot list theirs return an empty list.
+    /// Backends that cannot list theirs return an empty list; cloud backends ask their
+    /// provider and fail with [`SynthError::Voices`], which names no chunk.
     async fn voices(&self) -> Result<Vec<String>, SynthError> {
         Ok(Vec::new())
     }

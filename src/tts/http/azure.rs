@@ -1,5 +1,6 @@
 //! `azure`: Azure AI Speech, `POST https://{region}.tts.speech.microsoft.com/cognitiveservices/v1`
-//! with an SSML document, `Ocp-Apim-Subscription-Key` and `X-Microsoft-OutputFormat`.
+//! with an SSML document, `Ocp-Apim-Subscription-Key` and `X-Microsoft-OutputFormat`. Voices
+//! are listed from `GET …/cognitiveservices/voices/list`.
 
 use std::sync::Arc;
 
@@ -121,6 +122,7 @@ fn check(s: &Settings, problems: &mut Vec<String>) {
 pub(super) struct Azure {
     settings: Settings,
     url: Url,
+    voices_url: Url,
     key: HeaderValue,
     /// The document around the content: `<speak …><voice …>[<prosody …>]` and its closing.
     open: String,
@@ -152,6 +154,7 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<Azure, 
         }
     };
     let url = super::endpoint(&base, "/cognitiveservices/v1").map_err(invalid)?;
+    let voices_url = super::endpoint(&base, "/cognitiveservices/voices/list").map_err(invalid)?;
     let key = secret::required(NAME, &settings.api_key_env, "api_key_env", env)?;
     let header = super::secret_header(key.expose()).map_err(invalid)?;
     let hint = format!("check the key in {} and the region", settings.api_key_env);
@@ -174,6 +177,7 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<Azure, 
     Ok(Azure {
         settings,
         url,
+        voices_url,
         key: header,
         open,
         close,
@@ -182,6 +186,30 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<Azure, 
         transport,
         options,
     })
+}
+
+/// One voice of `GET /cognitiveservices/voices/list`, which answers with a bare array.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListedVoice {
+    short_name: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    gender: Option<String>,
+    /// `Neural`, or `Standard` for the retired ones.
+    #[serde(default)]
+    voice_type: Option<String>,
+}
+
+impl ListedVoice {
+    /// `en-GB-SoniaNeural — en-GB, Female`: the short name is what a profile's `voice` takes.
+    fn line(&self) -> String {
+        let gender = self.gender.as_deref().and_then(super::gender).unwrap_or_default();
+        // Nearly every voice is neural; only the exceptions are worth a word.
+        let kind = self.voice_type.as_deref().filter(|t| *t != "Neural").unwrap_or_default();
+        super::voice_line(&self.short_name, [self.locale.as_str(), &gender, kind])
+    }
 }
 
 /// The SSML around a chunk's content, every attribute escaped.
@@ -259,6 +287,17 @@ impl Synthesizer for Azure {
                 .body(document.clone())
         };
         self.transport.send(request.chunk, &self.protocol, &build).await
+    }
+
+    async fn voices(&self) -> Result<Vec<String>, SynthError> {
+        let build = |client: &reqwest::Client| {
+            client
+                .get(self.voices_url.clone())
+                .header("Ocp-Apim-Subscription-Key", self.key.clone())
+        };
+        let list: Vec<ListedVoice> =
+            self.transport.get_json(self.protocol.classify, &build).await?;
+        Ok(list.iter().map(ListedVoice::line).collect())
     }
 }
 
@@ -344,6 +383,62 @@ mod tests {
         assert!(err.contains("chunk 6") && err.contains("HTTP 401: Unauthorized"), "{err}");
         assert!(err.contains("AZURE_SPEECH_KEY"), "{err}");
         assert_eq!(server.requests().len(), 1);
+    }
+
+    /// Azure's voice list, as the regional endpoint answers it, to a client with the key.
+    async fn voice_list() -> Server {
+        Server::start(|req, _| {
+            if req.method != "GET" || req.path != "/cognitiveservices/voices/list" {
+                return Reply::status(404, "text/plain", "");
+            }
+            if req.header("ocp-apim-subscription-key") != Some("az-key") {
+                return Reply::status(401, "text/plain", "");
+            }
+            Reply::json(&serde_json::json!([
+                {"Name": "Microsoft Server Speech Text to Speech Voice (en-GB, SoniaNeural)",
+                 "DisplayName": "Sonia", "ShortName": "en-GB-SoniaNeural", "Gender": "Female",
+                 "Locale": "en-GB", "VoiceType": "Neural", "Status": "GA"},
+                {"ShortName": "en-US-OldStandard", "Gender": "Male", "Locale": "en-US",
+                 "VoiceType": "Standard"},
+            ]))
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn the_regions_voices_are_listed_with_locale_and_gender() {
+        let server = voice_list().await;
+        let lines = backend(&server, "", "az-key").voices().await.unwrap();
+        assert_eq!(
+            lines,
+            ["en-GB-SoniaNeural — en-GB, Female", "en-US-OldStandard — en-US, Male, Standard"]
+        );
+        let sent = &server.requests()[0];
+        let path = (sent.method.as_str(), sent.path.as_str());
+        assert_eq!(path, ("GET", "/cognitiveservices/voices/list"));
+        assert_eq!(sent.header("ocp-apim-subscription-key"), Some("az-key"));
+    }
+
+    #[tokio::test]
+    async fn a_401_gives_one_line_naming_the_key_variable_but_not_the_key() {
+        let server = voice_list().await;
+        let err = backend(&server, "", "wrong-az-key").voices().await.unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "backend azure: cannot list voices: HTTP 401: Unauthorized; check the key in \
+             AZURE_SPEECH_KEY and the region"
+        );
+    }
+
+    #[test]
+    fn the_voice_list_is_on_the_regions_host() {
+        let vars = env(&[("AZURE_SPEECH_KEY", "k")]);
+        let azure =
+            build_with(&profile("backend = \"azure\"\nregion = \"uksouth\"\n"), &vars).unwrap();
+        assert_eq!(
+            azure.voices_url.as_str(),
+            "https://uksouth.tts.speech.microsoft.com/cognitiveservices/voices/list"
+        );
     }
 
     #[test]

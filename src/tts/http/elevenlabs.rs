@@ -1,5 +1,6 @@
 //! `elevenlabs`: `POST /v1/text-to-speech/{voice_id}`, with the neighbouring chunks sent as
-//! `previous_text` and `next_text` so intonation carries across request boundaries.
+//! `previous_text` and `next_text` so intonation carries across request boundaries. Voices
+//! are listed from `GET /v1/voices`.
 
 use std::sync::Arc;
 
@@ -143,6 +144,7 @@ fn check(s: &Settings, problems: &mut Vec<String>) {
 pub(super) struct ElevenLabs {
     settings: Settings,
     url: Url,
+    voices_url: Url,
     key: HeaderValue,
     protocol: Protocol,
     capabilities: Capabilities,
@@ -167,6 +169,7 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<ElevenL
     let path = format!("/v1/text-to-speech/{}", settings.voice_id);
     let mut url = super::endpoint(&settings.base_url, &path).map_err(invalid)?;
     url.query_pairs_mut().append_pair("output_format", &settings.output_format);
+    let voices_url = super::endpoint(&settings.base_url, "/v1/voices").map_err(invalid)?;
     let key = secret::required(NAME, &settings.api_key_env, "api_key_env", env)?;
     let header = super::secret_header(key.expose()).map_err(invalid)?;
     let hint = format!("check the key in {}", settings.api_key_env);
@@ -185,7 +188,50 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<ElevenL
         concurrency: transport.concurrency(),
     };
     let protocol = Protocol { accept: AUDIO, format, unwrap: Ok, classify };
-    Ok(ElevenLabs { settings, url, key: header, protocol, capabilities, transport, options })
+    Ok(ElevenLabs {
+        settings,
+        url,
+        voices_url,
+        key: header,
+        protocol,
+        capabilities,
+        transport,
+        options,
+    })
+}
+
+/// `GET /v1/voices`: the account's voices, premade and its own.
+#[derive(Deserialize)]
+struct VoiceList {
+    voices: Vec<ListedVoice>,
+}
+
+#[derive(Deserialize)]
+struct ListedVoice {
+    voice_id: String,
+    #[serde(default)]
+    name: Option<String>,
+    /// `premade`, `cloned`, `generated`, `professional`.
+    #[serde(default)]
+    category: Option<String>,
+    /// Free-form (so values are not assumed to be strings); `accent` and `gender` are the
+    /// ones that help choose.
+    #[serde(default)]
+    labels: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ListedVoice {
+    /// `voice_id — name, Female, british, premade`: the id is what a profile's `voice_id`
+    /// takes.
+    fn line(&self) -> String {
+        let label = |key: &str| self.labels.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+        let gender = super::gender(label("gender")).unwrap_or_default();
+        let category = self.category.as_deref().unwrap_or_default();
+        super::voice_line(
+            &self.voice_id,
+            [self.name.as_deref().unwrap_or_default(), &gender, label("accent"), category],
+        )
+    }
 }
 
 /// ElevenLabs answers 429 both for "too many at once" (retry) and for a spent quota
@@ -277,6 +323,14 @@ impl Synthesizer for ElevenLabs {
             client.post(self.url.clone()).header("xi-api-key", self.key.clone()).json(&body)
         };
         self.transport.send(request.chunk, &self.protocol, &build).await
+    }
+
+    async fn voices(&self) -> Result<Vec<String>, SynthError> {
+        let build = |client: &reqwest::Client| {
+            client.get(self.voices_url.clone()).header("xi-api-key", self.key.clone())
+        };
+        let list: VoiceList = self.transport.get_json(self.protocol.classify, &build).await?;
+        Ok(list.voices.iter().map(ListedVoice::line).collect())
     }
 }
 
@@ -406,6 +460,62 @@ mod tests {
         let busy =
             verdict(r#"{"detail":{"status":"too_many_concurrent_requests","message":"Busy"}}"#);
         assert!(busy.retryable);
+    }
+
+    /// ElevenLabs' voice list, as `GET /v1/voices` answers it, to a client with the key.
+    async fn voice_library() -> Server {
+        Server::start(|req, _| {
+            if req.method != "GET" || req.path != "/v1/voices" {
+                return Reply::status(404, "application/json", r#"{"detail":"Not Found"}"#);
+            }
+            if req.header("xi-api-key") != Some("el-key") {
+                let body = r#"{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}"#;
+                return Reply::status(401, "application/json", body);
+            }
+            Reply::json(&serde_json::json!({ "voices": [
+                {
+                    "voice_id": VOICE,
+                    "name": "Rachel",
+                    "category": "premade",
+                    "labels": { "accent": "american", "gender": "female", "age": "young" },
+                    "preview_url": "https://example.invalid/rachel.mp3",
+                },
+                { "voice_id": "myClone01", "name": "My narrator", "category": "cloned" },
+            ]}))
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn the_voice_library_is_listed_by_id_and_name_with_the_key_in_its_header() {
+        let server = voice_library().await;
+        let lines = backend(&server, "").voices().await.unwrap();
+        assert_eq!(
+            lines,
+            [
+                format!("{VOICE} — Rachel, Female, american, premade"),
+                "myClone01 — My narrator, cloned".to_owned(),
+            ]
+        );
+        let sent = &server.requests()[0];
+        assert_eq!((sent.method.as_str(), sent.path.as_str()), ("GET", "/v1/voices"));
+        assert_eq!((sent.header("xi-api-key"), sent.query.as_str()), (Some("el-key"), ""));
+    }
+
+    #[tokio::test]
+    async fn a_bad_key_gives_one_line_with_the_providers_message_and_no_key() {
+        let server = voice_library().await;
+        let text = format!(
+            "backend = \"elevenlabs\"\nvoice_id = \"{VOICE}\"\nbase_url = \"{}\"\n",
+            server.url
+        );
+        let vars = env(&[("ELEVENLABS_API_KEY", "wrong-key")]);
+        let err = build_with(&profile(&text), &vars).unwrap().voices().await.unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("backend elevenlabs: cannot list voices: HTTP 401"), "{msg}");
+        assert!(msg.contains("Invalid API key") && msg.contains("ELEVENLABS_API_KEY"), "{msg}");
+        assert!(!msg.contains("wrong-key") && !msg.contains('\n'), "{msg}");
+        assert_eq!(server.requests().len(), 1);
     }
 
     #[test]

@@ -320,3 +320,35 @@ async fn requests_per_minute_spaces_the_starts_of_requests() {
         assert!(gap >= Duration::from_millis(90), "{gap:?}");
     }
 }
+
+/// Voice lists go through the same transport: the same timeouts, retries and redaction,
+/// with errors that name no chunk.
+#[tokio::test]
+async fn a_voice_list_that_never_comes_gives_a_timeout_line_naming_no_chunk() {
+    let server = Server::start(|_, _| Reply::Silence(Duration::from_secs(5))).await;
+    let extra = "timeout_secs = 0.2\nmax_retries = 1";
+    let start = Instant::now();
+    let err = backend(&server.url, extra).voices().await.unwrap_err();
+    let SynthError::GaveUp { last, attempts: 2, .. } = &err else { panic!("{err}") };
+    assert!(matches!(**last, SynthError::Voices { status: None, .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.starts_with("backend openai: cannot list voices: no answer after 200ms"), "{msg}");
+    assert!(!msg.contains("chunk"), "{msg}");
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+}
+
+#[tokio::test]
+async fn a_voice_list_cut_short_is_asked_for_again_and_arrives_whole() {
+    let list = serde_json::json!({ "voices": ["af_bella", "am_adam", "bf_emma"] });
+    let server = Server::start(move |_, n| match n {
+        0 => Reply::Truncated {
+            content_type: "application/json".into(),
+            body: list.to_string().into_bytes(),
+        },
+        _ => Reply::json(&list),
+    })
+    .await;
+    let voices = backend(&server.url, "").voices().await.unwrap();
+    assert_eq!(voices, ["af_bella", "am_adam", "bf_emma"]);
+    assert_eq!(server.requests().len(), 2);
+}

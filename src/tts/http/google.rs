@@ -1,5 +1,5 @@
 //! `google`: Cloud Text-to-Speech, `POST /v1/text:synthesize` with an API key, text or SSML
-//! in, base64 `audioContent` out.
+//! in, base64 `audioContent` out. Voices are listed from `GET /v1/voices`.
 
 use std::sync::Arc;
 
@@ -104,6 +104,7 @@ pub(super) struct Google {
     settings: Settings,
     language: String,
     url: Url,
+    voices_url: Url,
     key: HeaderValue,
     protocol: Protocol,
     capabilities: Capabilities,
@@ -126,6 +127,12 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<Google,
         message,
     };
     let url = super::endpoint(&settings.base_url, "/v1/text:synthesize").map_err(invalid)?;
+    let mut voices_url = super::endpoint(&settings.base_url, "/v1/voices").map_err(invalid)?;
+    // A profile that names its language lists that language's voices; otherwise the voice
+    // name's language would hide every other, so all are listed.
+    if let Some(language) = &settings.language_code {
+        voices_url.query_pairs_mut().append_pair("languageCode", language);
+    }
     let language = settings
         .language_code
         .clone()
@@ -151,7 +158,44 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<Google,
         unwrap: audio_content,
         classify: response::classify,
     };
-    Ok(Google { settings, language, url, key: header, protocol, capabilities, transport, options })
+    Ok(Google {
+        settings,
+        language,
+        url,
+        voices_url,
+        key: header,
+        protocol,
+        capabilities,
+        transport,
+        options,
+    })
+}
+
+/// `GET /v1/voices`: every voice, or a language's.
+#[derive(Deserialize)]
+struct VoiceList {
+    /// Left out altogether when no voice matches.
+    #[serde(default)]
+    voices: Vec<ListedVoice>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedVoice {
+    name: String,
+    #[serde(default)]
+    language_codes: Vec<String>,
+    #[serde(default)]
+    ssml_gender: Option<String>,
+}
+
+impl ListedVoice {
+    /// `en-GB-Neural2-B — en-GB, Male`: the name is what a profile's `voice` takes.
+    fn line(&self) -> String {
+        let languages = self.language_codes.join(" ");
+        let gender = self.ssml_gender.as_deref().and_then(super::gender).unwrap_or_default();
+        super::voice_line(&self.name, [languages.as_str(), &gender])
+    }
 }
 
 /// The audio in a `text:synthesize` answer: `{"audioContent": "<base64>"}`.
@@ -243,6 +287,14 @@ impl Synthesizer for Google {
         };
         self.transport.send(request.chunk, &self.protocol, &build).await
     }
+
+    async fn voices(&self) -> Result<Vec<String>, SynthError> {
+        let build = |client: &reqwest::Client| {
+            client.get(self.voices_url.clone()).header("x-goog-api-key", self.key.clone())
+        };
+        let list: VoiceList = self.transport.get_json(self.protocol.classify, &build).await?;
+        Ok(list.voices.iter().map(ListedVoice::line).collect())
+    }
 }
 
 #[cfg(test)]
@@ -331,6 +383,64 @@ mod tests {
         assert!(err.contains("HTTP 403") && err.contains("API key not valid"), "{err}");
         assert!(err.contains("GOOGLE_API_KEY") && !err.contains("bad-key"), "{err}");
         assert_eq!(server.requests().len(), 1);
+    }
+
+    /// Google's voice list, filtered by `languageCode` as Google does, to a client with the
+    /// key in its header (a `key=` query would be refused, as it must never be sent).
+    async fn voice_list() -> Server {
+        Server::start(|req, _| {
+            if req.method != "GET" || req.path != "/v1/voices" {
+                return Reply::status(404, "text/html", "<p>Not Found</p>");
+            }
+            if req.header("x-goog-api-key") != Some("g-key") || req.query.contains("key=") {
+                let body = r#"{"error":{"code":403,"message":"API key not valid. Please pass a valid API key.","status":"PERMISSION_DENIED"}}"#;
+                return Reply::status(403, "application/json; charset=UTF-8", body);
+            }
+            let voices = serde_json::json!([
+                {"languageCodes": ["en-GB"], "name": "en-GB-Neural2-B", "ssmlGender": "MALE",
+                 "naturalSampleRateHertz": 24000},
+                {"languageCodes": ["de-DE"], "name": "de-DE-Wavenet-A", "ssmlGender": "FEMALE",
+                 "naturalSampleRateHertz": 24000},
+            ]);
+            let wanted = req.query.strip_prefix("languageCode=");
+            let voices: Vec<&serde_json::Value> = voices
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|v| wanted.is_none_or(|l| v["languageCodes"][0] == l))
+                .collect();
+            Reply::json(&serde_json::json!({ "voices": voices }))
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn every_voice_is_listed_with_its_language_and_gender() {
+        let server = voice_list().await;
+        let lines = backend(&server, "").voices().await.unwrap();
+        assert_eq!(lines, ["en-GB-Neural2-B — en-GB, Male", "de-DE-Wavenet-A — de-DE, Female"]);
+        let sent = &server.requests()[0];
+        assert_eq!((sent.method.as_str(), sent.path.as_str()), ("GET", "/v1/voices"));
+        assert_eq!((sent.header("x-goog-api-key"), sent.query.as_str()), (Some("g-key"), ""));
+    }
+
+    #[tokio::test]
+    async fn a_profile_that_names_its_language_lists_that_languages_voices() {
+        let server = voice_list().await;
+        let lines = backend(&server, "language_code = \"de-DE\"").voices().await.unwrap();
+        assert_eq!(lines, ["de-DE-Wavenet-A — de-DE, Female"]);
+        assert_eq!(server.requests()[0].query, "languageCode=de-DE");
+    }
+
+    #[tokio::test]
+    async fn a_bad_key_gives_one_line_with_googles_message_and_no_key() {
+        let server = voice_list().await;
+        let text = format!("backend = \"google\"\nbase_url = \"{}\"\n", server.url);
+        let google = build_with(&profile(&text), &env(&[("GOOGLE_API_KEY", "bad-key")])).unwrap();
+        let err = google.voices().await.unwrap_err().to_string();
+        assert!(err.starts_with("backend google: cannot list voices: HTTP 403"), "{err}");
+        assert!(err.contains("API key not valid") && err.contains("GOOGLE_API_KEY"), "{err}");
+        assert!(!err.contains("bad-key") && !err.contains('\n'), "{err}");
     }
 
     #[test]

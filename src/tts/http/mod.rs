@@ -85,6 +85,23 @@ fn language_of_voice(voice: &str) -> Option<String> {
     plausible.then(|| format!("{lang}-{region}"))
 }
 
+/// One line of a voice listing, `id — detail, detail` as the other engines write theirs;
+/// empty details are left out.
+fn voice_line<'a>(id: &str, details: impl IntoIterator<Item = &'a str>) -> String {
+    let details: Vec<&str> = details.into_iter().map(str::trim).filter(|d| !d.is_empty()).collect();
+    if details.is_empty() { id.to_owned() } else { format!("{id} — {}", details.join(", ")) }
+}
+
+/// A gender as providers spell it (`FEMALE`, `female`, `Female`) written one way, `Female`;
+/// the "unspecified" values say nothing and give `None`.
+fn gender(value: &str) -> Option<String> {
+    let value = value.trim().to_ascii_lowercase();
+    let mut chars = value.chars();
+    let first = chars.next()?;
+    let unsaid = value.contains("unspecified") || value == "unknown";
+    (!unsaid).then(|| first.to_ascii_uppercase().to_string() + chars.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +188,20 @@ mod tests {
         let azure = p("backend = \"azure\"\nregion = \"x\"");
         keeps_hidden(azure::build_with(&azure, &keys), secret);
         keeps_hidden(polly::build_with(&p("backend = \"polly\""), &keys), secret);
+    }
+
+    #[test]
+    fn voice_lines_join_the_details_that_are_there() {
+        assert_eq!(voice_line("Joanna", ["en-US", "", " Female "]), "Joanna — en-US, Female");
+        assert_eq!(voice_line("af_bella", []), "af_bella");
+    }
+
+    #[test]
+    fn genders_are_written_one_way_and_unspecified_ones_are_dropped() {
+        assert_eq!(gender("FEMALE").as_deref(), Some("Female"));
+        assert_eq!(gender("male").as_deref(), Some("Male"));
+        assert_eq!(gender("SSML_VOICE_GENDER_UNSPECIFIED"), None);
+        assert_eq!(gender(""), None);
     }
 
     #[test]

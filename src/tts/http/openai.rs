@@ -1,5 +1,7 @@
 //! `openai`: OpenAI's speech endpoint, `POST {base_url}/v1/audio/speech`, and every server
 //! that copies it (Kokoro-FastAPI, LocalAI, Speaches and the like), selected by `base_url`.
+//! Voices are listed from `GET {base_url}/v1/audio/voices`, which compatible servers offer
+//! and OpenAI does not.
 
 use std::sync::Arc;
 
@@ -19,6 +21,12 @@ const NAME: &str = "openai";
 
 /// OpenAI's limit on `input`, in characters.
 pub(super) const MAX_INPUT_CHARS: usize = 4096;
+
+/// The voices OpenAI documents for its speech models. OpenAI has no endpoint that lists
+/// them, so they are shown when the server answers the list request with 404.
+const BUILT_IN_VOICES: &[&str] = &[
+    "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse",
+];
 
 /// A profile's settings for `backend = "openai"`.
 #[derive(Clone, Debug, Deserialize)]
@@ -75,6 +83,7 @@ fn format(name: &str) -> Option<AudioFormat> {
 pub(super) struct OpenAi {
     settings: Settings,
     url: Url,
+    voices_url: Url,
     auth: Option<HeaderValue>,
     protocol: Protocol,
     capabilities: Capabilities,
@@ -115,6 +124,7 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<OpenAi,
     // OpenAI's SDKs put `/v1` in the base URL; the issue's profiles do not. Accept both.
     let base = settings.base_url.trim_end_matches('/').trim_end_matches("/v1");
     let url = super::endpoint(base, "/v1/audio/speech").map_err(invalid)?;
+    let voices_url = super::endpoint(base, "/v1/audio/voices").map_err(invalid)?;
     let key = match settings.api_key_env.as_str() {
         "" => None,
         var => Some(secret::required(NAME, var, "api_key_env", env)?),
@@ -137,7 +147,44 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<OpenAi,
         concurrency: transport.concurrency(),
     };
     let protocol = Protocol::audio(format);
-    Ok(OpenAi { settings, url, auth, protocol, capabilities, transport, options })
+    Ok(OpenAi { settings, url, voices_url, auth, protocol, capabilities, transport, options })
+}
+
+/// A voice list as compatible servers give it: `{"voices": [...]}` (Kokoro-FastAPI),
+/// `{"data": [...]}` (OpenAI's list style) or a bare array.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum VoiceList {
+    Voices { voices: Vec<ListedVoice> },
+    Data { data: Vec<ListedVoice> },
+    Bare(Vec<ListedVoice>),
+}
+
+/// One listed voice: its name alone, or an object with an id and perhaps a name.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ListedVoice {
+    Id(String),
+    Described { id: Option<String>, name: Option<String> },
+}
+
+impl VoiceList {
+    fn lines(self) -> Vec<String> {
+        let (VoiceList::Voices { voices }
+        | VoiceList::Data { data: voices }
+        | VoiceList::Bare(voices)) = self;
+        voices
+            .into_iter()
+            .filter_map(|voice| match voice {
+                ListedVoice::Id(id) => Some(id),
+                ListedVoice::Described { id: Some(id), name: Some(name) } if id != name => {
+                    Some(super::voice_line(&id, [name.as_str()]))
+                }
+                ListedVoice::Described { id, name } => id.or(name),
+            })
+            .filter(|line| !line.trim().is_empty())
+            .collect()
+    }
 }
 
 impl OpenAi {
@@ -197,6 +244,26 @@ impl Synthesizer for OpenAi {
             r
         };
         self.transport.send(request.chunk, &self.protocol, &build).await
+    }
+
+    /// The server's list; when it has none (404, as OpenAI itself answers), OpenAI's
+    /// documented voices, each saying where it came from.
+    async fn voices(&self) -> Result<Vec<String>, SynthError> {
+        let build = |client: &reqwest::Client| {
+            let mut r = client.get(self.voices_url.clone());
+            if let Some(auth) = &self.auth {
+                r = r.header(AUTHORIZATION, auth.clone());
+            }
+            r
+        };
+        match self.transport.get_json::<VoiceList>(self.protocol.classify, &build).await {
+            Ok(list) => Ok(list.lines()),
+            Err(SynthError::Voices { status: Some(404), .. }) => Ok(BUILT_IN_VOICES
+                .iter()
+                .map(|v| super::voice_line(v, ["OpenAI built-in (the server lists no voices)"]))
+                .collect()),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -289,6 +356,100 @@ mod tests {
         let escaped = ssml::escape(testing::HOSTILE);
         backend.synthesize(request(0, testing::HOSTILE, &escaped)).await.unwrap();
         assert_eq!(server.requests()[0].json()["input"], testing::HOSTILE);
+    }
+
+    /// A Kokoro-FastAPI stand-in: lists its voices to a client with the key.
+    async fn kokoro(key: &'static str, list: serde_json::Value) -> Server {
+        Server::start(move |req, _| {
+            if req.method != "GET" || req.path != "/v1/audio/voices" {
+                return Reply::status(404, "application/json", r#"{"detail":"Not Found"}"#);
+            }
+            if !key.is_empty() && req.header("authorization") != Some(&format!("Bearer {key}")) {
+                let body = format!(
+                    r#"{{"error":{{"message":"Incorrect API key provided: {}"}}}}"#,
+                    req.header("authorization").unwrap_or_default()
+                );
+                return Reply::status(401, "application/json", body);
+            }
+            Reply::json(&list)
+        })
+        .await
+    }
+
+    fn at(server: &Server, extra: &str, vars: &[(&str, &str)]) -> OpenAi {
+        let text = format!("backend = \"openai\"\nbase_url = \"{}/v1\"\n{extra}", server.url);
+        build_with(&profile(&text), &env(vars)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_compatible_servers_list_of_names_is_fetched_with_the_key() {
+        let list = serde_json::json!({ "voices": ["af_bella", "am_adam"] });
+        let server = kokoro("kk-key", list).await;
+        let backend = at(&server, "", &[("OPENAI_API_KEY", "kk-key")]);
+        assert_eq!(backend.voices().await.unwrap(), ["af_bella", "am_adam"]);
+        let sent = &server.requests()[0];
+        assert_eq!((sent.method.as_str(), sent.path.as_str()), ("GET", "/v1/audio/voices"));
+        assert_eq!(sent.header("authorization"), Some("Bearer kk-key"));
+    }
+
+    #[tokio::test]
+    async fn listed_objects_show_their_id_and_a_name_that_differs() {
+        let list = serde_json::json!([
+            { "id": "v1", "name": "Warm narrator" },
+            { "id": "af_sky", "name": "af_sky" },
+            { "name": "only-a-name" },
+            {},
+        ]);
+        let server = kokoro("", list).await;
+        let backend = at(&server, "api_key_env = \"\"", &[]);
+        let lines = backend.voices().await.unwrap();
+        assert_eq!(lines, ["v1 — Warm narrator", "af_sky", "only-a-name"]);
+        assert_eq!(server.requests()[0].header("authorization"), None);
+        let data = serde_json::json!({ "data": [{ "id": "x" }] });
+        let server = kokoro("", data).await;
+        assert_eq!(at(&server, "api_key_env = \"\"", &[]).voices().await.unwrap(), ["x"]);
+    }
+
+    #[tokio::test]
+    async fn openai_itself_lists_nothing_so_its_documented_voices_are_shown_as_such() {
+        let server = openai_server("k").await;
+        let backend = at(&server, "", &[("OPENAI_API_KEY", "k")]);
+        let lines = backend.voices().await.unwrap();
+        assert_eq!(lines.len(), BUILT_IN_VOICES.len());
+        assert_eq!(lines[0], "alloy — OpenAI built-in (the server lists no voices)");
+        assert!(lines.iter().any(|l| l.starts_with("verse — ")), "{lines:?}");
+        assert_eq!(server.requests().len(), 1, "a 404 is not retried");
+    }
+
+    #[tokio::test]
+    async fn a_rejected_key_gives_one_line_naming_backend_and_variable_but_not_the_key() {
+        let server = kokoro("right-key", serde_json::json!({ "voices": [] })).await;
+        let backend = at(&server, "", &[("OPENAI_API_KEY", "sk-wrong-key-123")]);
+        let err = backend.voices().await.unwrap_err().to_string();
+        assert!(err.starts_with("backend openai: cannot list voices: HTTP 401"), "{err}");
+        assert!(err.contains("Incorrect API key") && err.contains("OPENAI_API_KEY"), "{err}");
+        assert!(!err.contains("sk-wrong-key-123") && !err.contains('\n'), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_busy_server_is_asked_again_as_for_synthesis() {
+        let server = Server::start(|_, i| match i {
+            0 => Reply::status(503, "text/plain", "busy").with("Retry-After", "0"),
+            _ => Reply::json(&serde_json::json!({ "voices": ["af_bella"] })),
+        })
+        .await;
+        let backend = at(&server, "api_key_env = \"\"\nretry_base_ms = 5", &[]);
+        assert_eq!(backend.voices().await.unwrap(), ["af_bella"]);
+        assert_eq!(server.requests().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_not_a_voice_list_is_explained() {
+        let server =
+            Server::start(|_, _| Reply::ok("text/html", b"<h1>Welcome</h1>".to_vec())).await;
+        let backend = at(&server, "api_key_env = \"\"", &[]);
+        let err = backend.voices().await.unwrap_err().to_string();
+        assert!(err.contains("text/html") && err.contains("Welcome"), "{err}");
     }
 
     #[test]

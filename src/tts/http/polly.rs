@@ -1,5 +1,6 @@
 //! `polly`: Amazon Polly's `SynthesizeSpeech` (`POST /v1/speech`), signed with AWS
-//! Signature Version 4 using the standard AWS environment variables.
+//! Signature Version 4 using the standard AWS environment variables. Voices are listed with
+//! `DescribeVoices` (`GET /v1/voices`), signed the same way.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -24,6 +25,9 @@ const NAME: &str = "polly";
 pub(super) const MAX_BILLED_CHARS: usize = 3000;
 /// Polly's limit on all characters of a request, SSML tags included.
 pub(super) const MAX_TOTAL_CHARS: usize = 6000;
+/// The most pages of `DescribeVoices` followed. Polly has about a hundred voices and sends
+/// them in one page; the bound stops a server that hands out tokens forever.
+const MAX_VOICE_PAGES: usize = 50;
 
 /// A profile's settings for `backend = "polly"`.
 #[derive(Clone, Debug, Deserialize)]
@@ -116,6 +120,7 @@ fn check(s: &Settings, problems: &mut Vec<String>) {
 pub(super) struct Polly {
     settings: Settings,
     url: Url,
+    voices_url: Url,
     host: String,
     credentials: Credentials,
     protocol: Protocol,
@@ -143,6 +148,7 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<Polly, 
         .clone()
         .unwrap_or_else(|| format!("https://polly.{}.amazonaws.com", settings.region));
     let url = super::endpoint(&base, "/v1/speech").map_err(invalid)?;
+    let voices_url = super::endpoint(&base, "/v1/voices").map_err(invalid)?;
     let host = match url.port() {
         Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_owned(),
@@ -177,7 +183,50 @@ pub(super) fn build_with(profile: &VoiceProfile, env: Env<'_>) -> Result<Polly, 
         concurrency: transport.concurrency(),
     };
     let protocol = Protocol { accept: AUDIO, format, unwrap: Ok, classify };
-    Ok(Polly { settings, url, host, credentials, protocol, capabilities, transport, options })
+    Ok(Polly {
+        settings,
+        url,
+        voices_url,
+        host,
+        credentials,
+        protocol,
+        capabilities,
+        transport,
+        options,
+    })
+}
+
+/// One page of `DescribeVoices`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct VoicePage {
+    #[serde(default)]
+    voices: Vec<ListedVoice>,
+    /// Where the next page starts; absent on the last.
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListedVoice {
+    id: String,
+    #[serde(default)]
+    language_code: String,
+    #[serde(default)]
+    gender: Option<String>,
+    #[serde(default)]
+    supported_engines: Vec<String>,
+}
+
+impl ListedVoice {
+    /// `Joanna — en-US, Female, neural/standard`: the id is what a profile's `voice` takes,
+    /// and the engines say which `engine` it works with.
+    fn line(&self) -> String {
+        let gender = self.gender.as_deref().and_then(super::gender).unwrap_or_default();
+        let engines = self.supported_engines.join("/");
+        super::voice_line(&self.id, [self.language_code.as_str(), &gender, &engines])
+    }
 }
 
 /// AWS says what went wrong in `x-amzn-ErrorType` (or `__type`), and throttling comes as a
@@ -234,27 +283,36 @@ impl Polly {
         body.to_string().into_bytes()
     }
 
-    /// The request, signed at the moment it is built (each retry signs afresh).
-    fn signed(&self, client: &reqwest::Client, body: &[u8]) -> reqwest::RequestBuilder {
+    /// A request, signed at the moment it is built (each retry signs afresh): a POST of
+    /// `body` as JSON, or a GET when there is none.
+    fn signed(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+        body: Option<&[u8]>,
+    ) -> reqwest::RequestBuilder {
         let amz_date = sigv4::amz_date(SystemTime::now());
         let token = self.credentials.session_token.as_ref().map(secret::Secret::expose);
-        let mut headers = vec![
-            ("content-type", "application/json"),
-            ("host", self.host.as_str()),
-            ("x-amz-date", amz_date.as_str()),
-        ];
+        let mut headers = vec![("host", self.host.as_str()), ("x-amz-date", amz_date.as_str())];
+        if body.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
         if let Some(token) = token {
             headers.push(("x-amz-security-token", token));
         }
         let scope = Scope { amz_date: &amz_date, region: &self.settings.region, service: "polly" };
+        let method = if body.is_some() { "POST" } else { "GET" };
+        let payload = body.unwrap_or_default();
         let authorization =
-            sigv4::authorization(&self.credentials, scope, "POST", &self.url, &headers, body);
-        let mut request = client
-            .post(self.url.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .header(HOST, &self.host)
-            .header("x-amz-date", &amz_date)
-            .body(body.to_vec());
+            sigv4::authorization(&self.credentials, scope, method, url, &headers, payload);
+        let request = match body {
+            Some(body) => client
+                .post(url.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_vec()),
+            None => client.get(url.clone()),
+        };
+        let mut request = request.header(HOST, &self.host).header("x-amz-date", &amz_date);
         // Both were checked when the backend was built, so they are valid header values.
         if let Some(token) = token.and_then(|t| super::secret_header(t).ok()) {
             request = request.header("x-amz-security-token", token);
@@ -263,6 +321,16 @@ impl Polly {
             request = request.header(AUTHORIZATION, value);
         }
         request
+    }
+
+    /// The `DescribeVoices` URL for the page starting at `token`. The query is written in
+    /// the form the signature covers, so what is sent is exactly what was signed.
+    fn voices_page(&self, token: Option<&str>) -> Url {
+        let mut url = self.voices_url.clone();
+        if let Some(token) = token {
+            url.set_query(Some(&format!("NextToken={}", sigv4::uri_encode(token))));
+        }
+        url
     }
 }
 
@@ -303,8 +371,32 @@ impl Synthesizer for Polly {
 
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
         let body = self.body(&request);
-        let build = |client: &reqwest::Client| self.signed(client, &body);
+        let build = |client: &reqwest::Client| self.signed(client, &self.url, Some(&body));
         self.transport.send(request.chunk, &self.protocol, &build).await
+    }
+
+    /// Every voice, following `NextToken` from page to page. All are listed, whatever the
+    /// profile's engine: each line says which engines a voice supports.
+    async fn voices(&self) -> Result<Vec<String>, SynthError> {
+        let mut lines = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_VOICE_PAGES {
+            let url = self.voices_page(token.as_deref());
+            let build = |client: &reqwest::Client| self.signed(client, &url, None);
+            let page: VoicePage = self.transport.get_json(self.protocol.classify, &build).await?;
+            lines.extend(page.voices.iter().map(ListedVoice::line));
+            token = page.next_token.filter(|t| !t.is_empty());
+            if token.is_none() {
+                return Ok(lines);
+            }
+        }
+        Err(SynthError::Voices {
+            backend: NAME.into(),
+            status: None,
+            message: format!("the list did not end after {MAX_VOICE_PAGES} pages"),
+            retryable: false,
+            retry_after: None,
+        })
     }
 }
 

@@ -136,7 +136,7 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
 
 /// RFC 3986 encoding as AWS specifies it: unreserved characters kept, everything else
 /// `%XX` in upper case.
-fn uri_encode(text: &str) -> String {
+pub(crate) fn uri_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {

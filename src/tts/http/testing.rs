@@ -66,6 +66,11 @@ impl Reply {
         Reply::status(200, content_type, body)
     }
 
+    /// 200 with a JSON body.
+    pub(crate) fn json(body: &serde_json::Value) -> Reply {
+        Reply::ok("application/json", body.to_string().into_bytes())
+    }
+
     /// `status` with `body` of `content_type`.
     pub(crate) fn status(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
         let headers = vec![("Content-Type".to_owned(), content_type.to_owned())];

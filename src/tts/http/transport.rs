@@ -5,6 +5,7 @@ use std::error::Error as _;
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
 use super::options::HttpOptions;
@@ -19,6 +20,9 @@ use crate::tts::retry::RetryPolicy;
 const MAX_AUDIO_BYTES: usize = 256 << 20;
 /// How much of an error answer is read for its message.
 const MAX_ERROR_BYTES: usize = 64 << 10;
+/// The most a voice list may be. The longest (Google's, ElevenLabs' with a big library)
+/// run to a few hundred kilobytes.
+const MAX_LIST_BYTES: usize = 16 << 20;
 
 /// Content types that may carry audio. Compatible servers often say `octet-stream`.
 pub(crate) const AUDIO: &[&str] = &["audio/", "application/octet-stream", "binary/octet-stream"];
@@ -33,7 +37,7 @@ pub(crate) struct Protocol {
     /// Turns a successful body into encoded audio (Google wraps it in base64 JSON).
     pub(crate) unwrap: fn(Vec<u8>) -> Result<Vec<u8>, String>,
     /// Reads an error answer: the provider's message, and whether to retry.
-    pub(crate) classify: fn(&Failure<'_>) -> Verdict,
+    pub(crate) classify: Classify,
 }
 
 impl Protocol {
@@ -42,6 +46,9 @@ impl Protocol {
         Protocol { accept: AUDIO, format, unwrap: Ok, classify: response::classify }
     }
 }
+
+/// Reads an error answer: the provider's message, and whether to retry.
+pub(crate) type Classify = fn(&Failure<'_>) -> Verdict;
 
 /// Makes one attempt's request. Called again for each retry, so signatures can carry the
 /// time of sending.
@@ -122,6 +129,103 @@ impl Transport {
         self.policy.run(|_| self.attempt(chunk, protocol, build)).await
     }
 
+    /// Fetch a JSON document (a voice list) and parse it as `T`, retrying per the shared
+    /// policy. `classify` reads error answers as for synthesis.
+    ///
+    /// # Errors
+    ///
+    /// [`SynthError::Voices`] with the provider's error (status, message and what to do), a
+    /// timeout, a broken connection, or an answer that is not the JSON expected.
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        classify: Classify,
+        build: Build<'_>,
+    ) -> Result<T, SynthError> {
+        let _permit = self.inflight.acquire().await.ok();
+        self.policy.run(|_| self.fetch_json(classify, build)).await
+    }
+
+    async fn fetch_json<T: DeserializeOwned>(
+        &self,
+        classify: Classify,
+        build: Build<'_>,
+    ) -> Result<T, SynthError> {
+        if let Some(rate) = &self.rate {
+            rate.acquire().await;
+        }
+        let mut response = build(&self.client).send().await.map_err(|e| self.unlisted(&e))?;
+        let status = response.status();
+        tracing::debug!(backend = self.backend, status = status.as_u16(), "Voices answered.");
+        if !status.is_success() {
+            let (verdict, retry_after) = self.explain(response, classify).await;
+            let hint = match status.as_u16() {
+                401 | 403 => Some(self.key_hint.clone()),
+                404 => Some("check base_url in the profile".to_owned()),
+                _ => None,
+            };
+            let message = with_hint(verdict.message, hint);
+            return Err(self.voices_error(
+                Some(status),
+                format!("HTTP {}: {message}", status.as_u16()),
+                verdict.retryable,
+                retry_after,
+            ));
+        }
+        let media = response::content_type(response.headers());
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(piece)) if body.len() + piece.len() > MAX_LIST_BYTES => {
+                    let limit = MAX_LIST_BYTES >> 20;
+                    let message = format!("the answer is larger than {limit} MB");
+                    return Err(self.voices_error(None, message, false, None));
+                }
+                Ok(Some(piece)) => body.extend_from_slice(&piece),
+                Ok(None) => break,
+                Err(e) => return Err(self.unlisted(&e)),
+            }
+        }
+        serde_json::from_slice(&body).map_err(|e| {
+            let words = response::plain_text(&String::from_utf8_lossy(&body));
+            let media = media.unwrap_or_else(|| "no content type".into());
+            let message = format!(
+                "the answer ({media}) is not the JSON expected ({e}): {}",
+                response::shorten(&words, 200)
+            );
+            self.voices_error(None, message, false, None)
+        })
+    }
+
+    /// A voice list that did not arrive: a timeout, or a connection that failed or broke
+    /// off (both worth another try), or a request that could not be made.
+    fn unlisted(&self, error: &reqwest::Error) -> SynthError {
+        let message = if error.is_timeout() {
+            format!("no answer after {:?}", self.timeout)
+        } else {
+            self.causes(error)
+        };
+        self.voices_error(None, message, !error.is_builder(), None)
+    }
+
+    /// Error messages become one line whatever the server put in them: the CLI prints one
+    /// line per backend.
+    fn voices_error(
+        &self,
+        status: Option<StatusCode>,
+        message: String,
+        retryable: bool,
+        retry_after: Option<Duration>,
+    ) -> SynthError {
+        let message = redact(&message, &self.secrets);
+        SynthError::Voices {
+            backend: self.backend.to_owned(),
+            status: status.map(|s| s.as_u16()),
+            message: message.split_whitespace().collect::<Vec<_>>().join(" "),
+            retryable,
+            retry_after,
+        }
+    }
+
     async fn attempt(
         &self,
         chunk: usize,
@@ -134,26 +238,18 @@ impl Transport {
         let response = build(&self.client).send().await.map_err(|e| self.failed(chunk, &e))?;
         let status = response.status();
         tracing::debug!(backend = self.backend, chunk, status = status.as_u16(), "Answered.");
-        let headers = response.headers().clone();
         if !status.is_success() {
-            let retry_after = response::retry_after(&headers, SystemTime::now());
-            let body = read_prefix(response, MAX_ERROR_BYTES).await;
-            let text = String::from_utf8_lossy(&body);
-            let verdict = (protocol.classify)(&Failure { status, headers: &headers, body: &text });
-            let mut message = redact(&verdict.message, &self.secrets);
-            if let Some(hint) = self.hint(status) {
-                message = format!("{message}; {hint}");
-            }
+            let (verdict, retry_after) = self.explain(response, protocol.classify).await;
             return Err(SynthError::Http {
                 backend: self.backend.to_owned(),
                 chunk,
                 status: status.as_u16(),
-                message,
+                message: with_hint(verdict.message, self.hint(status)),
                 retryable: verdict.retryable,
                 retry_after,
             });
         }
-        if let Some(media) = response::content_type(&headers)
+        if let Some(media) = response::content_type(response.headers())
             && !response::accepts(protocol.accept, &media)
         {
             let body = read_prefix(response, MAX_ERROR_BYTES).await;
@@ -207,13 +303,7 @@ impl Transport {
         if error.is_timeout() {
             return SynthError::Timeout { backend, chunk, after: self.timeout };
         }
-        let mut message = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            message = format!("{message}: {cause}");
-            source = cause.source();
-        }
-        let message = redact(&message, &self.secrets);
+        let message = self.causes(error);
         if error.is_builder() {
             return SynthError::Engine { backend, chunk, message, retryable: false };
         }
@@ -223,6 +313,34 @@ impl Transport {
             message
         };
         SynthError::Network { backend, chunk, message }
+    }
+
+    /// An error and its causes on one line, secrets redacted.
+    fn causes(&self, error: &reqwest::Error) -> String {
+        let mut message = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            message = format!("{message}: {cause}");
+            source = cause.source();
+        }
+        redact(&message, &self.secrets)
+    }
+
+    /// Read an error answer with the provider's `classify`: its verdict (the message
+    /// redacted) and how long it asked us to wait.
+    async fn explain(
+        &self,
+        response: reqwest::Response,
+        classify: Classify,
+    ) -> (Verdict, Option<Duration>) {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let retry_after = response::retry_after(&headers, SystemTime::now());
+        let body = read_prefix(response, MAX_ERROR_BYTES).await;
+        let text = String::from_utf8_lossy(&body);
+        let verdict = classify(&Failure { status, headers: &headers, body: &text });
+        let message = redact(&verdict.message, &self.secrets);
+        (Verdict { message, ..verdict }, retry_after)
     }
 
     fn bad(&self, chunk: usize, message: String) -> SynthError {
@@ -238,6 +356,14 @@ impl Transport {
             413 => Some("the request is too large; lower max_chars in the profile".into()),
             _ => None,
         }
+    }
+}
+
+/// A message with what to do about it, when we know.
+fn with_hint(message: String, hint: Option<String>) -> String {
+    match hint {
+        Some(hint) => format!("{message}; {hint}"),
+        None => message,
     }
 }
 

@@ -38,8 +38,14 @@ fn verify(req: &Request, secret: &str, token: Option<&str>) -> Result<(), String
         return Err(format!("bad credential scope {credential}"));
     }
     let names: Vec<&str> = signed.split(';').collect();
-    for required in ["content-type", "host", "x-amz-date"] {
-        if !names.contains(&required) {
+    // A GET has no body, so no content type to sign.
+    let required: &[&str] = if req.method == "POST" {
+        &["content-type", "host", "x-amz-date"]
+    } else {
+        &["host", "x-amz-date"]
+    };
+    for required in required {
+        if !names.contains(required) {
             return Err(format!("{required} is not signed"));
         }
     }
@@ -217,4 +223,90 @@ fn billing_counts_the_text_without_ssml_and_limits_follow_polly() {
     let debug = format!("{polly:?}");
     assert!(!debug.contains(SECRET) && !debug.contains("Secret+Key"), "{debug}");
     assert!(!polly.settings().to_string().contains(ACCESS));
+}
+
+/// `DescribeVoices` as AWS answers it: signature checked, two pages joined by a token that
+/// needs encoding.
+async fn describe_voices(token: Option<&'static str>) -> Server {
+    const NEXT: &str = "page/2+more=";
+    Server::start(move |req, _| {
+        if req.method != "GET" || req.path != "/v1/voices" {
+            return Reply::status(404, "application/json", r#"{"message":"Not found"}"#);
+        }
+        if let Err(why) = verify(req, SECRET, token) {
+            let body = format!(r#"{{"message":"{why}"}}"#);
+            return Reply::status(403, "application/json", body)
+                .with("x-amzn-ErrorType", "InvalidSignatureException:http://internal/");
+        }
+        match req.query.as_str() {
+            "" => Reply::json(&serde_json::json!({
+                "Voices": [{"Gender": "Female", "Id": "Joanna", "LanguageCode": "en-US",
+                            "LanguageName": "US English", "Name": "Joanna",
+                            "SupportedEngines": ["neural", "standard"]}],
+                "NextToken": NEXT,
+            })),
+            "NextToken=page%2F2%2Bmore%3D" => Reply::json(&serde_json::json!({
+                "Voices": [{"Gender": "Male", "Id": "Brian", "LanguageCode": "en-GB",
+                            "SupportedEngines": ["standard"]}],
+            })),
+            other => Reply::status(
+                400,
+                "application/json",
+                format!(r#"{{"message":"bad token {other}"}}"#),
+            )
+            .with("x-amzn-ErrorType", "InvalidNextTokenException"),
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn every_page_of_voices_is_fetched_and_signed() {
+    let server = describe_voices(None).await;
+    let lines = backend(&server, "", &credentials()).voices().await.unwrap();
+    assert_eq!(lines, ["Joanna — en-US, Female, neural/standard", "Brian — en-GB, Male, standard"]);
+    let sent = server.requests();
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent.iter()
+            .all(|r| r.header("authorization").is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256 ")))
+    );
+    assert_eq!(sent[1].query, "NextToken=page%2F2%2Bmore%3D");
+}
+
+#[tokio::test]
+async fn temporary_credentials_sign_the_voice_list_too() {
+    let server = describe_voices(Some(TOKEN)).await;
+    let mut vars = credentials();
+    vars.push(("AWS_SESSION_TOKEN", TOKEN));
+    assert_eq!(backend(&server, "", &vars).voices().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_rejected_signature_gives_one_line_without_the_credentials() {
+    let server = describe_voices(None).await;
+    let wrong = "wrong/Secret+Key9876543210";
+    let polly =
+        backend(&server, "", &[("AWS_ACCESS_KEY_ID", ACCESS), ("AWS_SECRET_ACCESS_KEY", wrong)]);
+    let err = polly.voices().await.unwrap_err();
+    assert!(matches!(err, SynthError::Voices { status: Some(403), retryable: false, .. }));
+    let msg = err.to_string();
+    assert!(msg.starts_with("backend polly: cannot list voices: HTTP 403"), "{msg}");
+    assert!(
+        msg.contains("InvalidSignatureException") && msg.contains("AWS_SECRET_ACCESS_KEY"),
+        "{msg}"
+    );
+    assert!(!msg.contains(wrong) && !msg.contains(ACCESS) && !msg.contains('\n'), "{msg}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_list_that_never_ends_is_an_error_not_a_hang() {
+    let server = Server::start(|_, i| {
+        Reply::json(&serde_json::json!({ "Voices": [], "NextToken": format!("t{i}") }))
+    })
+    .await;
+    let err = backend(&server, "", &credentials()).voices().await.unwrap_err().to_string();
+    assert!(err.contains("did not end"), "{err}");
+    assert_eq!(server.requests().len(), MAX_VOICE_PAGES);
 }

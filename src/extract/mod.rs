@@ -25,7 +25,7 @@ mod markdown;
 mod rules;
 mod text;
 
-pub use config::ExtractConfig;
+pub use config::{ExtractConfig, SiteConfig, Tables};
 
 use crate::model::{
     Article, Block, BlockKind, Decision, Metadata, Source, SourceFormat, SourceRef,
@@ -77,7 +77,7 @@ impl Extractor {
     pub fn extract(&self, source: &Source) -> Result<Article, ExtractError> {
         let Draft { mut blocks, mut meta } = match source.format {
             SourceFormat::Text => text::extract(&source.text, &self.rules),
-            SourceFormat::Html => html::extract(&source.text, &self.rules),
+            SourceFormat::Html => html::extract(&source.text, &self.rules, &source.origin),
             SourceFormat::Markdown => markdown::extract(&source.text, &self.rules),
         };
         mark_standfirst(&mut blocks);

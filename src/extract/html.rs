@@ -55,6 +55,8 @@ struct Candidate {
     audio_only: bool,
     /// Its element or an ancestor is named like a standfirst (`standfirst`, `dek`, ...).
     standfirst_hint: bool,
+    /// The share of its text inside links.
+    link_density: f32,
 }
 
 /// Extract the blocks of an HTML page; `origin` (a path or URL) picks the per-site rules.
@@ -85,6 +87,9 @@ struct Judge<'a> {
     roots: HashSet<NodeId>,
     /// No paragraph voted, so the whole page is taken for the article.
     whole_page: bool,
+    /// Social-media posts quoted in the article, and their ancestors, which no class name
+    /// can skip: their text is part of the story.
+    embeds: HashSet<NodeId>,
 }
 
 impl<'a> Judge<'a> {
@@ -101,7 +106,14 @@ impl<'a> Judge<'a> {
             major: HashSet::new(),
             roots: HashSet::new(),
             whole_page: false,
+            embeds: HashSet::new(),
         };
+        for node in root.descendants() {
+            if node.value().as_element().is_some_and(furniture::is_social_post) {
+                judge.embeds.extend(node.ancestors().map(|a| a.id()));
+                judge.embeds.insert(node.id());
+            }
+        }
         let raw =
             dom::measure(root, &|n, el| judge.hard(n, el, false).is_some(), &mut |_, _, _| {});
         let total = raw.get(&root.id()).map_or(0, |s| s.chars);
@@ -139,10 +151,28 @@ impl<'a> Judge<'a> {
 
     /// Furniture named by class or id, unless the element holds much of the page's text.
     fn named(&self, node: NodeRef<'_, Node>, el: &scraper::node::Element) -> Option<&'static str> {
-        if self.major.contains(&node.id()) {
+        if self.major.contains(&node.id()) || self.embeds.contains(&node.id()) {
             return None;
         }
-        furniture::by_name(el)
+        furniture::by_name(el).or_else(|| self.card(node, el))
+    }
+
+    /// An inline element holding a picture and several links inside running text: a
+    /// pop-up card about a person or topic, hidden until hovered.
+    fn card(&self, node: NodeRef<'_, Node>, el: &scraper::node::Element) -> Option<&'static str> {
+        if el.name() != "span" {
+            return None;
+        }
+        let mut links = 0;
+        let mut image = false;
+        for n in node.descendants().skip(1).take(200) {
+            match n.value().as_element().map(scraper::node::Element::name) {
+                Some("a") => links += 1,
+                Some("img" | "picture") => image = true,
+                _ => {}
+            }
+        }
+        (image && links >= 2).then_some("pop-up card inside the text")
     }
 
     fn kept(&self, node: NodeRef<'_, Node>) -> bool {
@@ -220,6 +250,9 @@ struct Collector {
     /// Inside an Amazon Polly "only words" region, and the text read there.
     polly_words: bool,
     polly_text: String,
+    /// Open links, and the characters of the current block's text inside links.
+    links: usize,
+    link_chars: usize,
 }
 
 impl Collector {
@@ -228,7 +261,10 @@ impl Collector {
     }
 
     fn push(&mut self, kind: BlockKind, level: u8, text: String, skip: Option<String>) {
+        let chars = text.chars().count().max(1);
+        let link_density = (self.link_chars as f32 / chars as f32).min(1.0);
         self.out.push(Candidate {
+            link_density,
             kind,
             level,
             text,
@@ -257,6 +293,7 @@ impl Collector {
         if !text.is_empty() {
             self.push(kind, level, text, None);
         }
+        self.link_chars = 0;
     }
 
     /// Add a text node, honouring the Amazon Polly markers in it.
@@ -269,7 +306,15 @@ impl Collector {
                 Some((at, m)) => (&text[..at], Some(m)),
                 None => (text, None),
             };
-            if self.polly_words { &mut self.polly_text } else { &mut self.text }.push_str(before);
+            if self.polly_words {
+                self.polly_text.push_str(before);
+            } else {
+                self.text.push_str(before);
+                if self.links > 0 {
+                    self.link_chars +=
+                        before.split_whitespace().map(|w| w.chars().count() + 1).sum::<usize>();
+                }
+            }
             let Some(marker) = marker else { return };
             text = &text[before.len() + marker.len()..];
             match marker {
@@ -315,10 +360,18 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                                 continue;
                             }
                             Verdict::Skip(why) => {
-                                c.flush();
+                                // Inline furniture (a pop-up card inside a sentence) leaves
+                                // the sentence whole.
+                                let inline = !dom::is_block(el.name()) && !c.text.trim().is_empty();
                                 let text = visible_text(node);
+                                if !inline {
+                                    c.flush();
+                                }
                                 if !text.is_empty() {
+                                    let (held, links) = (std::mem::take(&mut c.text), c.link_chars);
+                                    c.link_chars = 0;
                                     c.push(BlockKind::Other, 0, text, Some(why));
+                                    (c.text, c.link_chars) = (held, links);
                                 }
                                 skipping = Some(node.id());
                                 continue;
@@ -336,6 +389,7 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                             scopes.push((node.id(), Scope::Inside));
                         }
                         let name = el.name();
+                        c.links += usize::from(name == "a");
                         if name == "br" {
                             c.text.push(' ');
                         } else if dom::is_block(name) {
@@ -358,6 +412,7 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                 }
                 let Node::Element(el) = node.value() else { continue };
                 let name = el.name();
+                c.links -= usize::from(name == "a" && c.links > 0);
                 if matches!(name, "td" | "th") {
                     c.text.push(CELL);
                 } else if dom::is_block(name) {
@@ -439,7 +494,13 @@ fn decide(
         None => {}
     }
     let description = page.description.as_deref().unwrap_or_default();
+    // After a "Related" label, the links that follow it, until prose resumes.
+    let mut after_label = false;
     for (i, c) in candidates.into_iter().enumerate() {
+        let all_link = c.link_density >= 0.9;
+        if !all_link && c.skip.is_none() {
+            after_label = false;
+        }
         if Some(i) == headline {
             blocks.push(Block::speak(BlockKind::Headline, c.text, reason::HEADLINE));
             continue;
@@ -454,7 +515,17 @@ fn decide(
         }
         if let Some(class) = rules.classify(&c.text) {
             class.record(&c.text, &mut meta);
+            after_label |= class == rules::Class::RelatedLabel;
             blocks.push(Block::skip(c.kind, c.text, class.reason()));
+            continue;
+        }
+        if all_link
+            && c.inside
+            && (after_label || (c.kind == BlockKind::Paragraph && !rules.reads_as_prose(&c.text)))
+        {
+            // A paragraph that is nothing but a link, and not a sentence, is a teaser for
+            // another page.
+            blocks.push(Block::skip(c.kind, c.text, reason::RELATED_LINK));
             continue;
         }
         if let Some(pattern) = site.skip_line(&c.text) {

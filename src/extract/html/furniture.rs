@@ -129,7 +129,7 @@ const NAMED: &[(&[&str], &str)] = &[
         "related or recommended stories",
     ),
     (
-        &["newsletter", "newsletters", "subscribe", "subscription", "signup", "sign up", "paywall"],
+        &["newsletter", "newsletters", "subscribe", "subscription", "signup", "sign up"],
         "newsletter or subscription box",
     ),
     (
@@ -194,7 +194,7 @@ const NAMED: &[(&[&str], &str)] = &[
         &["listen", "tts", "speechkit", "trinity", "beyondwords", "audio player"],
         super::reason::WIDGET,
     ),
-    (&["video", "videos", "player", "podcast", "jwplayer", "brightcove"], "embedded media"),
+    (&["video", "videos", "video player", "podcast", "jwplayer", "brightcove"], "embedded media"),
     (
         &[
             "author bio",
@@ -224,8 +224,12 @@ const NAMED: &[(&[&str], &str)] = &[
 
 /// The furniture an element's class and id name, if any.
 pub(super) fn by_name(el: &Element) -> Option<&'static str> {
-    if matches!(el.name(), "html" | "body" | "main" | "article" | "p" | "h1" | "h2" | "h3" | "a")
-        || el.attr("itemprop").is_some_and(|p| p.contains("articleBody"))
+    // Rows and cells carry classes about their data ("player-2020"), not their role.
+    let never = [
+        "html", "body", "main", "article", "p", "h1", "h2", "h3", "a", "tr", "td", "th", "tbody",
+        "thead",
+    ];
+    if never.contains(&el.name()) || el.attr("itemprop").is_some_and(|p| p.contains("articleBody"))
     {
         return None;
     }
@@ -237,6 +241,27 @@ pub(super) fn by_name(el: &Element) -> Option<&'static str> {
         .iter()
         .find(|(phrases, _)| phrases.iter().any(|p| dom::has_phrase(&words, p)))
         .map(|(_, why)| *why)
+}
+
+/// A social-media post embedded as markup (a tweet's `blockquote`, an Instagram post):
+/// quoted text, not page furniture.
+pub(super) fn is_social_post(el: &Element) -> bool {
+    const NAMES: &[&str] = &[
+        "twitter tweet",
+        "twitter video",
+        "instagram media",
+        "tiktok embed",
+        "fb post",
+        "bluesky embed",
+        "text post media",
+        "reddit card",
+        "mastodon embed",
+    ];
+    if !matches!(el.name(), "blockquote" | "div") {
+        return false;
+    }
+    let words = dom::name_words(el);
+    NAMES.iter().any(|n| dom::has_phrase(&words, n))
 }
 
 /// Whether the element's class or id names it the standfirst (dek, strapline, summary).

@@ -31,16 +31,15 @@ const CELL: char = '\u{1f}';
 
 /// Amazon Polly's WordPress plugin markers: text between the first pair is shown but not
 /// read, between the second read but not shown.
-const POLLY_WORDS_START: &str = "-AMAZONPOLLY-ONLYWORDS-START-";
-const POLLY_WORDS_END: &str = "-AMAZONPOLLY-ONLYWORDS-END-";
-const POLLY_AUDIO_START: &str = "-AMAZONPOLLY-ONLYAUDIO-START-";
-const POLLY_AUDIO_END: &str = "-AMAZONPOLLY-ONLYAUDIO-END-";
+use super::markers::{
+    AUDIO_END as POLLY_AUDIO_END, AUDIO_START as POLLY_AUDIO_START, WORDS_END as POLLY_WORDS_END,
+    WORDS_REASON as POLLY_WORDS, WORDS_START as POLLY_WORDS_START,
+};
 
 /// Why a block outside the article's text is not read.
 const OUTSIDE: &str = "outside the article text";
 const LINK_LIST: &str = "mostly links (related stories or navigation)";
 const AUDIO_ONLY: &str = "publisher marked it for audio only (data-tts=\"only-audio\")";
-const POLLY_WORDS: &str = "publisher marked it not to be read (-AMAZONPOLLY-ONLYWORDS-)";
 
 /// One block as found, before the text patterns and the headline are decided.
 struct Candidate {
@@ -72,7 +71,7 @@ pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
         .unwrap_or(doc.tree.root());
     let judge = Judge::new(&doc, root, rules, &site);
     let candidates = walk(root, &judge);
-    decide(candidates, page, rules, &site)
+    decide(candidates, page, rules)
 }
 
 /// Everything that decides about an element, prepared once per page.
@@ -187,11 +186,17 @@ impl<'a> Judge<'a> {
         el: &scraper::node::Element,
         inside: bool,
     ) -> Verdict {
+        if self.kept(node) {
+            // Kept whatever its tag or class says; only code and the publisher's own
+            // markers still win.
+            return match furniture::by_markup(el, inside) {
+                verdict @ Verdict::NotText => verdict,
+                _ => furniture::publisher_skip(el)
+                    .map_or(Verdict::Read, |why| Verdict::Skip(why.into())),
+            };
+        }
         if let Some(verdict) = self.hard(node, el, inside) {
             return verdict;
-        }
-        if self.kept(node) {
-            return Verdict::Read;
         }
         if let Some(why) = self.named(node, el) {
             return Verdict::Skip(why.into());
@@ -464,12 +469,7 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
 }
 
 /// Settle the headline, apply the text patterns, and turn candidates into blocks.
-fn decide(
-    mut candidates: Vec<Candidate>,
-    page: meta::PageMeta,
-    rules: &Rules,
-    site: &SiteRules<'_>,
-) -> Draft {
+fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -> Draft {
     let mut meta = page.meta.clone();
     let title = page.title().unwrap_or_default().to_owned();
     let headline = find_headline(&candidates, &title, page.title_may_have_suffix());
@@ -526,14 +526,6 @@ fn decide(
             // A paragraph that is nothing but a link, and not a sentence, is a teaser for
             // another page.
             blocks.push(Block::skip(c.kind, c.text, reason::RELATED_LINK));
-            continue;
-        }
-        if let Some(pattern) = site.skip_line(&c.text) {
-            blocks.push(Block::skip(
-                c.kind,
-                c.text,
-                format!("configured skip line pattern {pattern:?}"),
-            ));
             continue;
         }
         if !c.inside {

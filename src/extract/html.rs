@@ -258,6 +258,9 @@ struct Collector {
     /// Open links, and the characters of the current block's text inside links.
     links: usize,
     link_chars: usize,
+    /// Adjacent text nodes, joined before the markers are looked for: the parser may split
+    /// one run of text (at an entity, say) in the middle of a marker.
+    pending: String,
 }
 
 impl Collector {
@@ -301,7 +304,15 @@ impl Collector {
         self.link_chars = 0;
     }
 
-    /// Add a text node, honouring the Amazon Polly markers in it.
+    /// Take in the text gathered since the last element edge.
+    fn settle(&mut self) {
+        if !self.pending.is_empty() {
+            let text = std::mem::take(&mut self.pending);
+            self.push_text(&text);
+        }
+    }
+
+    /// Add a run of text, honouring the Amazon Polly markers in it.
     fn push_text(&mut self, mut text: &str) {
         const MARKERS: [&str; 4] =
             [POLLY_WORDS_START, POLLY_WORDS_END, POLLY_AUDIO_START, POLLY_AUDIO_END];
@@ -355,8 +366,9 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                     continue;
                 }
                 match node.value() {
-                    Node::Text(text) => c.push_text(text),
+                    Node::Text(text) => c.pending.push_str(text),
                     Node::Element(el) => {
+                        c.settle();
                         let inside = c.inside > 0 && !judge.whole_page;
                         match judge.verdict(node, el, inside) {
                             Verdict::Read => {}
@@ -416,6 +428,7 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                     continue;
                 }
                 let Node::Element(el) = node.value() else { continue };
+                c.settle();
                 let name = el.name();
                 c.links -= usize::from(name == "a" && c.links > 0);
                 if matches!(name, "td" | "th") {
@@ -438,6 +451,7 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
             }
         }
     }
+    c.settle();
     c.flush();
     c.out
 }
@@ -471,7 +485,9 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
 /// Settle the headline, apply the text patterns, and turn candidates into blocks.
 fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -> Draft {
     let mut meta = page.meta.clone();
-    let title = page.title().unwrap_or_default().to_owned();
+    // A title taken from the page text may hold markers the walk would have removed.
+    let title =
+        rules::collapse_whitespace(&super::markers::strip(page.title().unwrap_or_default()).0);
     let headline = find_headline(&candidates, &title, page.title_may_have_suffix());
     let mut blocks = Vec::with_capacity(candidates.len() + 1);
     let first_inside = candidates.iter().position(|c| c.inside && c.skip.is_none());

@@ -20,9 +20,10 @@ pub(super) fn strip(text: &str) -> (String, Vec<String>) {
     }
     let mut kept = String::with_capacity(text.len());
     let mut regions = Vec::new();
+    // A stray end marker (its start cut off with the page's top) is dropped like the others.
     let mut rest = text.replace(AUDIO_START, "").replace(AUDIO_END, "");
     while let Some(start) = rest.find(WORDS_START) {
-        kept.push_str(&rest[..start]);
+        kept.push_str(&rest[..start].replace(WORDS_END, ""));
         let after = &rest[start + WORDS_START.len()..];
         let (region, tail) = match after.find(WORDS_END) {
             Some(end) => (&after[..end], &after[end + WORDS_END.len()..]),
@@ -34,7 +35,13 @@ pub(super) fn strip(text: &str) -> (String, Vec<String>) {
         }
         rest = tail.to_owned();
     }
-    kept.push_str(&rest);
+    kept.push_str(&rest.replace(WORDS_END, ""));
+    // Removing one marker can join the halves of another around it; none may survive.
+    while let Some(marker) =
+        [WORDS_START, WORDS_END, AUDIO_START, AUDIO_END].into_iter().find(|m| kept.contains(m))
+    {
+        kept = kept.replace(marker, "");
+    }
     (kept, regions)
 }
 

@@ -26,6 +26,9 @@ mod markers;
 mod rules;
 mod text;
 
+#[cfg(test)]
+mod robustness;
+
 pub use config::{ExtractConfig, SiteConfig, Tables};
 
 use crate::model::{

@@ -10,6 +10,7 @@
 //! hundred thousand elements deep cannot overflow the stack.
 
 mod content;
+mod depth;
 mod dom;
 mod furniture;
 mod meta;
@@ -60,7 +61,7 @@ struct Candidate {
 
 /// Extract the blocks of an HTML page; `origin` (a path or URL) picks the per-site rules.
 pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
-    let doc = Html::parse_document(html);
+    let doc = Html::parse_document(&depth::flatten(html));
     let page = meta::read(&doc);
     let site = rules.site(origin, page.meta.canonical_url.as_deref());
     let root = doc

@@ -21,6 +21,7 @@
 mod config;
 mod defaults;
 mod html;
+mod language;
 mod markdown;
 mod markers;
 mod rules;
@@ -112,6 +113,11 @@ impl Extractor {
         }
         if meta.language.is_none() {
             meta.language.clone_from(&source.content_language);
+        }
+        if meta.language.is_none() {
+            let spoken: Vec<&str> =
+                blocks.iter().filter(|b| b.is_spoken()).map(|b| b.text.as_str()).collect();
+            meta.language = language::guess(&spoken.join(" ")).map(str::to_owned);
         }
         let source = SourceRef { path: source.origin.clone(), sha256: source.sha256.clone() };
         Ok(Article { meta, source, blocks })

@@ -138,10 +138,11 @@ impl<'a> Judge<'a> {
         el: &scraper::node::Element,
         inside: bool,
     ) -> Option<Verdict> {
-        if let Some(element) = ElementRef::wrap(node).filter(|_| self.site.has_selectors()) {
-            if let Some(selector) = self.site.skip_selector(element) {
-                return Some(Verdict::Skip(format!("configured skip selector {selector:?}")));
-            }
+        if let Some(selector) = ElementRef::wrap(node)
+            .filter(|_| self.site.has_selectors())
+            .and_then(|element| self.site.skip_selector(element))
+        {
+            return Some(Verdict::Skip(format!("configured skip selector {selector:?}")));
         }
         match furniture::by_markup(el, inside) {
             Verdict::Read => None,

@@ -65,7 +65,7 @@ pub(super) fn guess(text: &str) -> Option<&'static str> {
         }
     }
     let mut ranked: Vec<(usize, usize)> = counts.into_iter().enumerate().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
     let (best, hits) = ranked[0];
     let runner_up = ranked.get(1).map_or(0, |r| r.1);
     (hits >= 8 && hits * 2 >= runner_up * 3).then_some(LANGUAGES[best].0)

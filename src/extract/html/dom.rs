@@ -39,13 +39,16 @@ struct Open {
     is_link: bool,
 }
 
+/// Called as each element closes, with its counts and its open ancestors (nearest last).
+pub(super) type OnClose<'c, 'a> = dyn FnMut(NodeRef<'a, Node>, &Stats, &[NodeId]) + 'c;
+
 /// Count the text of every element under `root`, leaving out the subtrees `excluded` says
 /// are not read. `on_close` sees each element with its counts and its open ancestors
 /// (nearest last), as the element closes.
 pub(super) fn measure<'a>(
     root: NodeRef<'a, Node>,
     excluded: &dyn Fn(NodeRef<'a, Node>, &Element) -> bool,
-    on_close: &mut dyn FnMut(NodeRef<'a, Node>, &Stats, &[NodeId]),
+    on_close: &mut OnClose<'_, 'a>,
 ) -> HashMap<NodeId, Stats> {
     let mut all = HashMap::new();
     let mut stack: Vec<Open> = Vec::new();

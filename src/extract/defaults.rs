@@ -28,6 +28,7 @@ pub(super) const PROMO_PATTERNS: &[&str] = &[
     r#"(?i)^(?:read more|read next|read also|also read|more|related|see also|watch more|recommended|trending|most read|don.t miss)\s*[:|>»›–—-]+\s*\S"#,
     r#"(?i)^[^.!?]{0,80}\bsign(?:ing)?[ -]?up\b[^.!?]{0,80}\bnewsletters?\b[^.!?]{0,80}[.!]?$"#,
     r#"(?i)^.{0,120}[.!?]\s+sign(?:ing)?[ -]?up\b[^.!?]{0,80}\bnewsletters?\b[^.!?]{0,80}[.!]?$"#,
+    r#"(?i)^.{0,120}[.!?]\s+subscribe\b[^.!?]{0,80}\bnewsletters?\b[^.!?]{0,40}[.!]?$"#,
     r#"(?i)^[^.!?]{0,80}\bnewsletters?\b[^.!?]{0,80}\bsign[ -]?up\b[^.!?]{0,80}[.!]?$"#,
     r#"(?i)^subscribe (?:to|now|today|for|and)\b[^.!?]{0,100}[.!]?$"#,
     r#"(?i)^(?:click|tap) here\b[^.!?]{0,100}[.!]?$"#,
@@ -69,6 +70,7 @@ pub(super) const DATELINE_PATTERNS: &[&str] = &[
     )?
     \s* $"#,
     r#"(?i)^(?:published|posted|updated)?\s*:?\s*\d+ (?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?) ago$"#,
+    r#"(?i)^(?:published|posted|updated)(?: at| on)?\s*:?\s*\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?(?:\s+[a-z]{2,4})?\.?$"#,
 ];
 pub(super) const BYLINE_PATTERNS: &[&str] = &[
     r#"(?x) ^

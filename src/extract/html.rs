@@ -90,6 +90,8 @@ struct Judge<'a> {
     /// Social-media posts quoted in the article, and their ancestors, which no class name
     /// can skip: their text is part of the story.
     embeds: HashSet<NodeId>,
+    /// Pop-up cards about a person or topic inside running text, hidden until hovered.
+    cards: HashSet<NodeId>,
 }
 
 impl<'a> Judge<'a> {
@@ -107,7 +109,9 @@ impl<'a> Judge<'a> {
             roots: HashSet::new(),
             whole_page: false,
             embeds: HashSet::new(),
+            cards: HashSet::new(),
         };
+        judge.cards = cards(root);
         for node in root.descendants() {
             if node.value().as_element().is_some_and(furniture::is_social_post) {
                 judge.embeds.extend(node.ancestors().map(|a| a.id()));
@@ -155,25 +159,8 @@ impl<'a> Judge<'a> {
         if self.major.contains(&node.id()) || self.embeds.contains(&node.id()) {
             return None;
         }
-        furniture::by_name(el).or_else(|| self.card(node, el))
-    }
-
-    /// An inline element holding a picture and several links inside running text: a
-    /// pop-up card about a person or topic, hidden until hovered.
-    fn card(&self, node: NodeRef<'_, Node>, el: &scraper::node::Element) -> Option<&'static str> {
-        if el.name() != "span" {
-            return None;
-        }
-        let mut links = 0;
-        let mut image = false;
-        for n in node.descendants().skip(1).take(200) {
-            match n.value().as_element().map(scraper::node::Element::name) {
-                Some("a") => links += 1,
-                Some("img" | "picture") => image = true,
-                _ => {}
-            }
-        }
-        (image && links >= 2).then_some("pop-up card inside the text")
+        furniture::by_name(el)
+            .or_else(|| self.cards.contains(&node.id()).then_some("pop-up card inside the text"))
     }
 
     fn kept(&self, node: NodeRef<'_, Node>) -> bool {
@@ -218,6 +205,35 @@ impl<'a> Judge<'a> {
         }
         Verdict::Read
     }
+}
+
+/// The innermost `<span>`s holding a picture and several links: a card that pops up over
+/// a name in a sentence. Only the innermost, so the sentence around it stays.
+fn cards(root: NodeRef<'_, Node>) -> HashSet<NodeId> {
+    let card_like = |node: NodeRef<'_, Node>| {
+        let mut links = 0;
+        let mut image = false;
+        for n in node.descendants().skip(1).take(200) {
+            match n.value().as_element().map(scraper::node::Element::name) {
+                Some("a") => links += 1,
+                Some("img" | "picture") => image = true,
+                _ => {}
+            }
+        }
+        image && links >= 2
+    };
+    let spans: Vec<NodeRef<'_, Node>> = root
+        .descendants()
+        .filter(|n| n.value().as_element().is_some_and(|e| e.name() == "span"))
+        .filter(|n| card_like(*n))
+        .collect();
+    let mut cards: HashSet<NodeId> = spans.iter().map(|n| n.id()).collect();
+    for span in &spans {
+        for ancestor in span.ancestors() {
+            cards.remove(&ancestor.id());
+        }
+    }
+    cards
 }
 
 /// The block kind an element gives its text, given its parent's.

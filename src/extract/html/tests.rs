@@ -293,3 +293,16 @@ fn the_article_is_found_among_navigation_and_link_lists() {
     assert_eq!(texts.len(), 7, "{texts:#?}");
     assert_eq!(reason_of(&d, "Another story number 29"), OUTSIDE);
 }
+
+#[test]
+fn a_pop_up_card_over_a_name_is_skipped_and_its_sentence_kept_whole() {
+    let d = draft(&page_with(
+        "<p><span>Rep. <span class=people><a href=/p/ann>Ann Lee</a><span class=card><span>\
+         <img src=a.jpg><a href=/p/ann>Ann Lee</a><a href=/s/1>Budget vote delayed again</a>\
+         <a href=/s/2>Lee backs rail plan</a></span></span></span> said the bridge must reopen.</span></p>",
+    ));
+    assert!(
+        spoken(&d).contains(&(BlockKind::Paragraph, "Rep. Ann Lee said the bridge must reopen."))
+    );
+    assert_eq!(reason_of(&d, "Budget vote delayed"), "pop-up card inside the text");
+}

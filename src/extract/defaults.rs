@@ -22,7 +22,7 @@ pub(super) const RELATED_LABEL_PATTERNS: &[&str] = &[
     r#"(?i)^more (?:on this (?:story|topic)|stories|articles|news|headlines|videos|like this)\s*:?$"#,
     r#"(?i)^more (?:from|in|on)\b[^.!?:]{1,40}:?$"#,
     r#"(?i)^(?:you (?:might|may) also (?:like|enjoy)(?:\.{3}|…)?|recommended(?: (?:for you|stories|reading|videos))?|editor.?s picks|top stories)\s*:?$"#,
-    r#"(?i)^(?:most (?:read|popular|viewed|shared|watched)|trending(?: now| stories)?|popular (?:now|stories)|latest (?:news|stories|videos))\s*:?$"#,
+    r#"(?i)^(?:most (?:read|popular|viewed|shared|watched)(?: (?:in|on|from) [^.!?:]{1,30})?|trending(?: now| stories)?|popular (?:now|stories)|latest (?:news|stories|videos))\s*:?$"#,
 ];
 pub(super) const PROMO_PATTERNS: &[&str] = &[
     r#"(?i)^(?:read more|read next|read also|also read|more|related|see also|watch more|recommended|trending|most read|don.t miss)\s*[:|>»›–—-]+\s*\S"#,
@@ -43,6 +43,7 @@ pub(super) const FURNITURE_PATTERNS: &[&str] = &[
     r#"(?i)^(?:\d+ )?comments?$"#,
     r#"(?i)^(?:view|show|read|leave|post|add) (?:a |all |your )?comments?$"#,
     r#"(?i)^join the (?:conversation|discussion)$"#,
+    r#"(?i)^(?:comments are (?:subject to|moderated|closed)\b[^!?]{0,160}|(?:blog )?comments powered by \S+)$"#,
     r#"(?i)^(?:email|e-mail|facebook|twitter|x|whatsapp|linkedin|pinterest|reddit|messenger|flipboard|telegram|print|copy link)$"#,
     r#"(?i)^(?:tags?|topics?|filed under)\s*:.{0,120}$"#,
     r#"(?i)^(?:tags|tagged|filed under)\s+[^.!?]{1,300}$"#,

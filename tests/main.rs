@@ -4,4 +4,5 @@ mod util;
 
 mod audio;
 mod errors;
+mod extract;
 mod narrate;

@@ -143,6 +143,20 @@ fn the_example_explained_block_by_block() {
     insta::assert_snapshot!(explain(&heartstopper()));
 }
 
+/// The HTML fixture's every block, spoken or skipped with its reason: what `--explain`
+/// shows an editor for a real-looking page.
+#[test]
+fn the_sample_page_explained_block_by_block() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/articles/sample.html");
+    let text = std::fs::read_to_string(path).unwrap();
+    let article = extract(
+        &source("https://gazette.example/news/river-park-approved", SourceFormat::Html, &text),
+        &ExtractConfig::default(),
+    )
+    .unwrap();
+    insta::assert_snapshot!(explain(&article));
+}
+
 #[test]
 fn the_article_records_where_it_came_from() {
     let article = heartstopper();

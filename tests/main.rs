@@ -9,6 +9,7 @@ mod audio;
 mod batch;
 mod cache;
 mod errors;
+mod extract;
 mod feed;
 mod narrate;
 mod preview;

@@ -3,6 +3,8 @@
 //! Code holds the logic (what a figure, a heading or a related-content tail looks like);
 //! configuration holds the words and formats that vary by publisher and language.
 
+use std::collections::BTreeMap;
+
 use regex::Regex;
 use serde::Deserialize;
 
@@ -43,6 +45,65 @@ pub struct ExtractConfig {
     pub caption_patterns: Vec<String>,
     /// Photo credits, alone or ending a caption. Default: see `config.toml`.
     pub credit_patterns: Vec<String>,
+    /// Tables in an HTML article: read row by row, or skipped. Default: rows.
+    pub tables: Tables,
+    /// CSS selectors of HTML elements never to read. Default: none.
+    pub skip_selectors: Vec<String>,
+    /// CSS selectors of HTML elements always to read, whatever the furniture rules and the
+    /// article finder say (their descendants are still judged). Default: none.
+    pub keep_selectors: Vec<String>,
+    /// Regexes of whole blocks (lines of plain text, paragraphs of HTML or Markdown) never
+    /// to read. Default: none.
+    pub skip_line_patterns: Vec<String>,
+    /// More of the three lists above for one site, keyed by domain (`example.com` also
+    /// covers `www.example.com` and `news.example.com`). Default: none.
+    pub sites: BTreeMap<String, SiteConfig>,
+}
+
+/// How tables in an HTML article are read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tables {
+    /// One block per row, cells joined by commas.
+    #[default]
+    Rows,
+    /// Not read; recorded as skipped.
+    Skip,
+}
+
+/// `[extract.sites."DOMAIN"]`: selectors and patterns added for one site's pages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteConfig {
+    /// As [`ExtractConfig::skip_selectors`].
+    pub skip_selectors: Vec<String>,
+    /// As [`ExtractConfig::keep_selectors`].
+    pub keep_selectors: Vec<String>,
+    /// As [`ExtractConfig::skip_line_patterns`].
+    pub skip_line_patterns: Vec<String>,
+}
+
+impl SiteConfig {
+    /// Check every selector and pattern, naming each invalid one under `section`.
+    fn validate(&self, section: &str, problems: &mut Vec<String>) {
+        for (key, list) in
+            [("skip_selectors", &self.skip_selectors), ("keep_selectors", &self.keep_selectors)]
+        {
+            for (i, selector) in list.iter().enumerate() {
+                if let Err(e) = scraper::Selector::parse(selector) {
+                    problems.push(format!(
+                        "{section} {key}[{i}]: invalid CSS selector {selector:?}: {}",
+                        one_line(&e.to_string())
+                    ));
+                }
+            }
+        }
+        for (i, pattern) in self.skip_line_patterns.iter().enumerate() {
+            if let Err(e) = Regex::new(pattern) {
+                problems.push(format!("{section} skip_line_patterns[{i}]: {}", invalid(&e)));
+            }
+        }
+    }
 }
 
 impl Default for ExtractConfig {
@@ -61,6 +122,11 @@ impl Default for ExtractConfig {
             byline_patterns: owned(defaults::BYLINE_PATTERNS),
             caption_patterns: owned(defaults::CAPTION_PATTERNS),
             credit_patterns: owned(defaults::CREDIT_PATTERNS),
+            tables: Tables::Rows,
+            skip_selectors: Vec::new(),
+            keep_selectors: Vec::new(),
+            skip_line_patterns: Vec::new(),
+            sites: BTreeMap::new(),
         }
     }
 }
@@ -100,6 +166,19 @@ impl ExtractConfig {
                     Ok(re) => check_groups(&list, i, &re, problems),
                 }
             }
+        }
+        self.global().validate("[extract]", problems);
+        for (domain, site) in &self.sites {
+            site.validate(&format!("[extract.sites.{domain:?}]"), problems);
+        }
+    }
+
+    /// The top-level selectors and patterns, as a site section holds them.
+    pub(super) fn global(&self) -> SiteConfig {
+        SiteConfig {
+            skip_selectors: self.skip_selectors.clone(),
+            keep_selectors: self.keep_selectors.clone(),
+            skip_line_patterns: self.skip_line_patterns.clone(),
         }
     }
 
@@ -144,14 +223,11 @@ fn check_groups(list: &PatternList<'_>, i: usize, re: &Regex, problems: &mut Vec
 
 /// The regex crate's error, on one line.
 fn invalid(e: &regex::Error) -> String {
-    let detail = e
-        .to_string()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    format!("invalid regex: {detail}")
+    format!("invalid regex: {}", one_line(&e.to_string()))
+}
+
+fn one_line(text: &str) -> String {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -198,6 +274,47 @@ mod tests {
         config.validate(&mut problems);
         assert_eq!(problems.len(), 1);
         assert!(problems[0].contains("byline_patterns[0]") && problems[0].contains("\"author\""));
+    }
+
+    #[test]
+    fn invalid_selectors_and_line_patterns_are_named_with_their_section() {
+        let mut config = toml::from_str::<ExtractConfig>(
+            r#"
+            skip_selectors = ["div..x"]
+            skip_line_patterns = ["(open"]
+            [sites."example.com"]
+            keep_selectors = [".ok", "p[" ]
+            "#,
+        )
+        .unwrap();
+        let mut problems = Vec::new();
+        config.validate(&mut problems);
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(
+            problems[0].starts_with("[extract] skip_selectors[0]: invalid CSS selector \"div..x\"")
+        );
+        assert!(problems[1].starts_with("[extract] skip_line_patterns[0]: invalid regex"));
+        assert!(
+            problems[2].starts_with(
+                "[extract.sites.\"example.com\"] keep_selectors[1]: invalid CSS selector"
+            ),
+            "{problems:#?}"
+        );
+        config.sites.clear();
+        config.skip_selectors.clear();
+        config.skip_line_patterns.clear();
+        problems.clear();
+        config.validate(&mut problems);
+        assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_in_a_site_section_are_rejected() {
+        let err =
+            toml::from_str::<ExtractConfig>("[sites.\"a.com\"]\nskip_selector = []").unwrap_err();
+        assert!(err.to_string().contains("skip_selector"), "{err}");
+        let err = toml::from_str::<ExtractConfig>("tables = \"columns\"").unwrap_err();
+        assert!(err.to_string().contains("columns"), "{err}");
     }
 
     #[test]

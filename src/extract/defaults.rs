@@ -21,12 +21,14 @@ pub(super) const RELATED_LABEL_PATTERNS: &[&str] = &[
     r#"(?i)^related(?: (?:stories|articles|topics|content|links|coverage|reading|posts|news))?\s*:?$"#,
     r#"(?i)^more (?:on this (?:story|topic)|stories|articles|news|headlines|videos|like this)\s*:?$"#,
     r#"(?i)^more (?:from|in|on)\b[^.!?:]{1,40}:?$"#,
-    r#"(?i)^(?:you (?:might|may) also (?:like|enjoy)|recommended(?: (?:for you|stories|reading|videos))?|editor.?s picks|top stories)\s*:?$"#,
-    r#"(?i)^(?:most (?:read|popular|viewed|shared|watched)|trending(?: now| stories)?|popular (?:now|stories)|latest (?:news|stories|videos))\s*:?$"#,
+    r#"(?i)^(?:you (?:might|may) also (?:like|enjoy)(?:\.{3}|…)?|recommended(?: (?:for you|stories|reading|videos))?|editor.?s picks|top stories)\s*:?$"#,
+    r#"(?i)^(?:most (?:read|popular|viewed|shared|watched)(?: (?:in|on|from) [^.!?:]{1,30})?|trending(?: now| stories)?|popular (?:now|stories)|latest (?:news|stories|videos))\s*:?$"#,
 ];
 pub(super) const PROMO_PATTERNS: &[&str] = &[
     r#"(?i)^(?:read more|read next|read also|also read|more|related|see also|watch more|recommended|trending|most read|don.t miss)\s*[:|>»›–—-]+\s*\S"#,
     r#"(?i)^[^.!?]{0,80}\bsign(?:ing)?[ -]?up\b[^.!?]{0,80}\bnewsletters?\b[^.!?]{0,80}[.!]?$"#,
+    r#"(?i)^.{0,120}[.!?]\s+sign(?:ing)?[ -]?up\b[^.!?]{0,80}\bnewsletters?\b[^.!?]{0,80}[.!]?$"#,
+    r#"(?i)^.{0,120}[.!?]\s+subscribe\b[^.!?]{0,80}\bnewsletters?\b[^.!?]{0,40}[.!]?$"#,
     r#"(?i)^[^.!?]{0,80}\bnewsletters?\b[^.!?]{0,80}\bsign[ -]?up\b[^.!?]{0,80}[.!]?$"#,
     r#"(?i)^subscribe (?:to|now|today|for|and)\b[^.!?]{0,100}[.!]?$"#,
     r#"(?i)^(?:click|tap) here\b[^.!?]{0,100}[.!]?$"#,
@@ -41,8 +43,11 @@ pub(super) const FURNITURE_PATTERNS: &[&str] = &[
     r#"(?i)^(?:\d+ )?comments?$"#,
     r#"(?i)^(?:view|show|read|leave|post|add) (?:a |all |your )?comments?$"#,
     r#"(?i)^join the (?:conversation|discussion)$"#,
+    r#"(?i)^(?:comments are (?:subject to|moderated|closed)\b[^!?]{0,160}|(?:blog )?comments powered by \S+)$"#,
     r#"(?i)^(?:email|e-mail|facebook|twitter|x|whatsapp|linkedin|pinterest|reddit|messenger|flipboard|telegram|print|copy link)$"#,
     r#"(?i)^(?:tags?|topics?|filed under)\s*:.{0,120}$"#,
+    r#"(?i)^(?:tags|tagged|filed under)\s+[^.!?]{1,300}$"#,
+    r#"^[—–-]\s*[^()]{1,80}\(@[\w.]{1,30}\)\s*(?:\S.{0,40})?$"#,
 ];
 pub(super) const DATELINE_PATTERNS: &[&str] = &[
     r#"(?xi) ^
@@ -66,6 +71,7 @@ pub(super) const DATELINE_PATTERNS: &[&str] = &[
     )?
     \s* $"#,
     r#"(?i)^(?:published|posted|updated)?\s*:?\s*\d+ (?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?) ago$"#,
+    r#"(?i)^(?:published|posted|updated)(?: at| on)?\s*:?\s*\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?(?:\s+[a-z]{2,4})?\.?$"#,
 ];
 pub(super) const BYLINE_PATTERNS: &[&str] = &[
     r#"(?x) ^

@@ -1,67 +1,46 @@
-//! HTML, a first cut: find the article element, read its blocks in order, and skip the
-//! page furniture inside it by element (figures, asides, forms, hidden elements) and by text
-//! (the same promo, widget and caption patterns as plain text).
+//! HTML: find the article in the page, read its blocks in order, and skip the page
+//! furniture by element (figures, asides, forms, hidden elements, the publisher's own
+//! markers), by class name (related, share, newsletter boxes) and by text (the same promo,
+//! widget and caption patterns as plain text).
 //!
-//! The tree is walked with an explicit traversal, never recursion, so a page nested a
+//! The whole page is read, so `--explain` can show every block, but only the article's
+//! text (found by `content`) is spoken, with the headline and standfirst above it.
+//!
+//! The tree is walked with explicit traversals, never recursion, so a page nested a
 //! hundred thousand elements deep cannot overflow the stack.
 
+mod content;
+mod depth;
+mod dom;
+mod furniture;
 mod meta;
 
-use ego_tree::NodeRef;
+use std::collections::{HashMap, HashSet};
+
 use ego_tree::iter::Edge;
-use scraper::{Html, Node};
+use ego_tree::{NodeId, NodeRef};
+use scraper::{ElementRef, Html, Node};
 
 use super::Draft;
-use super::rules::{self, Rules, reason};
+use super::rules::{self, Rules, SiteRules, reason};
 use crate::model::{Block, BlockKind, Decision};
+use dom::Stats;
+use furniture::Verdict;
 
 /// Separates table cells while a row is collected; never in real text.
 const CELL: char = '\u{1f}';
 
-/// Elements whose contents are code or markup, never narration: dropped without a record.
-const NOT_TEXT: &[&str] = &["script", "style", "template", "head", "svg", "math", "link", "meta"];
+/// Amazon Polly's WordPress plugin markers: text between the first pair is shown but not
+/// read, between the second read but not shown.
+use super::markers::{
+    AUDIO_END as POLLY_AUDIO_END, AUDIO_START as POLLY_AUDIO_START, WORDS_END as POLLY_WORDS_END,
+    WORDS_REASON as POLLY_WORDS, WORDS_START as POLLY_WORDS_START,
+};
 
-/// Elements that end one block of text and start another.
-const BLOCK_ELEMENTS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "dd",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "tfoot",
-    "thead",
-    "tr",
-    "ul",
-    "caption",
-];
+/// Why a block outside the article's text is not read.
+const OUTSIDE: &str = "outside the article text";
+const LINK_LIST: &str = "mostly links (related stories or navigation)";
+const AUDIO_ONLY: &str = "publisher marked it for audio only (data-tts=\"only-audio\")";
 
 /// One block as found, before the text patterns and the headline are decided.
 struct Candidate {
@@ -69,64 +48,192 @@ struct Candidate {
     /// 1–6 for headings, 0 otherwise.
     level: u8,
     text: String,
-    skip: Option<&'static str>,
+    skip: Option<String>,
+    /// Inside the article's text (or an element the configuration keeps).
+    inside: bool,
+    /// Marked by the publisher as audio only.
+    audio_only: bool,
+    /// Its element or an ancestor is named like a standfirst (`standfirst`, `dek`, ...).
+    standfirst_hint: bool,
+    /// The share of its text inside links.
+    link_density: f32,
 }
 
-/// Extract the blocks of an HTML page.
-pub(super) fn extract(html: &str, rules: &Rules) -> Draft {
-    let doc = Html::parse_document(html);
+/// Extract the blocks of an HTML page; `origin` (a path or URL) picks the per-site rules.
+pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
+    let doc = Html::parse_document(&depth::flatten(html));
     let page = meta::read(&doc);
-    let candidates = walk(article_root(&doc));
+    let site = rules.site(origin, page.meta.canonical_url.as_deref());
+    let root = doc
+        .tree
+        .root()
+        .descendants()
+        .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"))
+        .unwrap_or(doc.tree.root());
+    let judge = Judge::new(&doc, root, rules, &site);
+    let candidates = walk(root, &judge);
     decide(candidates, page, rules)
 }
 
-/// The element holding the article: the `<article>` with the most text, else `<main>`,
-/// else the element with `role="main"`, else `<body>`.
-fn article_root(doc: &Html) -> NodeRef<'_, Node> {
-    let root = doc.tree.root();
-    let elements = || root.descendants().filter(|n| n.value().is_element());
-    let named =
-        |name: &str| elements().find(|n| n.value().as_element().is_some_and(|e| e.name() == name));
-    let biggest_article = elements()
-        .filter(|n| n.value().as_element().is_some_and(|e| e.name() == "article"))
-        .max_by_key(|n| visible_text(*n).len());
-    biggest_article
-        .or_else(|| named("main"))
-        .or_else(|| {
-            elements().find(|n| n.value().as_element().and_then(|e| e.attr("role")) == Some("main"))
-        })
-        .or_else(|| named("body"))
-        .unwrap_or(root)
+/// Everything that decides about an element, prepared once per page.
+struct Judge<'a> {
+    rules: &'a Rules,
+    site: &'a SiteRules<'a>,
+    /// Text counts with the furniture left out.
+    stats: HashMap<NodeId, Stats>,
+    /// Elements holding at least half of the page's text, which no class name can skip.
+    major: HashSet<NodeId>,
+    /// The elements that hold the article.
+    roots: HashSet<NodeId>,
+    /// No paragraph voted, so the whole page is taken for the article.
+    whole_page: bool,
+    /// Social-media posts quoted in the article, and their ancestors, which no class name
+    /// can skip: their text is part of the story.
+    embeds: HashSet<NodeId>,
+    /// Pop-up cards about a person or topic inside running text, hidden until hovered.
+    cards: HashSet<NodeId>,
 }
 
-/// Why an element and everything in it is not read, if it is not: `Some(None)` for
-/// elements that are not text at all, `Some(Some(reason))` for text that is skipped.
-fn skipped_element(el: &scraper::node::Element, in_article: bool) -> Option<Option<&'static str>> {
-    let name = el.name();
-    if NOT_TEXT.contains(&name) {
-        return Some(None);
+impl<'a> Judge<'a> {
+    fn new(
+        doc: &'a Html,
+        root: NodeRef<'a, Node>,
+        rules: &'a Rules,
+        site: &'a SiteRules<'a>,
+    ) -> Self {
+        let mut judge = Judge {
+            rules,
+            site,
+            stats: HashMap::new(),
+            major: HashSet::new(),
+            roots: HashSet::new(),
+            whole_page: false,
+            embeds: HashSet::new(),
+            cards: HashSet::new(),
+        };
+        judge.cards = cards(root);
+        for node in root.descendants() {
+            if node.value().as_element().is_some_and(furniture::is_social_post) {
+                judge.embeds.extend(node.ancestors().map(|a| a.id()));
+                judge.embeds.insert(node.id());
+            }
+        }
+        let raw =
+            dom::measure(root, &|n, el| judge.hard(n, el, false).is_some(), &mut |_, _, _| {});
+        let total = raw.get(&root.id()).map_or(0, |s| s.chars);
+        judge.major = raw.iter().filter(|(_, s)| s.chars * 2 >= total).map(|(id, _)| *id).collect();
+        let mut votes = content::Votes::default();
+        judge.stats = dom::measure(
+            root,
+            &|n, el| judge.hard(n, el, false).is_some() || judge.named(n, el).is_some(),
+            &mut |n, s, a| votes.on_close(doc, n, s, a),
+        );
+        let roots = votes.roots(doc, &judge.stats);
+        judge.whole_page = roots.is_empty();
+        judge.roots =
+            if roots.is_empty() { [root.id()].into() } else { roots.into_iter().collect() };
+        judge
     }
-    let style = el.attr("style").map(|s| s.to_ascii_lowercase().replace(char::is_whitespace, ""));
-    let hidden = el.attr("hidden").is_some()
-        || el.attr("aria-hidden").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-        || style.is_some_and(|s| s.contains("display:none") || s.contains("visibility:hidden"));
-    if hidden {
-        return Some(Some("hidden element"));
+
+    /// The verdict of the markup and the configured selectors, unless it is "read".
+    fn hard(
+        &self,
+        node: NodeRef<'_, Node>,
+        el: &scraper::node::Element,
+        inside: bool,
+    ) -> Option<Verdict> {
+        if let Some(selector) = ElementRef::wrap(node)
+            .filter(|_| self.site.has_selectors())
+            .and_then(|element| self.site.skip_selector(element))
+        {
+            return Some(Verdict::Skip(format!("configured skip selector {selector:?}")));
+        }
+        match furniture::by_markup(el, inside) {
+            Verdict::Read => None,
+            verdict => Some(verdict),
+        }
     }
-    let why = match name {
-        "figure" | "picture" => "figure (image, caption and credit)",
-        "figcaption" => reason::CAPTION,
-        "nav" => "navigation",
-        "aside" => "aside (sidebar or pull-out box)",
-        "header" if !in_article => "page header",
-        "footer" if in_article => "article footer (tags, author box)",
-        "footer" => "page footer",
-        "form" | "button" | "input" | "select" | "textarea" | "dialog" => "form or button",
-        "iframe" | "embed" | "object" | "video" | "audio" | "canvas" => "embedded media",
-        "noscript" => "fallback for pages without JavaScript",
-        _ => return None,
+
+    /// Furniture named by class or id, unless the element holds much of the page's text.
+    fn named(&self, node: NodeRef<'_, Node>, el: &scraper::node::Element) -> Option<&'static str> {
+        if self.major.contains(&node.id()) || self.embeds.contains(&node.id()) {
+            return None;
+        }
+        furniture::by_name(el)
+            .or_else(|| self.cards.contains(&node.id()).then_some("pop-up card inside the text"))
+    }
+
+    fn kept(&self, node: NodeRef<'_, Node>) -> bool {
+        self.site.has_selectors()
+            && ElementRef::wrap(node).is_some_and(|e| self.site.keep_selector(e))
+    }
+
+    /// The verdict on an element met during the reading walk.
+    fn verdict(
+        &self,
+        node: NodeRef<'_, Node>,
+        el: &scraper::node::Element,
+        inside: bool,
+    ) -> Verdict {
+        if self.kept(node) {
+            // Kept whatever its tag or class says; only code and the publisher's own
+            // markers still win.
+            return match furniture::by_markup(el, inside) {
+                verdict @ Verdict::NotText => verdict,
+                _ => furniture::publisher_skip(el)
+                    .map_or(Verdict::Read, |why| Verdict::Skip(why.into())),
+            };
+        }
+        if let Some(verdict) = self.hard(node, el, inside) {
+            return verdict;
+        }
+        if let Some(why) = self.named(node, el) {
+            return Verdict::Skip(why.into());
+        }
+        let name = el.name();
+        if inside && name == "table" && self.rules.skip_tables {
+            return Verdict::Skip("table (tables = \"skip\")".into());
+        }
+        let stats = self.stats.get(&node.id()).copied().unwrap_or_default();
+        let containers = ["div", "section", "ul", "ol", "dl", "table", "header"];
+        if inside
+            && containers.contains(&name)
+            && stats.link_density() > 0.5
+            && !self.roots.contains(&node.id())
+        {
+            return Verdict::Skip(LINK_LIST.into());
+        }
+        Verdict::Read
+    }
+}
+
+/// The innermost `<span>`s holding a picture and several links: a card that pops up over
+/// a name in a sentence. Only the innermost, so the sentence around it stays.
+fn cards(root: NodeRef<'_, Node>) -> HashSet<NodeId> {
+    let card_like = |node: NodeRef<'_, Node>| {
+        let mut links = 0;
+        let mut image = false;
+        for n in node.descendants().skip(1).take(200) {
+            match n.value().as_element().map(scraper::node::Element::name) {
+                Some("a") => links += 1,
+                Some("img" | "picture") => image = true,
+                _ => {}
+            }
+        }
+        image && links >= 2
     };
-    Some(Some(why))
+    let spans: Vec<NodeRef<'_, Node>> = root
+        .descendants()
+        .filter(|n| n.value().as_element().is_some_and(|e| e.name() == "span"))
+        .filter(|n| card_like(*n))
+        .collect();
+    let mut cards: HashSet<NodeId> = spans.iter().map(|n| n.id()).collect();
+    for span in &spans {
+        for ancestor in span.ancestors() {
+            cards.remove(&ancestor.id());
+        }
+    }
+    cards
 }
 
 /// The block kind an element gives its text, given its parent's.
@@ -147,17 +254,51 @@ fn kind_of(name: &str, parent: (BlockKind, u8)) -> (BlockKind, u8) {
     }
 }
 
+/// An open block element: its kind and whether it is named like a standfirst.
+#[derive(Clone, Copy)]
+struct Open {
+    kind: (BlockKind, u8),
+    standfirst: bool,
+}
+
 /// Collects inline text into blocks as the traversal opens and closes elements.
 #[derive(Default)]
 struct Collector {
     out: Vec<Candidate>,
     text: String,
-    kinds: Vec<(BlockKind, u8)>,
+    opens: Vec<Open>,
+    /// Open elements that hold the article (or are kept), and open audio-only elements.
+    inside: usize,
+    audio_only: usize,
+    /// Inside an Amazon Polly "only words" region, and the text read there.
+    polly_words: bool,
+    polly_text: String,
+    /// Open links, and the characters of the current block's text inside links.
+    links: usize,
+    link_chars: usize,
+    /// Adjacent text nodes, joined before the markers are looked for: the parser may split
+    /// one run of text (at an entity, say) in the middle of a marker.
+    pending: String,
 }
 
 impl Collector {
     fn current(&self) -> (BlockKind, u8) {
-        self.kinds.last().copied().unwrap_or((BlockKind::Paragraph, 0))
+        self.opens.last().map_or((BlockKind::Paragraph, 0), |o| o.kind)
+    }
+
+    fn push(&mut self, kind: BlockKind, level: u8, text: String, skip: Option<String>) {
+        let chars = text.chars().count().max(1);
+        let link_density = (self.link_chars as f32 / chars as f32).min(1.0);
+        self.out.push(Candidate {
+            link_density,
+            kind,
+            level,
+            text,
+            skip,
+            inside: self.inside > 0,
+            audio_only: self.audio_only > 0,
+            standfirst_hint: self.opens.last().is_some_and(|o| o.standfirst),
+        });
     }
 
     /// End the block being collected, if it has any text.
@@ -176,16 +317,66 @@ impl Collector {
         };
         self.text.clear();
         if !text.is_empty() {
-            self.out.push(Candidate { kind, level, text, skip: None });
+            self.push(kind, level, text, None);
+        }
+        self.link_chars = 0;
+    }
+
+    /// Take in the text gathered since the last element edge.
+    fn settle(&mut self) {
+        if !self.pending.is_empty() {
+            let text = std::mem::take(&mut self.pending);
+            self.push_text(&text);
+        }
+    }
+
+    /// Add a run of text, honouring the Amazon Polly markers in it.
+    fn push_text(&mut self, mut text: &str) {
+        const MARKERS: [&str; 4] =
+            [POLLY_WORDS_START, POLLY_WORDS_END, POLLY_AUDIO_START, POLLY_AUDIO_END];
+        loop {
+            let next = MARKERS.iter().filter_map(|m| text.find(m).map(|at| (at, *m))).min();
+            let (before, marker) = match next {
+                Some((at, m)) => (&text[..at], Some(m)),
+                None => (text, None),
+            };
+            if self.polly_words {
+                self.polly_text.push_str(before);
+            } else {
+                self.text.push_str(before);
+                if self.links > 0 {
+                    self.link_chars +=
+                        before.split_whitespace().map(|w| w.chars().count() + 1).sum::<usize>();
+                }
+            }
+            let Some(marker) = marker else { return };
+            text = &text[before.len() + marker.len()..];
+            match marker {
+                POLLY_WORDS_START => self.polly_words = true,
+                POLLY_WORDS_END => {
+                    self.polly_words = false;
+                    let words = rules::collapse_whitespace(&std::mem::take(&mut self.polly_text));
+                    if !words.is_empty() {
+                        self.push(BlockKind::Other, 0, words, Some(POLLY_WORDS.into()));
+                    }
+                }
+                _ => {}
+            }
         }
     }
 }
 
+/// What the walk must undo when an element closes.
+enum Scope {
+    Inside,
+    AudioOnly,
+}
+
 /// Read the blocks under `root` in document order.
-fn walk(root: NodeRef<'_, Node>) -> Vec<Candidate> {
+fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
     let mut c = Collector::default();
     let mut skipping = None;
-    let mut articles = 0usize;
+    let mut scopes: Vec<(NodeId, Scope)> = Vec::new();
     for edge in root.traverse() {
         match edge {
             Edge::Open(node) => {
@@ -193,30 +384,55 @@ fn walk(root: NodeRef<'_, Node>) -> Vec<Candidate> {
                     continue;
                 }
                 match node.value() {
-                    Node::Text(text) => c.text.push_str(text),
+                    Node::Text(text) => c.pending.push_str(text),
                     Node::Element(el) => {
-                        if let Some(why) = skipped_element(el, articles > 0) {
-                            c.flush();
-                            let text = why.map(|_| visible_text(node)).unwrap_or_default();
-                            if let (Some(why), false) = (why, text.is_empty()) {
-                                c.out.push(Candidate {
-                                    kind: BlockKind::Other,
-                                    level: 0,
-                                    text,
-                                    skip: Some(why),
-                                });
+                        c.settle();
+                        let inside = c.inside > 0 && !judge.whole_page;
+                        match judge.verdict(node, el, inside) {
+                            Verdict::Read => {}
+                            Verdict::NotText => {
+                                skipping = Some(node.id());
+                                continue;
                             }
-                            skipping = Some(node.id());
-                            continue;
+                            Verdict::Skip(why) => {
+                                // Inline furniture (a pop-up card inside a sentence) leaves
+                                // the sentence whole.
+                                let inline = !dom::is_block(el.name()) && !c.text.trim().is_empty();
+                                let text = visible_text(node);
+                                if !inline {
+                                    c.flush();
+                                }
+                                if !text.is_empty() {
+                                    let (held, links) = (std::mem::take(&mut c.text), c.link_chars);
+                                    c.link_chars = 0;
+                                    c.push(BlockKind::Other, 0, text, Some(why));
+                                    (c.text, c.link_chars) = (held, links);
+                                }
+                                skipping = Some(node.id());
+                                continue;
+                            }
+                            Verdict::AudioOnly => {
+                                c.flush();
+                                c.audio_only += 1;
+                                c.inside += 1;
+                                scopes.push((node.id(), Scope::AudioOnly));
+                            }
+                        }
+                        if judge.roots.contains(&node.id()) || judge.kept(node) {
+                            c.flush();
+                            c.inside += 1;
+                            scopes.push((node.id(), Scope::Inside));
                         }
                         let name = el.name();
-                        articles += usize::from(name == "article");
+                        c.links += usize::from(name == "a");
                         if name == "br" {
                             c.text.push(' ');
-                        } else if BLOCK_ELEMENTS.contains(&name) {
+                        } else if dom::is_block(name) {
                             c.flush();
                             let kind = kind_of(name, c.current());
-                            c.kinds.push(kind);
+                            let standfirst = c.opens.last().is_some_and(|o| o.standfirst)
+                                || furniture::is_standfirst(el);
+                            c.opens.push(Open { kind, standfirst });
                         }
                     }
                     _ => {}
@@ -230,25 +446,37 @@ fn walk(root: NodeRef<'_, Node>) -> Vec<Candidate> {
                     continue;
                 }
                 let Node::Element(el) = node.value() else { continue };
+                c.settle();
                 let name = el.name();
-                articles -= usize::from(name == "article" && articles > 0);
+                c.links -= usize::from(name == "a" && c.links > 0);
                 if matches!(name, "td" | "th") {
                     c.text.push(CELL);
-                } else if BLOCK_ELEMENTS.contains(&name) {
+                } else if dom::is_block(name) {
                     c.flush();
-                    c.kinds.pop();
+                    c.opens.pop();
+                }
+                while scopes.last().is_some_and(|(id, _)| *id == node.id()) {
+                    c.flush();
+                    match scopes.pop() {
+                        Some((_, Scope::AudioOnly)) => {
+                            c.audio_only -= 1;
+                            c.inside -= 1;
+                        }
+                        Some((_, Scope::Inside)) => c.inside -= 1,
+                        None => {}
+                    }
                 }
             }
         }
     }
+    c.settle();
     c.flush();
     c.out
 }
 
 /// Whether an element's edges separate words even when no whitespace is written there.
 fn separates_words(name: &str) -> bool {
-    BLOCK_ELEMENTS.contains(&name)
-        || matches!(name, "br" | "td" | "th" | "button" | "label" | "option")
+    dom::is_block(name) || matches!(name, "br" | "td" | "th" | "button" | "label" | "option")
 }
 
 /// All the text under `node` that a reader could see, whitespace collapsed.
@@ -259,7 +487,9 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
         match edge {
             Edge::Open(n) if skipping.is_none() => match n.value() {
                 Node::Text(t) => text.push_str(t),
-                Node::Element(el) if NOT_TEXT.contains(&el.name()) => skipping = Some(n.id()),
+                Node::Element(el) if furniture::by_markup(el, true) == Verdict::NotText => {
+                    skipping = Some(n.id());
+                }
                 Node::Element(el) if separates_words(el.name()) => text.push(' '),
                 _ => {}
             },
@@ -273,14 +503,18 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
 /// Settle the headline, apply the text patterns, and turn candidates into blocks.
 fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -> Draft {
     let mut meta = page.meta.clone();
-    let title = page.title().unwrap_or_default().to_owned();
+    // A title taken from the page text may hold markers the walk would have removed.
+    let title =
+        rules::collapse_whitespace(&super::markers::strip(page.title().unwrap_or_default()).0);
     let headline = find_headline(&candidates, &title, page.title_may_have_suffix());
     let mut blocks = Vec::with_capacity(candidates.len() + 1);
+    let first_inside = candidates.iter().position(|c| c.inside && c.skip.is_none());
     match headline {
         Some(h) => {
             meta.title.clone_from(&candidates[h].text);
             for c in &mut candidates[..h] {
-                c.skip.get_or_insert(reason::ABOVE_HEADLINE);
+                let why = if c.inside { reason::ABOVE_HEADLINE } else { OUTSIDE };
+                c.skip.get_or_insert_with(|| why.into());
             }
         }
         None if !title.is_empty() => {
@@ -293,7 +527,14 @@ fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -
         }
         None => {}
     }
+    let description = page.description.as_deref().unwrap_or_default();
+    // After a "Related" label, the links that follow it, until prose resumes.
+    let mut after_label = false;
     for (i, c) in candidates.into_iter().enumerate() {
+        let all_link = c.link_density >= 0.9;
+        if !all_link && c.skip.is_none() {
+            after_label = false;
+        }
         if Some(i) == headline {
             blocks.push(Block::speak(BlockKind::Headline, c.text, reason::HEADLINE));
             continue;
@@ -308,10 +549,39 @@ fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -
         }
         if let Some(class) = rules.classify(&c.text) {
             class.record(&c.text, &mut meta);
+            after_label |= class == rules::Class::RelatedLabel;
             blocks.push(Block::skip(c.kind, c.text, class.reason()));
             continue;
         }
+        if all_link
+            && c.inside
+            && (after_label || (c.kind == BlockKind::Paragraph && !rules.reads_as_prose(&c.text)))
+        {
+            // A paragraph that is nothing but a link, and not a sentence, is a teaser for
+            // another page.
+            blocks.push(Block::skip(c.kind, c.text, reason::RELATED_LINK));
+            continue;
+        }
+        if !c.inside {
+            // Between the headline and the article's text: the standfirst, if anything.
+            let between = headline.is_some_and(|h| i > h) && first_inside.is_none_or(|f| i < f);
+            let standfirst = between
+                && matches!(c.kind, BlockKind::Paragraph | BlockKind::Heading)
+                && (c.standfirst_hint
+                    || (!description.is_empty() && rules::repeats(&c.text, description)));
+            if !standfirst {
+                blocks.push(Block::skip(c.kind, c.text, OUTSIDE));
+                continue;
+            }
+            blocks.push(Block::speak(
+                BlockKind::Standfirst,
+                c.text,
+                "standfirst above the article text",
+            ));
+            continue;
+        }
         let rule = match c.kind {
+            _ if c.audio_only => AUDIO_ONLY.to_owned(),
             BlockKind::Heading => format!("h{} heading", c.level),
             BlockKind::ListItem => reason::LIST_ITEM.to_owned(),
             BlockKind::Quote => reason::QUOTE.to_owned(),
@@ -325,8 +595,8 @@ fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -
 }
 
 /// The heading that is the headline: one saying the page title's words (or, when the title
-/// may carry the site's name after it, its first words), provided nothing but short labels
-/// comes before it. Otherwise the headline is taken from the metadata.
+/// may carry the site's name after it, its first words), provided nothing of the article's
+/// text but short labels comes before it. Otherwise the headline is taken from the metadata.
 fn find_headline(candidates: &[Candidate], title: &str, may_have_suffix: bool) -> Option<usize> {
     let title_words = rules::collapse_whitespace(&title.to_lowercase());
     let at = candidates.iter().position(|c| {
@@ -337,8 +607,9 @@ fn find_headline(candidates: &[Candidate], title: &str, may_have_suffix: bool) -
                 || (may_have_suffix && text.len() >= 10 && title_words.starts_with(&text))
                 || (title.is_empty() && c.level == 1))
     })?;
-    let labels_only =
-        candidates[..at].iter().all(|c| c.skip.is_some() || c.text.split_whitespace().count() <= 4);
+    let labels_only = candidates[..at]
+        .iter()
+        .all(|c| !c.inside || c.skip.is_some() || c.text.split_whitespace().count() <= 4);
     labels_only.then_some(at)
 }
 

@@ -21,11 +21,16 @@
 mod config;
 mod defaults;
 mod html;
+mod language;
 mod markdown;
+mod markers;
 mod rules;
 mod text;
 
-pub use config::ExtractConfig;
+#[cfg(test)]
+mod robustness;
+
+pub use config::{ExtractConfig, SiteConfig, Tables};
 
 use crate::model::{
     Article, Block, BlockKind, Decision, Metadata, Source, SourceFormat, SourceRef,
@@ -75,11 +80,30 @@ impl Extractor {
     ///
     /// [`ExtractError::NothingSpeakable`] when no block would be spoken.
     pub fn extract(&self, source: &Source) -> Result<Article, ExtractError> {
-        let Draft { mut blocks, mut meta } = match source.format {
-            SourceFormat::Text => text::extract(&source.text, &self.rules),
-            SourceFormat::Html => html::extract(&source.text, &self.rules),
-            SourceFormat::Markdown => markdown::extract(&source.text, &self.rules),
+        let (plain, marked) = match source.format {
+            SourceFormat::Html => (None, Vec::new()),
+            _ => {
+                let (kept, regions) = markers::strip(&source.text);
+                (Some(kept), regions)
+            }
         };
+        let input = plain.as_deref().unwrap_or(&source.text);
+        let Draft { mut blocks, mut meta } = match source.format {
+            SourceFormat::Text => text::extract(input, &self.rules),
+            SourceFormat::Html => html::extract(input, &self.rules, &source.origin),
+            SourceFormat::Markdown => markdown::extract(input, &self.rules),
+        };
+        // The regions' places are lost with their markers; they are recorded after the text.
+        blocks.extend(
+            marked.into_iter().map(|t| Block::skip(BlockKind::Other, t, markers::WORDS_REASON)),
+        );
+        let site = self.rules.site(&source.origin, meta.canonical_url.as_deref());
+        for block in blocks.iter_mut().filter(|b| b.is_spoken()) {
+            if let Some(pattern) = site.skip_line(&block.text) {
+                block.decision =
+                    Decision::Skip { reason: format!("configured skip line pattern {pattern:?}") };
+            }
+        }
         mark_standfirst(&mut blocks);
         if !blocks.iter().any(Block::is_spoken) {
             return Err(ExtractError::NothingSpeakable { origin: source.origin.clone() });
@@ -89,6 +113,11 @@ impl Extractor {
         }
         if meta.language.is_none() {
             meta.language.clone_from(&source.content_language);
+        }
+        if meta.language.is_none() {
+            let spoken: Vec<&str> =
+                blocks.iter().filter(|b| b.is_spoken()).map(|b| b.text.as_str()).collect();
+            meta.language = language::guess(&spoken.join(" ")).map(str::to_owned);
         }
         let source = SourceRef { path: source.origin.clone(), sha256: source.sha256.clone() };
         Ok(Article { meta, source, blocks })

@@ -2,8 +2,10 @@
 //! what a heading, a sentence, a list item and a repeated caption look like.
 
 use regex::Regex;
+use scraper::{ElementRef, Selector};
 
 use super::ExtractConfig;
+use super::config::{SiteConfig, Tables};
 use crate::model::Metadata;
 
 /// Why a block is spoken or skipped, as `--explain` and the manifest show it.
@@ -130,6 +132,74 @@ pub(super) struct Rules {
     byline: Vec<Regex>,
     caption: Vec<Regex>,
     credit: Vec<Regex>,
+    /// Whether HTML tables are skipped rather than read row by row.
+    pub(super) skip_tables: bool,
+    /// The top-level selectors and line patterns.
+    global: Extras,
+    /// Each `[extract.sites."DOMAIN"]`'s, by domain.
+    sites: Vec<(String, Extras)>,
+}
+
+/// Configured selectors and line patterns, compiled.
+#[derive(Clone, Debug, Default)]
+struct Extras {
+    skip: Vec<(String, Selector)>,
+    keep: Vec<(String, Selector)>,
+    lines: Vec<Regex>,
+}
+
+impl Extras {
+    fn compile(config: &SiteConfig) -> Result<Extras, Vec<String>> {
+        let selectors = |list: &[String]| -> Result<Vec<(String, Selector)>, Vec<String>> {
+            list.iter()
+                .map(|s| {
+                    Selector::parse(s).map(|sel| (s.clone(), sel)).map_err(|e| vec![e.to_string()])
+                })
+                .collect()
+        };
+        Ok(Extras {
+            skip: selectors(&config.skip_selectors)?,
+            keep: selectors(&config.keep_selectors)?,
+            lines: config
+                .skip_line_patterns
+                .iter()
+                .map(|p| Regex::new(p).map_err(|e| vec![e.to_string()]))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// The configured selectors and line patterns that apply to one page: the top-level ones and
+/// those of its site.
+#[derive(Clone, Debug)]
+pub(super) struct SiteRules<'r> {
+    parts: Vec<&'r Extras>,
+}
+
+impl SiteRules<'_> {
+    /// The first skip selector `element` matches.
+    pub(super) fn skip_selector(&self, element: ElementRef<'_>) -> Option<&str> {
+        self.parts
+            .iter()
+            .flat_map(|p| &p.skip)
+            .find(|(_, sel)| sel.matches(&element))
+            .map(|(s, _)| s.as_str())
+    }
+
+    /// Whether a keep selector matches `element`.
+    pub(super) fn keep_selector(&self, element: ElementRef<'_>) -> bool {
+        self.parts.iter().flat_map(|p| &p.keep).any(|(_, sel)| sel.matches(&element))
+    }
+
+    /// Whether there are selectors at all (to spare the matching when there are none).
+    pub(super) fn has_selectors(&self) -> bool {
+        self.parts.iter().any(|p| !p.skip.is_empty() || !p.keep.is_empty())
+    }
+
+    /// The first skip line pattern `text` matches.
+    pub(super) fn skip_line(&self, text: &str) -> Option<&str> {
+        self.parts.iter().flat_map(|p| &p.lines).find(|re| re.is_match(text)).map(Regex::as_str)
+    }
 }
 
 impl Rules {
@@ -157,7 +227,42 @@ impl Rules {
             byline: compile(&config.byline_patterns)?,
             caption: compile(&config.caption_patterns)?,
             credit: compile(&config.credit_patterns)?,
+            skip_tables: config.tables == Tables::Skip,
+            global: Extras::compile(&config.global())?,
+            sites: config
+                .sites
+                .iter()
+                .map(|(domain, site)| {
+                    Ok((
+                        domain.trim_start_matches("www.").to_ascii_lowercase(),
+                        Extras::compile(site)?,
+                    ))
+                })
+                .collect::<Result<_, Vec<String>>>()?,
         })
+    }
+
+    /// The selectors and line patterns for a page from `origin` (a path or URL) whose
+    /// canonical URL, if it states one, is `canonical`: a site section applies when the
+    /// host of either is its domain or a subdomain of it.
+    pub(super) fn site(&self, origin: &str, canonical: Option<&str>) -> SiteRules<'_> {
+        let hosts: Vec<String> = [Some(origin), canonical]
+            .into_iter()
+            .flatten()
+            .filter_map(|u| url::Url::parse(u).ok())
+            .filter_map(|u| u.host_str().map(str::to_ascii_lowercase))
+            .collect();
+        let mut parts = vec![&self.global];
+        for (domain, extras) in &self.sites {
+            let matches = hosts.iter().any(|h| {
+                h == domain
+                    || h.strip_suffix(domain.as_str()).is_some_and(|rest| rest.ends_with('.'))
+            });
+            if matches {
+                parts.push(extras);
+            }
+        }
+        SiteRules { parts }
     }
 
     /// The first pattern list that matches `text` (whitespace already collapsed), in the

@@ -143,6 +143,20 @@ fn the_example_explained_block_by_block() {
     insta::assert_snapshot!(explain(&heartstopper()));
 }
 
+/// The HTML fixture's every block, spoken or skipped with its reason: what `--explain`
+/// shows an editor for a real-looking page.
+#[test]
+fn the_sample_page_explained_block_by_block() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/articles/sample.html");
+    let text = std::fs::read_to_string(path).unwrap();
+    let article = extract(
+        &source("https://gazette.example/news/river-park-approved", SourceFormat::Html, &text),
+        &ExtractConfig::default(),
+    )
+    .unwrap();
+    insta::assert_snapshot!(explain(&article));
+}
+
 #[test]
 fn the_article_records_where_it_came_from() {
     let article = heartstopper();
@@ -199,4 +213,42 @@ fn a_long_text_extracts_in_linear_time() {
     let article = extractor.extract(&source("long.txt", SourceFormat::Text, &long)).unwrap();
     assert!(article.blocks.len() > 20_000);
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
+#[test]
+fn skip_line_patterns_apply_to_plain_text_and_per_site_only_on_that_site() {
+    let mut config = ExtractConfig::default();
+    config.skip_line_patterns = vec!["^Our journalism relies on".into()];
+    config.sites.insert(
+        "gazette.example".into(),
+        SiteConfig { skip_line_patterns: vec!["^Gazette Plus:".into()], ..Default::default() },
+    );
+    let text = "Storm closes bridge\n\nThe bridge shut at noon on Tuesday.\n\n\
+                Our journalism relies on readers like you.\n\nGazette Plus: the best of the week.\n";
+    let here =
+        extract(&source("https://gazette.example/a", SourceFormat::Text, text), &config).unwrap();
+    let spoken: Vec<&str> = here.spoken().map(|(_, b)| b.text.as_str()).collect();
+    assert_eq!(spoken, ["Storm closes bridge", "The bridge shut at noon on Tuesday."]);
+    let skipped = here.skipped().find(|b| b.text.starts_with("Our journalism")).unwrap();
+    assert_eq!(
+        skipped.skip_reason(),
+        Some("configured skip line pattern \"^Our journalism relies on\"")
+    );
+    let elsewhere = extract(&source("story.txt", SourceFormat::Text, text), &config).unwrap();
+    assert!(elsewhere.spoken().any(|(_, b)| b.text.starts_with("Gazette Plus")));
+}
+
+#[test]
+fn amazon_polly_markers_work_in_plain_text_and_markdown_too() {
+    let text = "Storm closes bridge\n\nThe bridge shut -AMAZONPOLLY-ONLYWORDS-START-(map)\
+                -AMAZONPOLLY-ONLYWORDS-END-at noon.\n";
+    for format in [SourceFormat::Text, SourceFormat::Markdown] {
+        let article = extract(&source("s", format, text), &ExtractConfig::default()).unwrap();
+        let spoken: Vec<&str> = article.spoken().map(|(_, b)| b.text.as_str()).collect();
+        assert_eq!(spoken, ["Storm closes bridge", "The bridge shut at noon."], "{format:?}");
+        assert_eq!(
+            article.skipped().find(|b| b.text == "(map)").and_then(Block::skip_reason),
+            Some(markers::WORDS_REASON)
+        );
+    }
 }

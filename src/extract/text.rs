@@ -198,7 +198,20 @@ fn skip_related_links(units: &mut [Unit], rules: &Rules) {
             if !links {
                 continue;
             }
-            (next, next + len)
+            // A rail of teasers ("Most read": kicker, headline, kicker, headline...) runs on
+            // in single lines until the story's prose resumes.
+            let mut to = next + len;
+            while let Some(u) = units.get(to) {
+                let single = units.get(to + 1).is_none_or(|n| n.group != u.group)
+                    && (to == 0 || units[to - 1].group != u.group);
+                if !single || u.item || rules.reads_as_prose(&u.text) {
+                    break;
+                }
+                to += 1;
+            }
+            // A lone heading right after the label is the label's link only when it is
+            // not followed by prose: otherwise it heads the next part of the story.
+            if to - next > 1 || units.get(to).is_none() { (next, to) } else { (next, next + len) }
         };
         for unit in &mut units[from..to] {
             unit.skip.get_or_insert(reason::RELATED_LINK);

@@ -21,6 +21,17 @@ pub(super) fn decode(
     bytes: &[u8],
     declared: Option<SourceFormat>,
 ) -> Result<String, IngestError> {
+    decode_as(name, bytes, declared, None)
+}
+
+/// [`decode`], honouring first the charset an HTTP header declared, as browsers do (a
+/// byte-order mark still wins). A charset the bytes do not fit is ignored.
+pub(super) fn decode_as(
+    name: &str,
+    bytes: &[u8],
+    declared: Option<SourceFormat>,
+    charset: Option<&'static Encoding>,
+) -> Result<String, IngestError> {
     // A UTF-16 BOM must be honoured before the binary check: UTF-16 text is full of NULs.
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
@@ -34,6 +45,12 @@ pub(super) fn decode(
     }
     if looks_binary(bytes) {
         return Err(IngestError::Binary { name: name.to_owned() });
+    }
+    if let Some(encoding) = charset {
+        let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+        if !had_errors {
+            return Ok(text.into_owned());
+        }
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok(text.to_owned());
@@ -114,6 +131,16 @@ mod tests {
     fn an_html_meta_charset_is_honoured_when_the_bytes_are_not_utf8() {
         let page = b"<html><head><meta charset=\"iso-8859-7\"></head><p>\xE1\xE2</p></html>";
         assert!(decode("p.html", page, None).unwrap().contains("αβ"));
+    }
+
+    #[test]
+    fn a_charset_from_the_http_header_wins_over_guessing() {
+        let sjis = b"\x93\xfa\x96\x7b\x8c\xea"; // 日本語 in Shift_JIS
+        let shift_jis = Encoding::for_label(b"shift_jis");
+        assert_eq!(decode_as("u", sjis, None, shift_jis).unwrap(), "日本語");
+        let latin2 = Encoding::for_label(b"iso-8859-2");
+        assert_eq!(decode_as("u", b"\xb1", None, latin2).unwrap(), "ą");
+        assert_eq!(decode_as("u", b"\xb1", None, None).unwrap(), "±");
     }
 
     #[test]

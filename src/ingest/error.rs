@@ -54,12 +54,34 @@ pub enum IngestError {
         /// The path as given, or `stdin`.
         name: String,
     },
-    /// A URL was given; fetching arrives with the extraction work.
-    #[error(
-        "{url}: reading articles from URLs is not supported yet; save the page and pass the file"
-    )]
+    /// A URL with a scheme other than http or https.
+    #[error("{url}: only http and https URLs can be read; save the page and pass the file")]
     UrlNotSupported {
         /// The URL as given.
         url: String,
+    },
+    /// The page could not be fetched: no connection, a timeout, too many redirects.
+    #[error("{url}: cannot fetch it: {reason}")]
+    Fetch {
+        /// The URL as given.
+        url: String,
+        /// What went wrong, on one line.
+        reason: String,
+    },
+    /// The server answered with an error status.
+    #[error("{url}: the server answered HTTP {status}; check the address")]
+    HttpStatus {
+        /// The URL as given.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// The server sent something other than a page of text.
+    #[error("{url}: the server sent {content_type}, not an article page (HTML or text)")]
+    WrongContentType {
+        /// The URL as given.
+        url: String,
+        /// The media type it declared.
+        content_type: String,
     },
 }

@@ -22,6 +22,8 @@ pub(super) struct PageMeta {
     pub(super) description: Option<String>,
     /// Authors, publication, times, language and canonical URL.
     pub(super) meta: Metadata,
+    /// JSON-LD `inLanguage`.
+    pub(super) ld_language: Option<String>,
 }
 
 impl PageMeta {
@@ -44,6 +46,8 @@ pub(super) fn read(doc: &Html) -> PageMeta {
     let mut page = PageMeta::default();
     let mut description = None;
     let mut og_description = None;
+    let mut content_language = None;
+    let mut locale: Option<String> = None;
     for node in doc.tree.root().descendants() {
         let Node::Element(el) = node.value() else { continue };
         match el.name() {
@@ -52,7 +56,11 @@ pub(super) fn read(doc: &Html) -> PageMeta {
                     el.attr("lang").map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
             }
             "meta" => {
-                let key = el.attr("property").or_else(|| el.attr("name")).unwrap_or_default();
+                let key = el
+                    .attr("property")
+                    .or_else(|| el.attr("name"))
+                    .or_else(|| el.attr("http-equiv"))
+                    .unwrap_or_default();
                 let Some(content) = el.attr("content").map(str::trim).filter(|c| !c.is_empty())
                 else {
                     continue;
@@ -66,6 +74,8 @@ pub(super) fn read(doc: &Html) -> PageMeta {
                     "article:published_time" => &mut page.meta.published,
                     "article:modified_time" | "og:updated_time" => &mut page.meta.modified,
                     "og:url" => &mut page.meta.canonical_url,
+                    "content-language" | "language" | "dc.language" => &mut content_language,
+                    "og:locale" => &mut locale,
                     "author" => {
                         if page.meta.authors.is_empty() {
                             page.meta.authors.push(content);
@@ -93,6 +103,13 @@ pub(super) fn read(doc: &Html) -> PageMeta {
         }
     }
     page.description = og_description.or(description);
+    // `<html lang>` first, then what the page declares in its head; `og:locale` is en_GB.
+    let content_language =
+        content_language.and_then(|l| l.split(',').next().map(|l| l.trim().to_owned()));
+    let locale = locale.map(|l| l.replace('_', "-"));
+    if page.meta.language.is_none() {
+        page.meta.language = content_language.or(page.ld_language.take()).or(locale);
+    }
     page
 }
 
@@ -124,6 +141,7 @@ fn read_json_ld(script: NodeRef<'_, Node>, page: &mut PageMeta) {
                     let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_owned);
                     meta.published = text("datePublished").or(meta.published.take());
                     meta.modified = text("dateModified").or(meta.modified.take());
+                    page.ld_language = text("inLanguage");
                     if let Some(name) =
                         map.get("publisher").map(names).and_then(|n| n.into_iter().next())
                     {

@@ -180,3 +180,32 @@ fn windows_line_endings_and_stray_whitespace_make_no_difference() {
     let text = "Title\r\n\r\n  Body   text\there.  \r\n \r\nWhat next?\r\n";
     assert_eq!(spoken(text), ["Title", "Body text here.", "What next?"]);
 }
+
+#[test]
+fn a_most_read_rail_of_kickers_and_headlines_is_skipped_until_the_story_resumes() {
+    let text = "Bridge shut\n\nThe bridge shut at noon, the council said.\n\n\
+                Most read in local news\n\nRANDY ANDY\n\nPrince parties in unearthed pics\n\n\
+                TIME TRAVELLER\n\nTheorists spot star in old photo\n\n\
+                Engineers will inspect the bridge on Monday, the council added.\n\n\
+                Comments are subject to our community guidelines, which can be viewed here.\n";
+    assert_eq!(
+        spoken(text),
+        [
+            "Bridge shut",
+            "The bridge shut at noon, the council said.",
+            "Engineers will inspect the bridge on Monday, the council added."
+        ]
+    );
+    assert_eq!(reason_of(text, "TIME TRAVELLER"), reason::RELATED_LINK);
+}
+
+#[test]
+fn a_heading_right_after_a_read_more_label_still_heads_the_prose_below_it() {
+    let text = "Bridge shut\n\nThe bridge shut at noon, the council said.\n\nRead more\n\n\
+                What happens next\n\nEngineers will inspect the bridge on Monday, the council added.\n";
+    assert!(
+        spoken(text).contains(
+            &"Engineers will inspect the bridge on Monday, the council added.".to_owned()
+        )
+    );
+}

@@ -149,7 +149,7 @@ pub(super) fn run(args: &BatchArgs, config: &Config) -> anyhow::Result<()> {
 }
 
 /// Completes on Ctrl-C, or on SIGTERM (what Kubernetes and most job runners send first).
-async fn stop_signal() {
+pub(super) async fn stop_signal() {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -87,7 +87,7 @@ pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
     runtime.block_on(serve::run(
         options,
         config.clone(),
-        |bound| eprintln!("articulate serve: listening on http://{bound}"),
+        |bound| println!("articulate serve: listening on http://{bound}"),
         super::batch::stop_signal(),
     ))?;
     Ok(())

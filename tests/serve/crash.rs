@@ -65,7 +65,8 @@ fn check_all_published(out: &Path) -> usize {
 #[test]
 fn jobs_survive_a_sigkill_and_each_finishes_once_from_its_last_version() {
     let site = Site::new("workers = 2\nlease_secs = 1");
-    let text = heartstopper();
+    // Its first part, so the whole test takes seconds.
+    let text: String = heartstopper().lines().take(30).map(|l| format!("{l}\n")).collect();
     let mut server = site.start(&[]);
     post_all(&server, &text);
     for _ in 0..1200 {

@@ -132,3 +132,40 @@ fn jobs_survive_a_sigkill_and_each_finishes_once_from_its_last_version() {
     let stderr = std::fs::read_to_string(site.path("stderr.txt")).unwrap();
     assert!(!stderr.contains("not recorded"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_server_stopped_by_sigterm_gives_its_running_job_back_at_once() {
+    // A lease longer than the test: only giving the job back lets the restart run it.
+    let mut site = Site::new("lease_secs = 600");
+    let engine = crate::cache::Counting::new(&site.path("engine"), "0.3");
+    site.voice = engine.profile.clone();
+    let server = site.start(&[]);
+    let story = crate::cache::STORY;
+    assert_eq!(server.post(&article("slow", story)).status, 202);
+    for _ in 0..600 {
+        if !engine.requests().is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let job = server.call("GET", "/v1/articles/slow", None).json();
+    assert_eq!(job["state"], "running", "{job}");
+    let pid = i32::try_from(server.child.id()).unwrap();
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let mut server = server;
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "a clean stop: {status}");
+    drop(server);
+
+    let database = rusqlite::Connection::open(site.path("jobs.sqlite3")).unwrap();
+    let (state, attempts): (String, i64) = database
+        .query_row("SELECT state, attempts FROM jobs WHERE id = 'slow'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((state.as_str(), attempts), ("queued", 0));
+    let server = site.start(&[]);
+    assert_eq!(server.wait_for("slow")["state"], "done");
+    check_published(&site.path("out"), "slow");
+}

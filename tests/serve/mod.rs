@@ -23,6 +23,8 @@ pub(crate) const TOKEN: &str = "test-token-1";
 /// A directory for a server: its config, database, output and cache, kept across restarts.
 pub(crate) struct Site {
     pub(crate) dir: tempfile::TempDir,
+    /// The voice profile requests get.
+    pub(crate) voice: PathBuf,
 }
 
 impl Site {
@@ -34,14 +36,14 @@ impl Site {
             util::root().join("voices").display().to_string()
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Site { dir }
+        Site { dir, voice: util::fixture("voices/tone.toml") }
     }
 
     pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    /// `articulate serve` on a free loopback port with the tone voice.
+    /// `articulate serve` on a free loopback port with the site's voice.
     pub(crate) fn start(&self, env: &[(&str, &str)]) -> Server {
         let mut command = self.command(env);
         command.stdout(Stdio::piped());
@@ -76,7 +78,7 @@ impl Site {
             .arg("--config")
             .arg(self.path("config.toml"))
             .args(["serve", "--listen", "127.0.0.1:0", "--voice"])
-            .arg(util::fixture("voices/tone.toml"))
+            .arg(&self.voice)
             .arg("-o")
             .arg(self.path("out"))
             .arg("--database")

@@ -257,6 +257,7 @@ pub async fn run(
     service.casting(None).check()?;
 
     let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let stopping = Arc::new(stopping);
     let mut workers = tokio::task::JoinSet::new();
     for n in 0..options.workers.max(1) {
         workers.spawn(worker::run(Arc::clone(&service), n, stopped.clone()));
@@ -264,11 +265,16 @@ pub async fn run(
     on_listening(bound);
     let app = api::router(Arc::clone(&service));
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop.await;
-            let _ = stopping.send(true);
+        .with_graceful_shutdown({
+            let stopping = Arc::clone(&stopping);
+            async move {
+                stop.await;
+                // Workers stop at the signal, while open requests are still answered.
+                let _ = stopping.send(true);
+            }
         })
         .await;
+    let _ = stopping.send(true);
     // Workers give their jobs back to the queue as they stop.
     while workers.join_next().await.is_some() {}
     served.map_err(ServeError::Http)

@@ -165,7 +165,7 @@ pub struct Job {
 pub enum Submitted {
     /// A new article.
     Created,
-    /// Changed content: a new generation.
+    /// Changed content, or a failed job posted again: a new generation.
     Changed,
     /// The same content and voice as the current generation: nothing to do.
     Unchanged,
@@ -432,7 +432,9 @@ impl Queue for SqliteQueue {
                     )?;
                     Submitted::Created
                 }
-                Some((old, _)) if old == hash => Submitted::Unchanged,
+                // A failed job posted again is retried: the failure may have been the
+                // backend's, and the CMS has no other way to ask.
+                Some((old, state)) if old == hash && state != "failed" => Submitted::Unchanged,
                 Some((_, state)) => {
                     // A running job stays with its worker; its finish requeues it.
                     let state = if state == "running" { "running" } else { "queued" };
@@ -687,6 +689,17 @@ mod tests {
         let mut voiced = request("a", "two");
         voiced.voice = Some("flite".into());
         assert_eq!(q.submit(&voiced, 4).unwrap().0, Submitted::Changed);
+    }
+
+    #[test]
+    fn a_failed_job_posted_again_unchanged_is_retried() {
+        let (_dir, q) = queue();
+        q.submit(&request("a", "one"), 0).unwrap();
+        let claim = q.claim(1, 100, 5).unwrap().unwrap();
+        q.finish(&claim, &Outcome::Failed("backend down".into()), 2).unwrap();
+        let (what, job) = q.submit(&request("a", "one"), 3).unwrap();
+        assert_eq!((what, job.state, job.generation), (Submitted::Changed, State::Queued, 2));
+        assert_eq!(job.error, None);
     }
 
     #[test]

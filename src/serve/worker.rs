@@ -90,8 +90,10 @@ async fn record(service: &Arc<Service>, claim: &Claim, outcome: Outcome, synthes
     let ok = matches!(outcome, Outcome::Done(_));
     let waited = Duration::from_millis(u64::try_from(now_ms() - claim.queued_at).unwrap_or(0));
     service.metrics.finished(ok, synthesis, waited);
-    if let Outcome::Failed(error) = &outcome {
-        tracing::warn!(%id, "Job failed: {error}");
+    match &outcome {
+        Outcome::Done(p) => tracing::info!(%id, chunks = p.chunks, requests = p.requests,
+            "Published."),
+        Outcome::Failed(error) => tracing::warn!(%id, "Job failed: {error}"),
     }
     let mine = claim.clone();
     let finished = match service.queue(move |q| q.finish(&mine, &outcome, now_ms())).await {

@@ -86,10 +86,17 @@ fn an_article_that_cannot_be_narrated_fails_with_its_reason_and_others_carry_on(
     let server = site.start(&[]);
     // Only furniture: nothing to speak.
     assert_eq!(server.post(&article("empty", "Advertisement\n\nShare this\n")).status, 202);
-    assert_eq!(server.post(&article("fine", "A story with one sentence.")).status, 202);
+    let html = "<html><body><article><h1>Council approves the bridge</h1>\
+                <p>A story with one sentence.</p></article></body></html>";
+    let fine = serde_json::json!({ "id": "fine", "html": html });
+    assert_eq!(server.post(&fine).status, 202);
     let failed = server.wait_for("empty");
     assert_eq!(failed["state"], "failed");
     assert!(failed["error"].as_str().unwrap().contains("empty"), "{failed}");
     assert_eq!(server.wait_for("fine")["state"], "done");
-    check_published(&site.path("out"), "fine");
+    let manifest = check_published(&site.path("out"), "fine");
+    assert_eq!(manifest.title, "Council approves the bridge", "read as HTML");
+    // Posting it again unchanged retries it (the failure may have been passing).
+    let retried = server.post(&article("empty", "Advertisement\n\nShare this\n"));
+    assert_eq!((retried.status, &retried.json()["generation"]), (202, &2.into()));
 }

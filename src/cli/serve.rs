@@ -74,6 +74,7 @@ pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
         formats: config.output.formats.clone(),
         tokens,
         callback,
+        webhook_secret: std::env::var(callback::WEBHOOK_SECRET_ENV).ok().map(String::into_bytes),
     };
     anyhow::ensure!(
         options.formats.contains(&OutputFormat::Mp3)

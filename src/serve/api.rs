@@ -24,6 +24,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tower_http::services::ServeDir;
 
+use super::callback;
 use super::queue::{Job, QueueError, Request, Submitted};
 use super::{Service, now_ms};
 
@@ -74,7 +75,11 @@ impl From<JsonRejection> for ApiError {
 /// The routes, over `service`.
 pub fn router(service: Arc<Service>) -> Router {
     let v1 = Router::new()
-        .route("/v1/articles", post(post_article))
+        .route(
+            "/v1/articles",
+            post(post_article)
+                .route_layer(middleware::from_fn_with_state(Arc::clone(&service), signed)),
+        )
         .route("/v1/articles/{id}", get(get_article).delete(delete_article))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
     Router::new()
@@ -108,6 +113,30 @@ async fn authorize(
         None => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "missing `Authorization: Bearer TOKEN` header",
+        )),
+    }
+}
+
+/// With a webhook secret, only a body signed with it (`X-Articulate-Signature`) is read.
+async fn signed(
+    State(service): State<Arc<Service>>,
+    request: HttpRequest,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let Some(secret) = &service.webhook_secret else { return Ok(next.run(request).await) };
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, service.max_body_bytes)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"))?;
+    let signature = parts.headers.get(callback::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    match signature {
+        Some(signature) if callback::verify(secret, &bytes, signature) => {
+            Ok(next.run(HttpRequest::from_parts(parts, bytes.into())).await)
+        }
+        Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid body signature")),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            format!("missing `{}: sha256=HEX` header", callback::SIGNATURE_HEADER),
         )),
     }
 }

@@ -14,8 +14,12 @@ use sha2::Sha256;
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "X-Articulate-Signature";
 
-/// The environment variable holding the shared secret.
+/// The environment variable holding the shared secret callbacks are signed with.
 pub const SECRET_ENV: &str = "ARTICULATE_CALLBACK_SECRET";
+
+/// The environment variable holding the secret inbound webhooks must be signed with, when
+/// set (the same header and scheme as callbacks).
+pub const WEBHOOK_SECRET_ENV: &str = "ARTICULATE_WEBHOOK_SECRET";
 
 /// The header value for `body`: `sha256=` and the hex HMAC-SHA256 under `secret`.
 #[must_use]
@@ -25,6 +29,19 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
         .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Whether `header` is `sha256=HEX`, the HMAC-SHA256 of `body` under `secret` (compared in
+/// constant time).
+#[must_use]
+pub fn verify(secret: &[u8], body: &[u8], header: &str) -> bool {
+    let Some(Ok(expected)) = header.trim().strip_prefix("sha256=").map(hex::decode) else {
+        return false;
+    };
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    mac.update(body);
+    mac.verify_slice(&expected).is_ok()
 }
 
 /// Where callbacks go and how they are signed.
@@ -86,5 +103,17 @@ mod tests {
             sign(b"Jefe", b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn only_the_signature_of_these_bytes_under_this_secret_verifies() {
+        let signature = sign(b"secret", b"{\"id\":\"a\"}");
+        assert!(verify(b"secret", b"{\"id\":\"a\"}", &signature));
+        assert!(!verify(b"secret", b"{\"id\":\"b\"}", &signature));
+        assert!(!verify(b"other", b"{\"id\":\"a\"}", &signature));
+        let bare = signature.trim_start_matches("sha256=");
+        for bad in [bare, "sha256=", "sha256=zz", "", &signature[..20]] {
+            assert!(!verify(b"secret", b"{\"id\":\"a\"}", bad), "{bad}");
+        }
     }
 }

@@ -99,6 +99,8 @@ pub struct ServeOptions {
     pub tokens: Vec<String>,
     /// The completion callback, if any.
     pub callback: Option<Callback>,
+    /// When set, `POST /v1/articles` bodies must be signed with it.
+    pub webhook_secret: Option<Vec<u8>>,
 }
 
 /// What the HTTP handlers and the workers share.
@@ -121,6 +123,7 @@ pub struct Service {
     /// One feed rewrite at a time.
     feed: tokio::sync::Mutex<()>,
     callback: Option<Callback>,
+    webhook_secret: Option<Vec<u8>>,
     client: reqwest::Client,
     lease: Duration,
     max_attempts: i64,
@@ -247,6 +250,7 @@ pub async fn run(
         wake: tokio::sync::Notify::new(),
         feed: tokio::sync::Mutex::new(()),
         callback: options.callback,
+        webhook_secret: options.webhook_secret.filter(|s| !s.is_empty()),
         client,
         lease: Duration::from_secs(config.serve.lease_secs),
         max_attempts: i64::from(config.serve.max_attempts),

@@ -69,3 +69,27 @@ fn the_server_refuses_to_start_without_a_token_and_never_prints_one() {
     let stderr = std::fs::read_to_string(site.path("stderr.txt")).unwrap();
     assert!(!stderr.contains(TOKEN), "a token was logged:\n{stderr}");
 }
+
+#[test]
+fn with_a_webhook_secret_only_signed_posts_are_read() {
+    let site = Site::new("max_body_bytes = 2000");
+    let server = site.start(&[("ARTICULATE_WEBHOOK_SECRET", "inbound-secret")]);
+    let body = article("signed", "One signed sentence.").to_string();
+    let head = |signature: &str| {
+        format!(
+            "POST /v1/articles HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n\
+             Content-Type: application/json{signature}"
+        )
+    };
+    let good = articulate::serve::callback::sign(b"inbound-secret", body.as_bytes());
+    let forged = articulate::serve::callback::sign(b"guess", body.as_bytes());
+    assert_error(&server.raw(&head(""), body.as_bytes()), 401, "X-Articulate-Signature");
+    let with = |s: &str| head(&format!("\r\nX-Articulate-Signature: {s}"));
+    assert_error(&server.raw(&with(&forged), body.as_bytes()), 401, "invalid body signature");
+    let tampered = body.replace("One", "Two");
+    assert_error(&server.raw(&with(&good), tampered.as_bytes()), 401, "invalid body signature");
+    let big = "x".repeat(3000);
+    assert_error(&server.raw(&with(&good), big.as_bytes()), 413, "too large");
+    assert_eq!(server.raw(&with(&good), body.as_bytes()).status, 202);
+    assert_eq!(server.wait_for("signed")["state"], "done");
+}

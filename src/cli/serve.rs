@@ -89,7 +89,7 @@ pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
         options,
         config.clone(),
         |bound| println!("articulate serve: listening on http://{bound}"),
-        super::batch::stop_signal(),
+        super::batch::stop_signal("Stopping: running jobs go back to the queue."),
     ))?;
     Ok(())
 }

@@ -64,7 +64,10 @@ fn check_all_published(out: &Path) -> usize {
 
 #[test]
 fn jobs_survive_a_sigkill_and_each_finishes_once_from_its_last_version() {
-    let site = Site::new("workers = 2\nlease_secs = 1");
+    let mut site = Site::new("workers = 2\nlease_secs = 1");
+    // An engine that logs every request, two at a time: the log shows what was paid for.
+    let engine = crate::cache::Counting::new(&site.path("engine"), "0.02");
+    site.voice = engine.profile.clone();
     // Its first part, so the whole test takes seconds.
     let text: String = heartstopper().lines().take(30).map(|l| format!("{l}\n")).collect();
     let mut server = site.start(&[]);
@@ -131,6 +134,22 @@ fn jobs_survive_a_sigkill_and_each_finishes_once_from_its_last_version() {
     }
     let stderr = std::fs::read_to_string(site.path("stderr.txt")).unwrap();
     assert!(!stderr.contains("not recorded"), "{stderr}");
+
+    // Every chunk went through the cache both before and after the kill: the articles share
+    // all but their marked sentence, and only requests in flight at the kill (the engine
+    // takes two at a time) were asked again. An engine the server had only just started
+    // when it died reads no text and logs an empty line: not a request.
+    let asked: Vec<String> =
+        engine.requests().into_iter().filter(|text| !text.trim().is_empty()).collect();
+    let mut distinct = asked.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(
+        asked.len() - distinct.len() <= 2,
+        "chunks asked twice: {}",
+        asked.len() - distinct.len()
+    );
+    assert!(distinct.iter().any(|t| t.contains(&format!("story 0 version {}", VERSIONS - 1))));
 }
 
 #[cfg(unix)]

@@ -53,33 +53,48 @@ pub async fn run(service: Arc<Service>, number: usize, mut stop: watch::Receiver
     }
 }
 
-/// Narrate the claim, renewing its lease a third of the way through each; `None` when the
-/// lease is lost (the job is someone else's now).
+/// Narrate the claim while a task of its own renews its lease a third of the way through
+/// each (its own task, because narrating blocks its thread while it encodes); `None` when
+/// the lease is lost (the job is someone else's now).
 async fn leased(
     service: &Arc<Service>,
     claim: &Claim,
     lease_ms: i64,
 ) -> Option<(Outcome, Duration)> {
     let started = Instant::now();
-    let work = narrate_request(service, &claim.request);
-    tokio::pin!(work);
+    let (lost, mut lost_rx) = tokio::sync::oneshot::channel::<()>();
+    let heartbeat = tokio::spawn(renew(Arc::clone(service), claim.clone(), lease_ms, lost));
+    let outcome = tokio::select! {
+        outcome = narrate_request(service, &claim.request) => Some((outcome, started.elapsed())),
+        Ok(()) = &mut lost_rx => {
+            tracing::warn!(id = %claim.request.id, "Lease lost; abandoning the job.");
+            None
+        }
+    };
+    heartbeat.abort();
+    outcome
+}
+
+/// Renew `claim` every third of the lease until aborted; say so on `lost` if it is lost.
+async fn renew(
+    service: Arc<Service>,
+    claim: Claim,
+    lease_ms: i64,
+    lost: tokio::sync::oneshot::Sender<()>,
+) {
     let mut renew = tokio::time::interval(service.lease / 3);
     renew.tick().await;
     loop {
-        tokio::select! {
-            outcome = &mut work => return Some((outcome, started.elapsed())),
-            _ = renew.tick() => {
-                let mine = claim.clone();
-                match service.queue(move |q| q.renew(&mine, now_ms(), lease_ms)).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        tracing::warn!(id = %claim.request.id, "Lease lost; abandoning the job.");
-                        return None;
-                    }
-                    // A database hiccup: the lease has two thirds left; try again then.
-                    Err(e) => tracing::warn!(id = %claim.request.id, "Lease not renewed: {e}"),
-                }
+        renew.tick().await;
+        let mine = claim.clone();
+        match service.queue(move |q| q.renew(&mine, now_ms(), lease_ms)).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = lost.send(());
+                return;
             }
+            // A database hiccup: the lease has two thirds left; try again then.
+            Err(e) => tracing::warn!(id = %claim.request.id, "Lease not renewed: {e}"),
         }
     }
 }

@@ -188,3 +188,22 @@ fn a_server_stopped_by_sigterm_gives_its_running_job_back_at_once() {
     assert_eq!(server.wait_for("slow")["state"], "done");
     check_published(&site.path("out"), "slow");
 }
+
+#[test]
+fn a_job_longer_than_its_lease_keeps_it_by_renewing_and_runs_once() {
+    let mut site = Site::new("workers = 2\nlease_secs = 1");
+    // Five chunks, two at a time, half a second each: about three times the lease.
+    let engine = crate::cache::Counting::new(&site.path("engine"), "0.5");
+    site.voice = engine.profile.clone();
+    let server = site.start(&[]);
+    assert_eq!(server.post(&article("long", crate::cache::STORY)).status, 202);
+    let job = server.wait_for("long");
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["attempts"], 1, "the idle worker never took it over: {job}");
+    // A lower bound the engine's sleeps guarantee, however slow the machine: the job did
+    // outlast its lease.
+    assert!(
+        job["finished_at_ms"].as_i64().unwrap() - job["started_at_ms"].as_i64().unwrap() > 1000
+    );
+    assert_eq!(engine.requests().len(), 5, "each chunk asked once");
+}

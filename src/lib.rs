@@ -11,7 +11,7 @@
 //! ```
 //!
 //! [`narrate`] runs them all for one article, [`batch`] many at once over the shared chunk
-//! [`cache`]; the `articulate` binary is a thin CLI over them.
+//! [`cache`], and [`serve`] is a webhook service over them; the `articulate` binary is a thin CLI over them.
 
 pub mod audio;
 pub mod batch;
@@ -26,4 +26,5 @@ pub mod narrate;
 pub mod output;
 pub mod preview;
 pub mod segment;
+pub mod serve;
 pub mod tts;

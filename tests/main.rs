@@ -15,3 +15,4 @@ mod narrate;
 mod preview;
 mod pronunciation;
 mod s3;
+mod serve;

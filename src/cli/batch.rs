@@ -114,7 +114,9 @@ pub(super) fn run(args: &BatchArgs, config: &Config) -> anyhow::Result<()> {
         Arc::new(config.clone()),
         Arc::new(casting),
         Arc::clone(&observer) as Arc<dyn Observer>,
-        stop_signal(),
+        stop_signal(
+            "Stopping: no new articles; abandoning those in progress (their chunks are cached).",
+        ),
     ));
     observer.bar.finish_and_clear();
     eprintln!("{}", summary_line(&summary, started.elapsed()));
@@ -139,8 +141,9 @@ pub(super) fn run(args: &BatchArgs, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Completes on Ctrl-C, or on SIGTERM (what Kubernetes and most job runners send first).
-async fn stop_signal() {
+/// Completes on Ctrl-C, or on SIGTERM (what Kubernetes and most job runners send first),
+/// saying `message`.
+pub(super) async fn stop_signal(message: &str) {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -163,7 +166,7 @@ async fn stop_signal() {
     }
     #[cfg(not(unix))]
     interrupt.await;
-    eprintln!("Stopping: no new articles; abandoning those in progress (their chunks are cached).");
+    eprintln!("{message}");
 }
 
 fn summary_line(summary: &Summary, elapsed: Duration) -> String {

@@ -9,6 +9,7 @@ mod extract;
 mod feed;
 mod narrate;
 mod preview;
+mod serve;
 mod voices;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ pub use batch::BatchArgs;
 pub use cache::{CacheArgs, CacheCommand};
 pub use feed::FeedArgs;
 pub use preview::PreviewArgs;
+pub use serve::ServeArgs;
 
 /// Turn news articles into narrated audio with chapters.
 #[derive(Debug, Parser)]
@@ -50,6 +52,8 @@ pub enum Command {
     Batch(BatchArgs),
     /// Show or prune the chunk cache.
     Cache(CacheArgs),
+    /// Narrate articles a CMS posts to an HTTP API, publish them, keep the feed current.
+    Serve(ServeArgs),
     /// Write a podcast RSS feed for the narrations in a directory.
     Feed(FeedArgs),
     /// List voice profiles and which engines are installed.
@@ -124,6 +128,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Batch(batch_args) => batch::run(&batch_args, &config),
         Command::Cache(cache_args) => cache::run(&cache_args, &config),
         Command::Feed(feed_args) => feed::run(&feed_args, &config),
+        Command::Serve(serve_args) => serve::run(&serve_args, &config),
         Command::Voices { engines } => voices::run(&config, engines),
     }
 }

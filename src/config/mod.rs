@@ -18,6 +18,7 @@ use crate::extract::ExtractConfig;
 use crate::narrate::VoicesConfig;
 use crate::output::OutputConfig;
 use crate::segment::{InterludeConfig, Lexicon, SegmentConfig};
+use crate::serve::ServeConfig;
 
 /// The documented defaults, compiled in: used when no `config.toml` is found.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config.toml");
@@ -121,6 +122,8 @@ pub struct Config {
     pub outro: InterludeConfig,
     /// `[batch]`
     pub batch: BatchConfig,
+    /// `[serve]`
+    pub serve: ServeConfig,
     /// The directory relative paths in the file are resolved against.
     pub base_dir: PathBuf,
 }
@@ -170,9 +173,10 @@ impl Config {
                 "intro" => section(&key, value, &mut config.intro, &mut problems),
                 "outro" => section(&key, value, &mut config.outro, &mut problems),
                 "batch" => section(&key, value, &mut config.batch, &mut problems),
+                "serve" => section(&key, value, &mut config.serve, &mut problems),
                 _ => problems.push(format!(
                     "unknown section [{key}]; known sections: narrate, voices, extract, segment, \
-                     audio, output, intro, outro, batch"
+                     audio, output, intro, outro, batch, serve"
                 )),
             }
         }
@@ -188,6 +192,7 @@ impl Config {
         config.intro.validate("intro", &mut problems);
         config.outro.validate("outro", &mut problems);
         config.batch.validate(&mut problems);
+        config.serve.validate(&mut problems);
         if problems.is_empty() { Ok(config) } else { Err(invalid(problems)) }
     }
 
@@ -282,6 +287,21 @@ mod tests {
         .to_string();
         assert!(
             err.contains("voise") && err.contains("bogus") && err.contains("sample_rat"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_serve_section_names_each_wrong_key() {
+        let err = Config::parse(
+            "[serve]\nlisten = \"nowhere\"\nworkers = 0\ncallback_url = \"ftp://x\"\n",
+            "c.toml",
+            PathBuf::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("listen") && err.contains("workers") && err.contains("callback_url"),
             "{err}"
         );
     }

@@ -1,0 +1,95 @@
+//! `articulate serve`: the narration service for CMS webhooks.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::output::OutputFormat;
+use crate::serve::callback::{self, Callback};
+use crate::serve::{self, ServeOptions};
+
+/// The environment variable listing the accepted API tokens.
+const TOKENS_ENV: &str = "ARTICULATE_API_TOKENS";
+
+/// `articulate serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8750 (port 0: any free port). Default:
+    /// `[serve] listen`.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub listen: Option<String>,
+    /// Where published files go. Default: `[serve] output_dir`, else `[narrate] output_dir`.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// The job database (SQLite). Default: `[serve] database`.
+    #[arg(long, value_name = "FILE")]
+    pub database: Option<PathBuf>,
+    /// Jobs narrated at once. Default: `[serve] workers`.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Voice profile for requests that name none: a name in voices/ or a path to a .toml.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub voice: Option<String>,
+    /// Chunk cache directory. Default: `[narrate] cache_dir`.
+    #[arg(long, value_name = "DIR", conflicts_with = "cache_url")]
+    pub cache_dir: Option<PathBuf>,
+    /// Chunk cache URL (`s3://bucket/prefix`). Default: `[narrate] cache_url`.
+    #[arg(long, value_name = "URL")]
+    pub cache_url: Option<String>,
+}
+
+pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
+    let settings = &config.serve;
+    let cache = super::cache::open(
+        config,
+        args.cache_dir.as_deref(),
+        args.cache_url.as_deref(),
+        config.narrate.cache,
+    )?;
+    let listen = args.listen.clone().unwrap_or_else(|| settings.listen.clone());
+    let output_dir = args.output.clone().unwrap_or_else(|| {
+        if settings.output_dir.as_os_str().is_empty() {
+            config.resolve(&config.narrate.output_dir)
+        } else {
+            config.resolve(&settings.output_dir)
+        }
+    });
+    let callback = (!settings.callback_url.is_empty()).then(|| Callback {
+        url: settings.callback_url.clone(),
+        secret: std::env::var(callback::SECRET_ENV).unwrap_or_default().into_bytes(),
+        attempts: settings.callback_attempts,
+        backoff: Duration::from_secs(1),
+    });
+    let tokens =
+        std::env::var(TOKENS_ENV).unwrap_or_default().split(',').map(str::to_owned).collect();
+    let options = ServeOptions {
+        listen,
+        database: args.database.clone().unwrap_or_else(|| config.resolve(&settings.database)),
+        output_dir,
+        workers: args.workers.unwrap_or(settings.workers).max(1),
+        voice: args.voice.clone(),
+        cache,
+        formats: config.output.formats.clone(),
+        tokens,
+        callback,
+        webhook_secret: std::env::var(callback::WEBHOOK_SECRET_ENV).ok().map(String::into_bytes),
+    };
+    anyhow::ensure!(
+        options.formats.contains(&OutputFormat::Mp3)
+            || options.formats.contains(&OutputFormat::Wav),
+        "[output] formats names no audio format"
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve::run(
+        options,
+        config.clone(),
+        |bound| println!("articulate serve: listening on http://{bound}"),
+        super::batch::stop_signal("Stopping: running jobs go back to the queue."),
+    ))?;
+    Ok(())
+}

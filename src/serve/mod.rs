@@ -1,0 +1,285 @@
+//! `articulate serve`: a narration service for CMS webhooks.
+//!
+//! ```text
+//! POST /v1/articles ──► queue (SQLite: durable, leased) ──► workers ──► narrate (cache)
+//!                                                                       │
+//!        GET /audio/ID/ID.mp3 (Range) ◄── output dir ◄── publish ◄──────┘
+//!                                            └─ feed.xml, callback (signed)
+//! ```
+//!
+//! The HTTP side ([`api`]) only validates and records requests; [`worker`]s claim jobs from
+//! the [`queue`] under a lease, narrate them through the shared chunk cache (so an edit
+//! costs only the chunks it changed) and publish each article into its own directory of
+//! the output, named by its id.
+
+pub mod api;
+pub mod callback;
+mod config;
+pub mod metrics;
+pub mod queue;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use config::ServeConfig;
+
+use crate::cache::ChunkCache;
+use crate::config::{Config, VoiceProfile};
+use crate::feed::FeedOptions;
+use crate::narrate::{CastError, Casting};
+use crate::output::OutputFormat;
+use callback::Callback;
+use metrics::Metrics;
+use queue::{Queue, QueueError};
+
+/// The service cannot start, or its listener failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// No API token: an open API would let anyone spend the backends' budget.
+    #[error(
+        "no API token: set ARTICULATE_API_TOKENS to one or more tokens, comma-separated; \
+         every /v1 request must send one as `Authorization: Bearer TOKEN`"
+    )]
+    NoTokens,
+    /// A callback URL without a secret to sign it with.
+    #[error(
+        "[serve] callback_url is set but {} is empty: callbacks must be signed",
+        callback::SECRET_ENV
+    )]
+    NoCallbackSecret,
+    /// The address cannot be listened on.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The output directory cannot be created.
+    #[error("output directory {}: {source}", path.display())]
+    Output {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The job database failed.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// The configured voice cannot be built.
+    #[error(transparent)]
+    Voice(#[from] CastError),
+    /// The HTTP server failed.
+    #[error("the HTTP server stopped: {0}")]
+    Http(std::io::Error),
+}
+
+/// Everything the service needs, resolved from config and command line.
+pub struct ServeOptions {
+    /// Where to listen.
+    pub listen: String,
+    /// The job database.
+    pub database: PathBuf,
+    /// Where published files go.
+    pub output_dir: PathBuf,
+    /// Jobs narrated at once.
+    pub workers: usize,
+    /// The voice when a request names none; `None` for the configuration's.
+    pub voice: Option<String>,
+    /// The chunk cache.
+    pub cache: Option<ChunkCache>,
+    /// Formats written.
+    pub formats: Vec<OutputFormat>,
+    /// Accepted bearer tokens.
+    pub tokens: Vec<String>,
+    /// The completion callback, if any.
+    pub callback: Option<Callback>,
+    /// When set, `POST /v1/articles` bodies must be signed with it.
+    pub webhook_secret: Option<Vec<u8>>,
+}
+
+/// What the HTTP handlers and the workers share.
+pub struct Service {
+    config: Config,
+    queue: Arc<dyn Queue>,
+    output_dir: PathBuf,
+    /// Where `output_dir` is published, ending in `/`.
+    public_url: String,
+    formats: Vec<OutputFormat>,
+    default_voice: Option<String>,
+    cache: Option<ChunkCache>,
+    /// One casting per voice, so each backend's concurrency holds across all jobs.
+    castings: Mutex<HashMap<Option<String>, Arc<Casting>>>,
+    /// Token digests: comparing two digests takes the same time wherever they differ.
+    tokens: Vec<blake3::Hash>,
+    metrics: Metrics,
+    /// Wakes idle workers when a job is queued.
+    wake: tokio::sync::Notify,
+    /// One feed rewrite at a time.
+    feed: tokio::sync::Mutex<()>,
+    callback: Option<Callback>,
+    webhook_secret: Option<Vec<u8>>,
+    client: reqwest::Client,
+    lease: Duration,
+    max_attempts: i64,
+    max_body_bytes: usize,
+}
+
+impl Service {
+    /// The casting for a request's voice (built once per voice).
+    fn casting(&self, voice: Option<&str>) -> Arc<Casting> {
+        let key = voice.map(str::to_owned).or_else(|| self.default_voice.clone());
+        let mut castings = self.castings.lock().unwrap_or_else(PoisonError::into_inner);
+        let casting = castings.entry(key.clone()).or_insert_with(|| {
+            Arc::new(Casting::with_cache(&self.config, key, self.cache.clone()))
+        });
+        Arc::clone(casting)
+    }
+
+    /// Whether `name` is a voice profile in the voices directory (or built in). Requests
+    /// name profiles, never paths.
+    fn knows_voice(&self, name: &str) -> bool {
+        VoiceProfile::available(&self.config.voices_dir()).iter().any(|(n, _)| n == name)
+    }
+
+    /// Whether `token` is one of the accepted ones, in time independent of where it differs.
+    fn accepts(&self, token: &str) -> bool {
+        let digest = blake3::hash(token.as_bytes());
+        // blake3::Hash compares in constant time; every token is compared.
+        self.tokens.iter().fold(false, |found, t| found | (*t == digest))
+    }
+
+    /// Rewrite the podcast feed for the output directory.
+    async fn write_feed(&self) {
+        let _one = self.feed.lock().await;
+        let dir = self.output_dir.clone();
+        let options = FeedOptions::new(&self.public_url, &self.config.serve.feed_title);
+        let written =
+            tokio::task::spawn_blocking(move || crate::feed::write_feed(&dir, &options)).await;
+        match written {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!("Feed not written: {e}"),
+            Err(e) => tracing::warn!("Feed not written: {e}"),
+        }
+    }
+
+    /// Run a queue call on a blocking thread.
+    async fn queue<T: Send + 'static>(
+        self: &Arc<Self>,
+        call: impl FnOnce(&dyn Queue) -> Result<T, QueueError> + Send + 'static,
+    ) -> Result<T, QueueError> {
+        let service = Arc::clone(self);
+        match tokio::task::spawn_blocking(move || call(service.queue.as_ref())).await {
+            Ok(result) => result,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+}
+
+/// Unix time in milliseconds.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Open the queue, bind, start the workers and serve until `stop` completes. The bound
+/// address is passed to `on_listening` (the CLI prints it; with port 0 it is the only way
+/// to learn the port).
+///
+/// # Errors
+///
+/// No token, an unusable voice, database, output directory or address.
+pub async fn run(
+    options: ServeOptions,
+    config: Config,
+    on_listening: impl FnOnce(SocketAddr),
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let tokens: Vec<blake3::Hash> = options
+        .tokens
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .map(|t| blake3::hash(t.as_bytes()))
+        .collect();
+    if tokens.is_empty() {
+        return Err(ServeError::NoTokens);
+    }
+    if options.callback.as_ref().is_some_and(|c| c.secret.is_empty()) {
+        return Err(ServeError::NoCallbackSecret);
+    }
+    std::fs::create_dir_all(&options.output_dir)
+        .map_err(|source| ServeError::Output { path: options.output_dir.clone(), source })?;
+    let queue = Arc::new(queue::SqliteQueue::open(&options.database)?);
+    let listener = tokio::net::TcpListener::bind(&options.listen)
+        .await
+        .map_err(|source| ServeError::Listen { address: options.listen.clone(), source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| ServeError::Listen { address: options.listen.clone(), source })?;
+    let mut public_url = if config.serve.public_url.is_empty() {
+        format!("http://{bound}/audio/")
+    } else {
+        config.serve.public_url.clone()
+    };
+    if !public_url.ends_with('/') {
+        public_url.push('/');
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("articulate/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ServeError::Http(std::io::Error::other(e)))?;
+    let service = Arc::new(Service {
+        queue,
+        output_dir: options.output_dir,
+        public_url,
+        formats: options.formats,
+        default_voice: options.voice,
+        cache: options.cache,
+        castings: Mutex::new(HashMap::new()),
+        tokens,
+        metrics: Metrics::default(),
+        wake: tokio::sync::Notify::new(),
+        feed: tokio::sync::Mutex::new(()),
+        callback: options.callback,
+        webhook_secret: options.webhook_secret.filter(|s| !s.is_empty()),
+        client,
+        lease: Duration::from_secs(config.serve.lease_secs),
+        max_attempts: i64::from(config.serve.max_attempts),
+        max_body_bytes: config.serve.max_body_bytes,
+        config,
+    });
+    // Fail now, not on the first job, when the default voice cannot speak.
+    service.casting(None).check()?;
+
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let stopping = Arc::new(stopping);
+    let mut workers = tokio::task::JoinSet::new();
+    for n in 0..options.workers.max(1) {
+        workers.spawn(worker::run(Arc::clone(&service), n, stopped.clone()));
+    }
+    on_listening(bound);
+    let app = api::router(Arc::clone(&service));
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown({
+            let stopping = Arc::clone(&stopping);
+            async move {
+                stop.await;
+                // Workers stop at the signal, while open requests are still answered.
+                let _ = stopping.send(true);
+            }
+        })
+        .await;
+    let _ = stopping.send(true);
+    // Workers give their jobs back to the queue as they stop.
+    while workers.join_next().await.is_some() {}
+    served.map_err(ServeError::Http)
+}

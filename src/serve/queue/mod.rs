@@ -1,0 +1,275 @@
+//! The durable job queue: one row per article id, claimed under a lease.
+//!
+//! A job is `queued` until a worker claims it, which makes it `running` with a random token
+//! and a lease expiry; the worker renews the lease while it works and ends the job with the
+//! same token. A worker that dies stops renewing, so once its lease expires the job can be
+//! claimed again, by a new token: the dead worker's token no longer matches anything, and
+//! a late finish from it changes nothing. Each finish is recorded in `completions` under
+//! the primary key (id, generation), so a generation is completed at most once.
+//!
+//! A repost with changed content bumps the job's `generation`. When the job is running,
+//! it stays with its worker (two workers never write one article's files at once) and the
+//! finish of the old generation puts it back in the queue for the new one.
+//!
+//! The trait is synchronous, one short transaction per call; async callers run it on a
+//! blocking thread. The schema is plain SQL so a PostgreSQL backend can implement the same
+//! trait, claiming with `SELECT … FOR UPDATE SKIP LOCKED` where SQLite takes its single
+//! writer lock (`BEGIN IMMEDIATE`).
+
+mod sqlite;
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+
+pub use sqlite::SqliteQueue;
+
+/// The queue's store failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueueError {
+    /// The database could not be opened, read or written.
+    #[error("job database {location}: {source}")]
+    Database {
+        /// The file.
+        location: String,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// A stored request or result is not valid JSON (the database was edited by hand?).
+    #[error("job database {location}: job {id}: {message}")]
+    Corrupt {
+        /// The file.
+        location: String,
+        /// The job.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Where a job is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Waiting for a worker.
+    Queued,
+    /// A worker holds its lease.
+    Running,
+    /// Published.
+    Done,
+    /// Failed; `error` says why.
+    Failed,
+}
+
+impl State {
+    /// Every state, in the order metrics list them.
+    pub const ALL: [State; 4] = [State::Queued, State::Running, State::Done, State::Failed];
+
+    /// The name stored and shown.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Queued => "queued",
+            State::Running => "running",
+            State::Done => "done",
+            State::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// What a webhook asked for: the article and its voice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// The article's id in the CMS; also its output name.
+    pub id: String,
+    /// Its public URL, when given (recorded, not fetched).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Its HTML.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    /// Its plain text (used when there is no HTML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// When the CMS last changed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// A voice profile name; none for the configured voice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<String>,
+}
+
+impl Request {
+    /// What decides whether a repost changes anything: the content and the voice. (Not
+    /// `updated_at`: a CMS bumps it on saves that change nothing spoken.)
+    #[must_use]
+    pub fn content_hash(&self) -> String {
+        let mut hasher = blake3::Hasher::new();
+        for part in [&self.html, &self.text, &self.voice] {
+            // A length prefix per part, so moving bytes between parts changes the hash.
+            let bytes = part.as_deref().map(str::as_bytes);
+            hasher.update(&bytes.map_or(u64::MAX, |b| b.len() as u64).to_le_bytes());
+            hasher.update(bytes.unwrap_or_default());
+        }
+        hasher.finalize().to_hex().to_string()
+    }
+}
+
+/// What publishing an article produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    /// The manifest's path relative to the output directory.
+    pub manifest: String,
+    /// The audio files' paths relative to the output directory.
+    pub audio: Vec<String>,
+    /// Chunks in the script.
+    pub chunks: usize,
+    /// Of those, answered from the cache.
+    pub cache_hits: usize,
+    /// Requests sent to backends.
+    pub requests: usize,
+}
+
+/// A job as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// The latest request for the article.
+    pub request: Request,
+    /// Its [`Request::content_hash`].
+    pub hash: String,
+    /// Counts content changes from 1.
+    pub generation: i64,
+    /// Where it is.
+    pub state: State,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The last publication (of any generation).
+    pub published: Option<Published>,
+    /// Claims so far of this generation.
+    pub attempts: i64,
+    /// Generations completed, this one included.
+    pub completions: i64,
+    /// Unix milliseconds: when this generation was queued, claimed, finished.
+    pub queued_at: i64,
+    /// See `queued_at`.
+    pub started_at: Option<i64>,
+    /// See `queued_at`.
+    pub finished_at: Option<i64>,
+}
+
+/// What [`Queue::submit`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Submitted {
+    /// A new article.
+    Created,
+    /// Changed content, or a failed job posted again: a new generation.
+    Changed,
+    /// The same content and voice as the current generation: nothing to do.
+    Unchanged,
+}
+
+/// A job claimed by a worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    /// The request to run.
+    pub request: Request,
+    /// Its generation.
+    pub generation: i64,
+    /// Proves the claim is still this worker's.
+    pub token: String,
+    /// When the generation was queued (unix ms).
+    pub queued_at: i64,
+}
+
+/// How a claimed job ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Published.
+    Done(Published),
+    /// Failed for good.
+    Failed(String),
+}
+
+/// What [`Queue::finish`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finished {
+    /// Recorded; the job is done or failed.
+    Recorded,
+    /// Recorded, but the content changed meanwhile: queued again for the new generation.
+    Requeued,
+    /// The claim was no longer this worker's (its lease expired and another took it, or the
+    /// article was deleted): nothing recorded.
+    Lost,
+}
+
+/// A durable job queue shared by every worker.
+pub trait Queue: Send + Sync {
+    /// Record a request: a new job, a new generation, or nothing when unchanged.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    fn submit(&self, request: &Request, now: i64) -> Result<(Submitted, Job), QueueError>;
+
+    /// The job for an article.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    fn get(&self, id: &str) -> Result<Option<Job>, QueueError>;
+
+    /// Forget an article; whether there was one.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    fn delete(&self, id: &str) -> Result<bool, QueueError>;
+
+    /// The oldest queued job, or one whose lease expired, claimed until `now + lease_ms`.
+    /// A job claimed `max_attempts` times without finishing fails instead: it is what
+    /// kills its workers.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    fn claim(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        max_attempts: i64,
+    ) -> Result<Option<Claim>, QueueError>;
+
+    /// Extend a claim's lease; false when it is no longer this worker's.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    fn renew(&self, claim: &Claim, now: i64, lease_ms: i64) -> Result<bool, QueueError>;
+
+    /// Give a claim back to the queue unfinished (the worker is stopping), as if it had
+    /// never been claimed.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    fn release(&self, claim: &Claim) -> Result<(), QueueError>;
+
+    /// End a claim.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    fn finish(&self, claim: &Claim, outcome: &Outcome, now: i64) -> Result<Finished, QueueError>;
+
+    /// Jobs in each state.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    fn counts(&self) -> Result<Vec<(State, u64)>, QueueError>;
+}

@@ -1,0 +1,95 @@
+//! The API's defences: tokens, body cap, ids, and a JSON 4xx for every mistake.
+
+use super::{Answer, Site, TOKEN, article};
+
+fn assert_error(answer: &Answer, status: u16, words: &str) {
+    assert_eq!(answer.status, status, "{}", String::from_utf8_lossy(&answer.body));
+    let message = answer.json()["error"].as_str().unwrap().to_owned();
+    assert!(message.contains(words), "{status}: {message}");
+}
+
+#[test]
+fn every_bad_request_gets_its_4xx_with_a_json_error_and_never_a_500() {
+    let site = Site::new("max_body_bytes = 2000");
+    let server = site.start(&[]);
+    let json = "Content-Type: application/json";
+    let body = article("a", "Text.").to_string();
+    let post = |auth: &str| {
+        server.raw(&format!("POST /v1/articles HTTP/1.1\r\n{auth}{json}"), body.as_bytes())
+    };
+
+    assert_error(&post(""), 401, "Authorization");
+    assert_error(&post("Authorization: Bearer wrong\r\n"), 401, "invalid token");
+    assert_error(&post(&format!("Authorization: Basic {TOKEN}\r\n")), 401, "Bearer");
+    assert_error(&post(&format!("Authorization: Bearer {TOKEN}x\r\n")), 401, "invalid");
+    assert_eq!(post("Authorization: Bearer other-token\r\n").status, 202, "either token works");
+    assert_eq!(post("").header("www-authenticate"), Some("Bearer"));
+    assert_error(&server.raw("GET /v1/articles/a HTTP/1.1", b""), 401, "Authorization");
+
+    let auth = format!("POST /v1/articles HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n{json}");
+    assert_error(&server.raw(&auth, b"{\"id\": \"a\","), 400, "JSON");
+    assert_error(&server.raw(&auth, b"[1, 2]"), 422, "");
+    assert_error(&server.raw(&auth, b"{\"text\": \"Words.\"}"), 422, "missing field `id`");
+    let plain = format!("POST /v1/articles HTTP/1.1\r\nAuthorization: Bearer {TOKEN}");
+    assert_error(&server.raw(&plain, body.as_bytes()), 415, "Content-Type");
+    let big = article("big", &"Words and more words. ".repeat(200));
+    assert_error(&server.post(&big), 413, "too large");
+    for id in ["../escape", "a/b", ".hidden", "", "x".repeat(129).as_str()] {
+        assert_error(&server.post(&article(id, "Text.")), 422, "id must be");
+    }
+    assert_error(&server.post(&serde_json::json!({"id": "u", "url": "https://x"})), 422, "html");
+    let both = serde_json::json!({"id": "b", "text": "T.", "html": "<p>T.</p>"});
+    assert_error(&server.post(&both), 422, "not both");
+    let voiced = serde_json::json!({"id": "v", "text": "T.", "voice": "../../etc/passwd"});
+    assert_error(&server.post(&voiced), 422, "unknown voice");
+
+    assert_error(&server.call("GET", "/v1/articles/nobody", None), 404, "no such article");
+    assert_error(&server.call("GET", "/v1/articles/..%2F..%2Fetc", None), 404, "no such");
+    assert_error(&server.call("DELETE", "/v1/articles/nobody", None), 404, "no such article");
+    assert_error(&server.call("PUT", "/v1/articles", None), 405, "not allowed");
+    assert_error(&server.get("/v2/whatever"), 404, "no such route");
+    assert_ne!(server.get("/audio/../jobs.sqlite3").status, 200);
+    assert_ne!(server.get("/audio/%2e%2e/jobs.sqlite3").status, 200);
+}
+
+#[test]
+fn the_server_refuses_to_start_without_a_token_and_never_prints_one() {
+    let site = Site::new("");
+    for tokens in ["", " , "] {
+        let out = site.command(&[("ARTICULATE_API_TOKENS", tokens)]).output().unwrap();
+        assert!(!out.status.success());
+    }
+    let stderr = std::fs::read_to_string(site.path("stderr.txt")).unwrap();
+    assert!(stderr.contains("no API token: set ARTICULATE_API_TOKENS"), "{stderr}");
+
+    let server = site.start(&[("ARTICULATE_LOG", "articulate=debug")]);
+    assert_eq!(server.post(&article("a", "One sentence.")).status, 202);
+    server.wait_for("a");
+    drop(server);
+    let stderr = std::fs::read_to_string(site.path("stderr.txt")).unwrap();
+    assert!(!stderr.contains(TOKEN), "a token was logged:\n{stderr}");
+}
+
+#[test]
+fn with_a_webhook_secret_only_signed_posts_are_read() {
+    let site = Site::new("max_body_bytes = 2000");
+    let server = site.start(&[("ARTICULATE_WEBHOOK_SECRET", "inbound-secret")]);
+    let body = article("signed", "One signed sentence.").to_string();
+    let head = |signature: &str| {
+        format!(
+            "POST /v1/articles HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n\
+             Content-Type: application/json{signature}"
+        )
+    };
+    let good = articulate::serve::callback::sign(b"inbound-secret", body.as_bytes());
+    let forged = articulate::serve::callback::sign(b"guess", body.as_bytes());
+    assert_error(&server.raw(&head(""), body.as_bytes()), 401, "X-Articulate-Signature");
+    let with = |s: &str| head(&format!("\r\nX-Articulate-Signature: {s}"));
+    assert_error(&server.raw(&with(&forged), body.as_bytes()), 401, "invalid body signature");
+    let tampered = body.replace("One", "Two");
+    assert_error(&server.raw(&with(&good), tampered.as_bytes()), 401, "invalid body signature");
+    let big = "x".repeat(3000);
+    assert_error(&server.raw(&with(&good), big.as_bytes()), 413, "too large");
+    assert_eq!(server.raw(&with(&good), body.as_bytes()).status, 202);
+    assert_eq!(server.wait_for("signed")["state"], "done");
+}

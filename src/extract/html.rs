@@ -504,9 +504,16 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
 fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -> Draft {
     let mut meta = page.meta.clone();
     // A title taken from the page text may hold markers the walk would have removed.
-    let title =
-        rules::collapse_whitespace(&super::markers::strip(page.title().unwrap_or_default()).0);
-    let headline = find_headline(&candidates, &title, page.title_may_have_suffix());
+    let clean = |t: &str| rules::collapse_whitespace(&super::markers::strip(t).0);
+    // The first of the page's titles, most reliable first, that a heading on the page says;
+    // a CMS can fill one of them with junk ("escenic"), which no heading will match.
+    let found = page.titles().into_iter().find_map(|(t, suffix)| {
+        find_headline(&candidates, &clean(t), suffix).map(|h| (h, clean(t)))
+    });
+    let (headline, title) = match found {
+        Some((h, t)) => (Some(h), t),
+        None => (None, clean(page.title().unwrap_or_default())),
+    };
     let mut blocks = Vec::with_capacity(candidates.len() + 1);
     let first_inside = candidates.iter().position(|c| c.inside && c.skip.is_none());
     match headline {

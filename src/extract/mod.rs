@@ -105,6 +105,7 @@ impl Extractor {
             }
         }
         mark_standfirst(&mut blocks);
+        skip_repeated_quotes(&mut blocks);
         if !blocks.iter().any(Block::is_spoken) {
             return Err(ExtractError::NothingSpeakable { origin: source.origin.clone() });
         }
@@ -138,6 +139,34 @@ pub fn extract(source: &Source, config: &ExtractConfig) -> Result<Article, Extra
 struct Draft {
     blocks: Vec<Block>,
     meta: Metadata,
+}
+
+/// A pull quote repeats words the body says anyway: read once, where the body says them. A
+/// quote whose words all appear within another spoken block is skipped.
+fn skip_repeated_quotes(blocks: &mut [Block]) {
+    // Pages quoting hundreds of times are not worth a quadratic search.
+    const MAX_QUOTES: usize = 200;
+    let quotes: Vec<usize> = (0..blocks.len())
+        .filter(|&i| blocks[i].kind == BlockKind::Quote && blocks[i].is_spoken())
+        .take(MAX_QUOTES + 1)
+        .collect();
+    if quotes.is_empty() || quotes.len() > MAX_QUOTES {
+        return;
+    }
+    let texts: Vec<Option<String>> =
+        blocks.iter().map(|b| b.is_spoken().then(|| rules::word_string(&b.text))).collect();
+    for q in quotes {
+        let Some(quote) = texts[q].as_deref() else { continue };
+        if quote.split(' ').count() < 5 {
+            continue;
+        }
+        let repeated = texts.iter().enumerate().any(|(i, t)| {
+            i != q && t.as_deref().is_some_and(|t| t.len() >= quote.len() && t.contains(quote))
+        });
+        if repeated {
+            blocks[q].decision = Decision::Skip { reason: reason::PULL_QUOTE.into() };
+        }
+    }
 }
 
 /// The first paragraph after the headline is its standfirst when a skipped block (byline,

@@ -33,6 +33,7 @@ pub(super) mod reason {
     pub(crate) const TAIL: &str = "related-content tail after the article ends";
     pub(crate) const ABOVE_HEADLINE: &str = "above the headline (kicker or section label)";
     pub(crate) const REPEATS_HEADLINE: &str = "repeats the headline";
+    pub(crate) const PULL_QUOTE: &str = "pull quote (repeats the body text)";
 }
 
 /// What the configured patterns say a block is. Every class is skipped.
@@ -398,6 +399,12 @@ pub(super) fn repeats(alt: &str, caption: &str) -> bool {
         found += usize::from(caption.contains(&word));
     }
     total >= 2 && found * 5 >= total * 4
+}
+
+/// The text's words, lower-case and space-separated: for finding one text inside another
+/// whatever the punctuation and quotes around it.
+pub(super) fn word_string(text: &str) -> String {
+    words(text).collect::<Vec<_>>().join(" ")
 }
 
 /// Whether two texts say the same words, ignoring case and punctuation.

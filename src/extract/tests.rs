@@ -252,3 +252,19 @@ fn amazon_polly_markers_work_in_plain_text_and_markdown_too() {
         );
     }
 }
+
+#[test]
+fn a_pull_quote_repeating_the_body_is_read_once_where_the_body_says_it() {
+    let page = "<html><body><article><h1>Park approved</h1>\
+        <p>The council approved the park on Tuesday night after a long debate.</p>\
+        <blockquote class=pullquote>\u{201c}This is a victory for everyone who signed\u{201d}</blockquote>\
+        <p>Campaigner Ruth Obi said: \u{201c}This is a victory for everyone who signed the petition.\u{201d}</p>\
+        <blockquote><p>A quote said only once stays in the story, as it should.</p></blockquote>\
+        </article></body></html>";
+    let article =
+        extract(&source("p.html", SourceFormat::Html, page), &ExtractConfig::default()).unwrap();
+    let pull = article.blocks.iter().find(|b| b.text.starts_with('\u{201c}')).unwrap();
+    assert_eq!(pull.skip_reason(), Some(rules::reason::PULL_QUOTE));
+    assert!(article.spoken().any(|(_, b)| b.text.starts_with("A quote said only once")));
+    assert!(article.spoken().any(|(_, b)| b.text.starts_with("Campaigner Ruth Obi")));
+}

@@ -134,13 +134,27 @@ impl Iterator for Tags<'_> {
             let self_closing = self.html[start..end].ends_with("/>");
             self.at = end;
             if !closing && RAW_TEXT.contains(&name.as_str()) {
-                let close = format!("</{name}");
-                let lower = self.html[end..].to_ascii_lowercase();
-                self.at = lower.find(&close).map_or(self.html.len(), |e| end + e);
+                self.at = raw_text_end(self.html, end, &name);
             }
             return Some(Tag { start, end, name, closing, self_closing });
         }
     }
+}
+
+/// Where the contents of a script (or style...) starting at `from` end: at its `</name`,
+/// matched without regard to case, or at the end of the page.
+fn raw_text_end(html: &str, from: usize, name: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut at = from;
+    while let Some(found) = html.get(at..).and_then(|rest| rest.find("</")) {
+        let start = at + found;
+        let candidate = bytes.get(start + 2..start + 2 + name.len());
+        if candidate.is_some_and(|c| c.eq_ignore_ascii_case(name.as_bytes())) {
+            return start;
+        }
+        at = start + 2;
+    }
+    html.len()
 }
 
 #[cfg(test)]
@@ -169,6 +183,13 @@ mod tests {
     fn unclosed_paragraphs_and_list_items_do_not_count_as_depth() {
         let page = "<p>para".repeat(MAX_DEPTH * 2) + &"<li>item".repeat(MAX_DEPTH * 2);
         assert!(matches!(flatten(&page), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_script_ends_at_its_end_tag_whatever_its_case() {
+        let page = "<script>a</b></SCRIPT><div>x</div>";
+        let tags: Vec<String> = Tags::new(page).map(|t| t.name).collect();
+        assert_eq!(tags, ["script", "script", "div", "div"]);
     }
 
     #[test]

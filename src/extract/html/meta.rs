@@ -34,10 +34,18 @@ impl PageMeta {
             .find_map(|t| t.as_deref().filter(|t| !t.is_empty()))
     }
 
-    /// Whether the headline came from a `<title>` or `og:title`, which often carry the
-    /// site's name after it.
-    pub(super) fn title_may_have_suffix(&self) -> bool {
-        self.ld_headline.is_none()
+    /// Every title the page gives, most reliable first, each with whether it may carry the
+    /// site's name after it (as `<title>` and `og:title` often do).
+    pub(super) fn titles(&self) -> Vec<(&str, bool)> {
+        [
+            (&self.ld_headline, false),
+            (&self.og_title, true),
+            (&self.first_h1, true),
+            (&self.title_tag, true),
+        ]
+        .into_iter()
+        .filter_map(|(t, suffix)| t.as_deref().filter(|t| !t.is_empty()).map(|t| (t, suffix)))
+        .collect()
     }
 }
 

@@ -306,3 +306,14 @@ fn a_pop_up_card_over_a_name_is_skipped_and_its_sentence_kept_whole() {
     );
     assert_eq!(reason_of(&d, "Budget vote delayed"), "pop-up card inside the text");
 }
+
+#[test]
+fn a_junk_json_ld_headline_gives_way_to_the_title_a_heading_says() {
+    let d = draft(
+        r#"<head><script type="application/ld+json">{"@type":"NewsArticle","headline":"escenic"}</script>
+        <meta property="og:title" content="Storm closes bridge | Daily Paper"></head>
+        <body><h1>Storm closes bridge</h1><p>The bridge shut at noon on Tuesday, the council said.</p></body>"#,
+    );
+    assert_eq!(spoken(&d)[0], (BlockKind::Headline, "Storm closes bridge"));
+    assert_eq!(d.meta.title, "Storm closes bridge");
+}

@@ -217,8 +217,10 @@ fn a_long_text_extracts_in_linear_time() {
 
 #[test]
 fn skip_line_patterns_apply_to_plain_text_and_per_site_only_on_that_site() {
-    let mut config = ExtractConfig::default();
-    config.skip_line_patterns = vec!["^Our journalism relies on".into()];
+    let mut config = ExtractConfig {
+        skip_line_patterns: vec!["^Our journalism relies on".into()],
+        ..ExtractConfig::default()
+    };
     config.sites.insert(
         "gazette.example".into(),
         SiteConfig { skip_line_patterns: vec!["^Gazette Plus:".into()], ..Default::default() },

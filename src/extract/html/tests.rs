@@ -222,8 +222,8 @@ fn amazon_polly_markers_hide_words_from_the_audio_and_are_never_spoken() {
 
 #[test]
 fn configured_selectors_skip_and_keep_and_site_sections_apply_only_to_their_site() {
-    let mut config = ExtractConfig::default();
-    config.skip_selectors = vec!["p.note".into()];
+    let mut config =
+        ExtractConfig { skip_selectors: vec!["p.note".into()], ..ExtractConfig::default() };
     config.sites.insert(
         "gazette.example".into(),
         crate::extract::SiteConfig {

@@ -18,6 +18,7 @@ pub mod batch;
 pub mod cache;
 pub mod cli;
 pub mod config;
+mod errors;
 pub mod extract;
 pub mod feed;
 pub mod ingest;

@@ -428,25 +428,10 @@ async fn article(planned: Planned, shared: &Shared) -> ArticleReport {
     let input = planned.item.id.clone();
     let mut report = match narrate_article(planned, shared).await {
         Ok(report) => report,
-        Err(e) => blank_report(input, Status::Failed, Some(one_line(&e))),
+        Err(e) => blank_report(input, Status::Failed, Some(crate::errors::one_line(&e))),
     };
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     report
-}
-
-/// An error and its sources on one line.
-fn one_line(e: &NarrateError) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 async fn narrate_article(planned: Planned, shared: &Shared) -> Result<ArticleReport, NarrateError> {

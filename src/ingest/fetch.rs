@@ -147,23 +147,14 @@ fn media_type(
 /// reqwest's error with its causes, on one line ("operation timed out", "too many
 /// redirects"), which its own `Display` leaves out.
 fn describe(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
+    let text = if error.is_timeout() {
         "timed out".to_owned()
     } else if error.is_redirect() {
         "too many redirects (a redirect loop?)".to_owned()
     } else {
         error.to_string()
     };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
+    crate::errors::chain(text, std::error::Error::source(error))
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ async fn narrate_request(service: &Arc<Service>, request: &Request) -> Outcome {
             if matches!(e, NarrateError::Synth { .. }) {
                 service.metrics.synth_error();
             }
-            Outcome::Failed(one_line(&e))
+            Outcome::Failed(crate::errors::one_line(&e))
         }
     }
 }
@@ -193,19 +193,4 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         cache_hits: counts.cache_hits,
         requests: counts.requests,
     })
-}
-
-/// An error and its sources on one line.
-fn one_line(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

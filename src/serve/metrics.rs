@@ -1,5 +1,6 @@
 //! Counters and histograms for `/metrics`, in the Prometheus text format (version 0.0.4).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,7 +48,8 @@ pub struct Metrics {
     requests: AtomicU64,
     billed_chars: AtomicU64,
     finished: [AtomicU64; 2],
-    synth_errors: AtomicU64,
+    /// Jobs failed by a backend, by what failed: an HTTP status, or `timeout`, `network`...
+    synth_errors: Mutex<BTreeMap<String, u64>>,
     synthesis: Mutex<Histogram>,
     publish: Mutex<Histogram>,
 }
@@ -74,9 +76,12 @@ impl Metrics {
         }
     }
 
-    /// A backend failed a job.
-    pub fn synth_error(&self) {
-        self.synth_errors.fetch_add(1, Ordering::Relaxed);
+    /// A backend failed a job; `status` is the HTTP status it answered with, or what kind of
+    /// failure it was when there was no answer (`timeout`, `network`, `engine`...).
+    pub fn synth_error(&self, status: &str) {
+        if let Ok(mut errors) = self.synth_errors.lock() {
+            *errors.entry(status.to_owned()).or_default() += 1;
+        }
     }
 
     /// Everything in the text format; `jobs` are the queue's counts by state.
@@ -123,12 +128,16 @@ impl Metrics {
             "Characters those requests bill.",
             &self.billed_chars,
         );
-        counter(
-            &mut out,
-            "articulate_backend_errors_total",
-            "Jobs failed by a synthesis backend (after its retries).",
-            &self.synth_errors,
+        out.push_str(
+            "# HELP articulate_backend_errors_total Jobs failed by a synthesis backend (after \
+             its retries), by HTTP status or kind of failure.\n\
+             # TYPE articulate_backend_errors_total counter\n",
         );
+        if let Ok(errors) = self.synth_errors.lock() {
+            for (status, n) in errors.iter() {
+                let _ = writeln!(out, "articulate_backend_errors_total{{status=\"{status}\"}} {n}");
+            }
+        }
         if let Ok(h) = self.synthesis.lock() {
             h.render(
                 &mut out,
@@ -158,6 +167,9 @@ mod tests {
         metrics.narrated(5, 5, 0, 0);
         metrics.finished(true, Duration::from_millis(300), Duration::from_secs(2));
         metrics.finished(false, Duration::from_secs(20), Duration::from_secs(20));
+        metrics.synth_error("503");
+        metrics.synth_error("503");
+        metrics.synth_error("timeout");
         let text = metrics.render(&[(State::Queued, 3), (State::Done, 1)]);
         for line in [
             "articulate_jobs{state=\"queued\"} 3",
@@ -170,6 +182,8 @@ mod tests {
             "articulate_synthesis_seconds_bucket{le=\"30\"} 2",
             "articulate_synthesis_seconds_count 2",
             "articulate_publish_latency_seconds_bucket{le=\"+Inf\"} 1",
+            "articulate_backend_errors_total{status=\"503\"} 2",
+            "articulate_backend_errors_total{status=\"timeout\"} 1",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
         }

@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use super::queue::{Claim, Finished, Outcome, Published, Request};
 use super::{Service, now_ms};
 use crate::narrate::{self, Job, NarrateError};
+use crate::tts::SynthError;
 
 /// How long an idle worker sleeps when nobody wakes it: other processes sharing the
 /// database queue jobs without a wake-up, and leases of dead workers expire silently.
@@ -145,13 +146,25 @@ async fn record(service: &Arc<Service>, claim: &Claim, outcome: Outcome, synthes
     }
 }
 
+/// How `/metrics` labels a backend's failure: its HTTP status, else what went wrong.
+fn failure_kind(error: &SynthError) -> String {
+    match error {
+        SynthError::Http { status, .. } => status.to_string(),
+        SynthError::Timeout { .. } => "timeout".into(),
+        SynthError::Network { .. } => "network".into(),
+        SynthError::BadAudio { .. } => "bad_audio".into(),
+        SynthError::Engine { .. } => "engine".into(),
+        _ => "other".into(),
+    }
+}
+
 /// Narrate one request into `OUTPUT/ID/ID.*`.
 async fn narrate_request(service: &Arc<Service>, request: &Request) -> Outcome {
     match publish(service, request).await {
         Ok(published) => Outcome::Done(published),
         Err(e) => {
-            if matches!(e, NarrateError::Synth { .. }) {
-                service.metrics.synth_error();
+            if let NarrateError::Synth { source, .. } = &e {
+                service.metrics.synth_error(&failure_kind(source));
             }
             Outcome::Failed(crate::errors::one_line(&e))
         }

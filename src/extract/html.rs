@@ -22,13 +22,10 @@ use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node};
 
 use super::Draft;
-use super::rules::{self, Rules, SiteRules, reason};
+use super::rules::{self, CELL, Rules, SiteRules, reason};
 use crate::model::{Block, BlockKind, Decision};
 use dom::Stats;
 use furniture::Verdict;
-
-/// Separates table cells while a row is collected; never in real text.
-const CELL: char = '\u{1f}';
 
 /// Amazon Polly's WordPress plugin markers: text between the first pair is shown but not
 /// read, between the second read but not shown.
@@ -304,17 +301,7 @@ impl Collector {
     /// End the block being collected, if it has any text.
     fn flush(&mut self) {
         let (kind, level) = self.current();
-        let text = if kind == BlockKind::TableRow {
-            let cells: Vec<String> = self
-                .text
-                .split(CELL)
-                .map(rules::collapse_whitespace)
-                .filter(|c| !c.is_empty())
-                .collect();
-            cells.join(", ")
-        } else {
-            rules::collapse_whitespace(&self.text.replace(CELL, " "))
-        };
+        let text = rules::block_text(kind, &self.text);
         self.text.clear();
         if !text.is_empty() {
             self.push(kind, level, text, None);

@@ -7,11 +7,8 @@
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use super::Draft;
-use super::rules::{self, Rules, reason};
+use super::rules::{self, CELL, Rules, reason};
 use crate::model::{Block, BlockKind, Metadata};
-
-/// Separates table cells while a row is collected; never in real text.
-const CELL: char = '\u{1f}';
 
 /// One block as found, before the text patterns and the headline are decided.
 struct Candidate {
@@ -175,17 +172,7 @@ impl Reader {
     /// End the block being collected, then record any images met inside it.
     fn flush(&mut self) {
         let kind = self.kinds.last().copied().unwrap_or(BlockKind::Paragraph);
-        let text = if kind == BlockKind::TableRow {
-            let cells: Vec<String> = self
-                .text
-                .split(CELL)
-                .map(rules::collapse_whitespace)
-                .filter(|c| !c.is_empty())
-                .collect();
-            cells.join(", ")
-        } else {
-            rules::collapse_whitespace(&self.text)
-        };
+        let text = rules::block_text(kind, &self.text);
         self.text.clear();
         if !text.is_empty() {
             self.out.push(Candidate { kind, text, skip: None });

@@ -6,7 +6,7 @@ use scraper::{ElementRef, Selector};
 
 use super::ExtractConfig;
 use super::config::{SiteConfig, Tables};
-use crate::model::Metadata;
+use crate::model::{BlockKind, Metadata};
 
 /// Why a block is spoken or skipped, as `--explain` and the manifest show it.
 pub(super) mod reason {
@@ -370,6 +370,21 @@ pub(super) fn looks_like_name(text: &str) -> bool {
     (1..=5).contains(&words)
         && text.chars().next().is_some_and(char::is_uppercase)
         && !text.chars().any(|c| c.is_ascii_digit() || c == '@')
+}
+
+/// Separates table cells while a block is collected from markup; never in real text.
+pub(super) const CELL: char = '\u{1f}';
+
+/// A collected block's spoken text: a table row's non-empty cells joined with ", ", any
+/// other block's text with its whitespace collapsed.
+pub(super) fn block_text(kind: BlockKind, raw: &str) -> String {
+    if kind == BlockKind::TableRow {
+        let cells: Vec<String> =
+            raw.split(CELL).map(collapse_whitespace).filter(|c| !c.is_empty()).collect();
+        cells.join(", ")
+    } else {
+        collapse_whitespace(&raw.replace(CELL, " "))
+    }
 }
 
 /// Collapse every run of whitespace to one space and trim.

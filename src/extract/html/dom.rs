@@ -212,11 +212,12 @@ pub(super) fn has_phrase(words: &[String], phrase: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use scraper::Html;
 
-    fn element(html: &str) -> Element {
+    /// The first element of an HTML fragment.
+    pub(in crate::extract::html) fn element(html: &str) -> Element {
         let doc = Html::parse_fragment(html);
         doc.tree
             .root()

@@ -313,19 +313,8 @@ pub(super) fn name_weight(el: &Element) -> f32 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::dom::tests::element;
     use super::*;
-    use scraper::Html;
-
-    fn element(html: &str) -> Element {
-        let doc = Html::parse_fragment(html);
-        doc.tree
-            .root()
-            .descendants()
-            .filter_map(|n| n.value().as_element())
-            .find(|e| e.name() != "html")
-            .cloned()
-            .unwrap()
-    }
 
     #[test]
     fn every_publisher_skip_marker_is_honoured() {

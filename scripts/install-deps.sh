@@ -10,7 +10,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # flite: the second local engine; ffmpeg/ffprobe: independent checks of our audio and
   # chapters, and the benchmark's baseline; chromium: the player's tests run in the real
   # browser (headless), and fonts-dejavu-core gives its screenshots glyphs on a bare machine.
-  want+=(flite ffmpeg chromium fonts-dejavu-core)
+  # postgresql: the shared job queue's tests run against a real server (scripts/postgres.sh).
+  want+=(flite ffmpeg chromium fonts-dejavu-core postgresql)
 fi
 
 missing=()

@@ -227,9 +227,12 @@ impl ChunkCache {
         Ok(())
     }
 
-    /// Hold the right to synthesize `digest` in this process; others asking for the same
-    /// key wait until the guard is dropped, then find the entry in the cache.
-    pub(crate) async fn claim(&self, digest: &str) -> tokio::sync::OwnedMutexGuard<()> {
+    /// Hold the right to synthesize `digest`: others asking for the same key wait until
+    /// the claim is dropped, then find the entry in the cache. In this process they wait on
+    /// a lock per key; in other processes sharing a local cache (`serve --worker`s, batch
+    /// shards), on a file lock in the cache directory, which the kernel releases when its
+    /// holder dies, however it dies.
+    pub(crate) async fn claim(&self, digest: &str) -> ChunkClaim {
         let lock = {
             // A poisoned map only means another task panicked mid-insert; the map is intact.
             let mut pending =
@@ -244,7 +247,12 @@ impl ChunkCache {
                 }
             }
         };
-        lock.lock_owned().await
+        let here = lock.lock_owned().await;
+        let across = match &self.local {
+            Some(dir) => lock_file(dir, digest).await,
+            None => None,
+        };
+        ChunkClaim { _here: here, _across: across }
     }
 
     /// Mark a local entry as just used. Best effort: a read-only cache still serves hits.
@@ -256,6 +264,43 @@ impl ChunkCache {
             std::fs::File::options().append(true).open(&path).and_then(|f| f.set_modified(now))
         {
             tracing::debug!(entry = %path.display(), "Cannot refresh the entry's time: {e}");
+        }
+    }
+}
+
+/// The right to synthesize one chunk, until dropped.
+pub(crate) struct ChunkClaim {
+    _here: tokio::sync::OwnedMutexGuard<()>,
+    _across: Option<std::fs::File>,
+}
+
+/// Lock `DIR/locks/abc` for a digest starting `abc…`: 4096 files at most, so nothing needs
+/// removing; two chunks that share one wait for each other, which only costs time.
+/// `None` when the file system cannot lock (the in-process lock still holds).
+async fn lock_file(dir: &Path, digest: &str) -> Option<std::fs::File> {
+    let stripe = digest.get(..3).unwrap_or("000");
+    let path = dir.join("locks").join(stripe);
+    let opened = std::fs::create_dir_all(dir.join("locks")).and_then(|()| {
+        std::fs::File::options().create(true).truncate(false).write(true).open(&path)
+    });
+    let file = match opened {
+        Ok(file) => file,
+        Err(e) => {
+            tracing::debug!(lock = %path.display(), "No lock across processes: {e}");
+            return None;
+        }
+    };
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Some(file),
+            // Polled, not waited for on a thread: a holder takes as long as a request.
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                tracing::debug!(lock = %path.display(), "No lock across processes: {e}");
+                return None;
+            }
         }
     }
 }
@@ -328,6 +373,20 @@ mod tests {
         flipped[60] ^= 1;
         std::fs::write(&path, &flipped).unwrap();
         assert_eq!(cache.get("abcdef", AudioFormat::Wav).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_claim_in_another_process_on_the_same_cache_is_waited_for() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Two opens of one directory share nothing in memory, as two processes would not.
+        let here = ChunkCache::open(tmp.path()).unwrap();
+        let there = ChunkCache::open(tmp.path()).unwrap();
+        let first = here.claim("abcdef").await;
+        let waiter = tokio::spawn(async move { drop(there.claim("abcdef").await) });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(!waiter.is_finished(), "the other cache waits for the file lock");
+        drop(first);
+        tokio::time::timeout(std::time::Duration::from_secs(10), waiter).await.unwrap().unwrap();
     }
 
     #[tokio::test]

@@ -8,10 +8,14 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::output::OutputFormat;
 use crate::serve::callback::{self, Callback};
+use crate::serve::queue::Database;
 use crate::serve::{self, ServeOptions};
 
 /// The environment variable listing the accepted API tokens.
 const TOKENS_ENV: &str = "ARTICULATE_API_TOKENS";
+
+/// The environment variable that may hold the whole PostgreSQL URL, password included.
+const DATABASE_URL_ENV: &str = "ARTICULATE_DATABASE_URL";
 
 /// `articulate serve`.
 #[derive(Debug, clap::Args)]
@@ -24,11 +28,24 @@ pub struct ServeArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// The job database (SQLite). Default: `[serve] database`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
     pub database: Option<PathBuf>,
-    /// Jobs narrated at once. Default: `[serve] workers`.
+    /// The job database on PostgreSQL, shared by processes on many machines. Default:
+    /// `$ARTICULATE_DATABASE_URL`, else `[serve] database_url`.
+    #[arg(long, value_name = "postgres://USER@HOST:PORT/DB")]
+    pub database_url: Option<String>,
+    /// Jobs narrated at once; 0: the API only, jobs are run by `--worker` processes.
+    /// Default: `[serve] workers`.
     #[arg(short = 'j', long, value_name = "N")]
     pub workers: Option<usize>,
+    /// Run jobs from the shared queue without answering the /v1 API (health and metrics
+    /// only, on --listen, else on any free loopback port).
+    #[arg(long)]
+    pub worker: bool,
+    /// Where the output is published, for the URLs in job status, the feed and callbacks.
+    /// Default: `[serve] public_url`.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
     /// Voice profile for requests that name none: a name in voices/ or a path to a .toml.
     #[arg(long, value_name = "NAME|PATH")]
     pub voice: Option<String>,
@@ -40,7 +57,28 @@ pub struct ServeArgs {
     pub cache_url: Option<String>,
 }
 
+/// The queue's database: a PostgreSQL URL from the flag, the environment or the config
+/// (in that order), else the SQLite file.
+fn database(args: &ServeArgs, config: &Config) -> Database {
+    let url = args
+        .database_url
+        .clone()
+        .or_else(|| std::env::var(DATABASE_URL_ENV).ok().filter(|u| !u.is_empty()))
+        .or_else(|| Some(config.serve.database_url.clone()).filter(|u| !u.is_empty()));
+    match (url, &args.database) {
+        (_, Some(path)) => Database::Sqlite(path.clone()),
+        (Some(url), None) => Database::Postgres(url),
+        (None, None) => Database::Sqlite(config.resolve(&config.serve.database)),
+    }
+}
+
 pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
+    let mut config = config.clone();
+    if let Some(url) = &args.public_url {
+        url::Url::parse(url).with_context(|| format!("--public-url {url:?} is not a URL"))?;
+        config.serve.public_url.clone_from(url);
+    }
+    let config = &config;
     let settings = &config.serve;
     let cache = super::cache::open(
         config,
@@ -48,7 +86,12 @@ pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
         args.cache_url.as_deref(),
         config.narrate.cache,
     )?;
-    let listen = args.listen.clone().unwrap_or_else(|| settings.listen.clone());
+    let listen = match (&args.listen, args.worker) {
+        (Some(listen), _) => listen.clone(),
+        // A worker beside the API server on one machine must not take its port.
+        (None, true) => "127.0.0.1:0".to_owned(),
+        (None, false) => settings.listen.clone(),
+    };
     let output_dir = args.output.clone().unwrap_or_else(|| {
         if settings.output_dir.as_os_str().is_empty() {
             config.resolve(&config.narrate.output_dir)
@@ -66,9 +109,10 @@ pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
         std::env::var(TOKENS_ENV).unwrap_or_default().split(',').map(str::to_owned).collect();
     let options = ServeOptions {
         listen,
-        database: args.database.clone().unwrap_or_else(|| config.resolve(&settings.database)),
+        database: database(args, config),
+        api: !args.worker,
         output_dir,
-        workers: args.workers.unwrap_or(settings.workers).max(1),
+        workers: args.workers.unwrap_or(settings.workers),
         voice: args.voice.clone(),
         cache,
         formats: config.output.formats.clone(),
@@ -81,14 +125,24 @@ pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
             || options.formats.contains(&OutputFormat::Wav),
         "[output] formats names no audio format"
     );
+    if options.workers == 0 && options.api {
+        eprintln!("No workers: jobs wait for `articulate serve --worker` processes.");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let worker = args.worker;
     runtime.block_on(serve::run(
         options,
         config.clone(),
-        |bound| println!("articulate serve: listening on http://{bound}"),
+        |bound| {
+            if worker {
+                println!("articulate serve --worker: health and metrics on http://{bound}");
+            } else {
+                println!("articulate serve: listening on http://{bound}");
+            }
+        },
         super::batch::stop_signal("Stopping: running jobs go back to the queue."),
     ))?;
     Ok(())

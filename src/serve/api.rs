@@ -82,12 +82,21 @@ pub fn router(service: Arc<Service>) -> Router {
         )
         .route("/v1/articles/{id}", get(get_article).delete(delete_article))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
-    Router::new()
-        .merge(v1)
+    let files = ServeDir::new(&service.output_dir);
+    health(Router::new().merge(v1).nest_service("/audio", files), service)
+}
+
+/// A `--worker` process's routes: health and metrics only.
+pub fn health_router(service: Arc<Service>) -> Router {
+    health(Router::new(), service)
+}
+
+/// `routes` with health, metrics, JSON errors and the body limit.
+fn health(routes: Router<Arc<Service>>, service: Arc<Service>) -> Router {
+    routes
         .route("/healthz", get(|| async { axum::Json(json!({ "status": "ok" })) }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
-        .nest_service("/audio", ServeDir::new(&service.output_dir))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this route")

@@ -13,9 +13,12 @@ pub struct ServeConfig {
     pub listen: String,
     /// The job database (SQLite), relative to the config file. Default: `"serve.sqlite3"`.
     pub database: PathBuf,
+    /// The job database on a PostgreSQL server, shared by `serve` processes on many
+    /// machines; empty means the SQLite `database`. Default: `""`.
+    pub database_url: String,
     /// Where published files go; empty means `[narrate] output_dir`. Default: `""`.
     pub output_dir: PathBuf,
-    /// Jobs narrated at once. Default: 1.
+    /// Jobs narrated at once; 0 leaves them to `serve --worker` processes. Default: 1.
     pub workers: usize,
     /// Largest request body in bytes. Default: 10485760 (10 MB).
     pub max_body_bytes: usize,
@@ -40,6 +43,7 @@ impl Default for ServeConfig {
         ServeConfig {
             listen: "127.0.0.1:8750".into(),
             database: "serve.sqlite3".into(),
+            database_url: String::new(),
             output_dir: PathBuf::new(),
             workers: 1,
             max_body_bytes: 10 * 1024 * 1024,
@@ -59,9 +63,7 @@ impl ServeConfig {
         if self.listen.parse::<SocketAddr>().is_err() {
             problems.push(format!("[serve] listen {:?} is not HOST:PORT", self.listen));
         }
-        if self.workers == 0 {
-            problems.push("[serve] workers must be at least 1".into());
-        }
+        check_database_url(&self.database_url, problems);
         if self.max_body_bytes == 0 {
             problems.push("[serve] max_body_bytes must be at least 1".into());
         }
@@ -81,5 +83,53 @@ impl ServeConfig {
                 problems.push(format!("[serve] {key} {url:?} is not an http(s) URL"));
             }
         }
+    }
+}
+
+/// A database URL from a config file names a PostgreSQL server and holds no password
+/// (passwords come from the environment: `PGPASSWORD`, or the whole URL in
+/// `ARTICULATE_DATABASE_URL`).
+fn check_database_url(url: &str, problems: &mut Vec<String>) {
+    if url.is_empty() {
+        return;
+    }
+    let Ok(parsed) = url::Url::parse(url) else {
+        problems.push("[serve] database_url is not a URL (postgres://USER@HOST:PORT/DB)".into());
+        return;
+    };
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+        problems.push(format!(
+            "[serve] database_url has scheme {:?}: only postgres:// is supported (leave it \
+             empty for the SQLite `database`)",
+            parsed.scheme()
+        ));
+    }
+    if parsed.password().is_some() {
+        problems.push(
+            "[serve] database_url holds a password: remove it and set PGPASSWORD, or put the \
+             whole URL in ARTICULATE_DATABASE_URL"
+                .into(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(url: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        check_database_url(url, &mut problems);
+        problems
+    }
+
+    #[test]
+    fn a_database_url_must_name_postgres_and_hold_no_password() {
+        assert!(problems("").is_empty());
+        assert!(problems("postgres://articulate@db.internal:5432/jobs").is_empty());
+        assert!(problems("mysql://db/jobs")[0].contains("only postgres://"));
+        let secret = problems("postgresql://articulate:hunter2@db/jobs");
+        assert!(secret[0].contains("PGPASSWORD"), "{secret:?}");
+        assert!(!secret[0].contains("hunter2"));
     }
 }

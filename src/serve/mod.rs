@@ -52,6 +52,15 @@ pub enum ServeError {
         callback::SECRET_ENV
     )]
     NoCallbackSecret,
+    /// A worker process with nothing to do.
+    #[error("serve --worker with 0 workers would run no jobs: give --workers 1 or more")]
+    NoWorkers,
+    /// A worker process does not serve the files it publishes, so it cannot make their URLs.
+    #[error(
+        "serve --worker needs [serve] public_url (or --public-url): the URL where the API \
+         server or a CDN publishes the output, for the feed and callbacks"
+    )]
+    NoPublicUrl,
     /// The address cannot be listened on.
     #[error("cannot listen on {address}: {source}")]
     Listen {
@@ -84,10 +93,13 @@ pub struct ServeOptions {
     /// Where to listen.
     pub listen: String,
     /// The job database.
-    pub database: PathBuf,
+    pub database: queue::Database,
+    /// Whether to answer the `/v1` API; a `--worker` process only runs jobs (and answers
+    /// `/healthz`, `/readyz` and `/metrics`).
+    pub api: bool,
     /// Where published files go.
     pub output_dir: PathBuf,
-    /// Jobs narrated at once.
+    /// Jobs narrated at once; 0 for an API that leaves them to `--worker` processes.
     pub workers: usize,
     /// The voice when a request names none; `None` for the configuration's.
     pub voice: Option<String>,
@@ -208,15 +220,21 @@ pub async fn run(
         .filter(|t| !t.is_empty())
         .map(|t| blake3::hash(t.as_bytes()))
         .collect();
-    if tokens.is_empty() {
+    if tokens.is_empty() && options.api {
         return Err(ServeError::NoTokens);
+    }
+    if !options.api && options.workers == 0 {
+        return Err(ServeError::NoWorkers);
+    }
+    if !options.api && config.serve.public_url.is_empty() {
+        return Err(ServeError::NoPublicUrl);
     }
     if options.callback.as_ref().is_some_and(|c| c.secret.is_empty()) {
         return Err(ServeError::NoCallbackSecret);
     }
     std::fs::create_dir_all(&options.output_dir)
         .map_err(|source| ServeError::Output { path: options.output_dir.clone(), source })?;
-    let queue = Arc::new(queue::SqliteQueue::open(&options.database)?);
+    let queue = tokio::task::block_in_place(|| options.database.open())?;
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|source| ServeError::Listen { address: options.listen.clone(), source })?;
@@ -263,11 +281,15 @@ pub async fn run(
     let (stopping, stopped) = tokio::sync::watch::channel(false);
     let stopping = Arc::new(stopping);
     let mut workers = tokio::task::JoinSet::new();
-    for n in 0..options.workers.max(1) {
+    for n in 0..options.workers {
         workers.spawn(worker::run(Arc::clone(&service), n, stopped.clone()));
     }
     on_listening(bound);
-    let app = api::router(Arc::clone(&service));
+    let app = if options.api {
+        api::router(Arc::clone(&service))
+    } else {
+        api::health_router(Arc::clone(&service))
+    };
     let served = axum::serve(listener, app)
         .with_graceful_shutdown({
             let stopping = Arc::clone(&stopping);

@@ -12,16 +12,19 @@
 //! finish of the old generation puts it back in the queue for the new one.
 //!
 //! The trait is synchronous, one short transaction per call; async callers run it on a
-//! blocking thread. The schema is plain SQL so a PostgreSQL backend can implement the same
-//! trait, claiming with `SELECT … FOR UPDATE SKIP LOCKED` where SQLite takes its single
-//! writer lock (`BEGIN IMMEDIATE`).
+//! blocking thread. Two stores implement it with the same schema: an SQLite file (one
+//! machine; its single writer lock, `BEGIN IMMEDIATE`, orders the claims) and PostgreSQL
+//! (any number of machines; workers claim with `SELECT … FOR UPDATE SKIP LOCKED`, so they
+//! never wait for each other's rows).
 
+mod postgres;
 mod sqlite;
 #[cfg(test)]
 mod tests;
 
 use serde::{Deserialize, Serialize};
 
+pub use postgres::PostgresQueue;
 pub use sqlite::SqliteQueue;
 
 /// The queue's store failed.
@@ -31,10 +34,18 @@ pub enum QueueError {
     /// The database could not be opened, read or written.
     #[error("job database {location}: {source}")]
     Database {
-        /// The file.
+        /// The file, or the server's URL without its password.
         location: String,
         /// Why.
-        source: rusqlite::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The database URL cannot be used.
+    #[error("job database URL {location}: {message}")]
+    Url {
+        /// The URL without its password.
+        location: String,
+        /// What is wrong with it.
+        message: String,
     },
     /// A stored request or result is not valid JSON (the database was edited by hand?).
     #[error("job database {location}: job {id}: {message}")]
@@ -46,6 +57,29 @@ pub enum QueueError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// Which database holds the queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Database {
+    /// An SQLite file: one machine (several processes on it may share the file).
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL URL: any number of machines.
+    Postgres(String),
+}
+
+impl Database {
+    /// Open the queue, creating its tables if missing.
+    ///
+    /// # Errors
+    ///
+    /// The database cannot be opened or reached.
+    pub fn open(&self) -> Result<std::sync::Arc<dyn Queue>, QueueError> {
+        Ok(match self {
+            Database::Sqlite(path) => std::sync::Arc::new(SqliteQueue::open(path)?),
+            Database::Postgres(url) => std::sync::Arc::new(PostgresQueue::open(url)?),
+        })
+    }
 }
 
 /// Where a job is.
@@ -272,4 +306,81 @@ pub trait Queue: Send + Sync {
     ///
     /// The store failed.
     fn counts(&self) -> Result<Vec<(State, u64)>, QueueError>;
+}
+
+/// A `jobs` row as read, its JSON not yet parsed.
+struct RawJob {
+    id: String,
+    request: String,
+    hash: String,
+    generation: i64,
+    state: String,
+    error: Option<String>,
+    published: Option<String>,
+    attempts: i64,
+    completions: i64,
+    queued_at: i64,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+}
+
+impl RawJob {
+    /// The job, or why the row is not one; `location` names the database.
+    fn decode(self, location: &str) -> Result<Job, QueueError> {
+        let id = &self.id;
+        let request = serde_json::from_str(&self.request).map_err(|e| corrupt(location, id, e))?;
+        let published = match &self.published {
+            Some(text) => Some(serde_json::from_str(text).map_err(|e| corrupt(location, id, e))?),
+            None => None,
+        };
+        let state = State::parse(&self.state)
+            .ok_or_else(|| corrupt(location, id, format!("unknown state {:?}", self.state)))?;
+        Ok(Job {
+            request,
+            hash: self.hash,
+            generation: self.generation,
+            state,
+            error: self.error,
+            published,
+            attempts: self.attempts,
+            completions: self.completions,
+            queued_at: self.queued_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+        })
+    }
+}
+
+fn corrupt(location: &str, id: &str, message: impl std::fmt::Display) -> QueueError {
+    QueueError::Corrupt {
+        location: location.to_owned(),
+        id: id.to_owned(),
+        message: message.to_string(),
+    }
+}
+
+/// A claim's proof of ownership: random, so a dead worker's token never matches again.
+fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    bytes.iter_mut().for_each(|b| *b = fastrand::u8(..));
+    hex::encode(bytes)
+}
+
+/// Why a job claimed `attempts` times without finishing is failed.
+fn gave_up(attempts: i64) -> String {
+    format!(
+        "gave up after {attempts} attempts: each time, the worker running it stopped without \
+         finishing"
+    )
+}
+
+/// Counts by state as the metrics want them: every state, zero when absent.
+fn all_counts(rows: &[(String, i64)]) -> Vec<(State, u64)> {
+    State::ALL
+        .into_iter()
+        .map(|state| {
+            let n = rows.iter().find(|(s, _)| s == state.as_str()).map_or(0, |(_, n)| *n);
+            (state, u64::try_from(n).unwrap_or(0))
+        })
+        .collect()
 }

@@ -5,7 +5,10 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Claim, Finished, Job, Outcome, Queue, QueueError, Request, State, Submitted};
+use super::{
+    Claim, Finished, Job, Outcome, Queue, QueueError, RawJob, Request, State, Submitted,
+    all_counts, corrupt, gave_up, new_token,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS jobs (
@@ -47,7 +50,10 @@ impl SqliteQueue {
     /// The file cannot be opened or is not a job database.
     pub fn open(path: &Path) -> Result<SqliteQueue, QueueError> {
         let location = path.display().to_string();
-        let db = |source| QueueError::Database { location: location.clone(), source };
+        let db = |source: rusqlite::Error| QueueError::Database {
+            location: location.clone(),
+            source: source.into(),
+        };
         let connection = Connection::open(path).map_err(db)?;
         // WAL: readers (status polls) never wait for the writer. NORMAL loses nothing when
         // the process dies, only (perhaps) the last commits when the machine does.
@@ -64,56 +70,15 @@ impl SqliteQueue {
         run: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T, QueueError> {
         let mut connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
-        run(&mut connection)
-            .map_err(|source| QueueError::Database { location: self.location.clone(), source })
+        run(&mut connection).map_err(|source| QueueError::Database {
+            location: self.location.clone(),
+            source: source.into(),
+        })
     }
 
     fn corrupt(&self, id: &str, message: impl std::fmt::Display) -> QueueError {
-        QueueError::Corrupt {
-            location: self.location.clone(),
-            id: id.to_owned(),
-            message: message.to_string(),
-        }
+        corrupt(&self.location, id, message)
     }
-
-    fn decode(&self, row: RawJob) -> Result<Job, QueueError> {
-        let request = serde_json::from_str(&row.request).map_err(|e| self.corrupt(&row.id, e))?;
-        let published = match row.published {
-            Some(text) => Some(serde_json::from_str(&text).map_err(|e| self.corrupt(&row.id, e))?),
-            None => None,
-        };
-        let state = State::parse(&row.state)
-            .ok_or_else(|| self.corrupt(&row.id, format!("unknown state {:?}", row.state)))?;
-        Ok(Job {
-            request,
-            hash: row.hash,
-            generation: row.generation,
-            state,
-            error: row.error,
-            published,
-            attempts: row.attempts,
-            completions: row.completions,
-            queued_at: row.queued_at,
-            started_at: row.started_at,
-            finished_at: row.finished_at,
-        })
-    }
-}
-
-/// A `jobs` row as read.
-struct RawJob {
-    id: String,
-    request: String,
-    hash: String,
-    generation: i64,
-    state: String,
-    error: Option<String>,
-    published: Option<String>,
-    attempts: i64,
-    completions: i64,
-    queued_at: i64,
-    started_at: Option<i64>,
-    finished_at: Option<i64>,
 }
 
 const SELECT_JOB: &str = "SELECT id, request, hash, generation, state, error, published, \
@@ -139,12 +104,6 @@ fn raw_job(connection: &Connection, id: &str) -> rusqlite::Result<Option<RawJob>
             })
         })
         .optional()
-}
-
-fn new_token() -> String {
-    let mut bytes = [0u8; 16];
-    bytes.iter_mut().for_each(|b| *b = fastrand::u8(..));
-    hex::encode(bytes)
 }
 
 impl Queue for SqliteQueue {
@@ -187,11 +146,11 @@ impl Queue for SqliteQueue {
             Ok((submitted, row))
         })?;
         let row = row.ok_or_else(|| self.corrupt(&request.id, "vanished while submitted"))?;
-        Ok((submitted, self.decode(row)?))
+        Ok((submitted, row.decode(&self.location)?))
     }
 
     fn get(&self, id: &str) -> Result<Option<Job>, QueueError> {
-        self.with(|c| raw_job(c, id))?.map(|row| self.decode(row)).transpose()
+        self.with(|c| raw_job(c, id))?.map(|row| row.decode(&self.location)).transpose()
     }
 
     fn delete(&self, id: &str) -> Result<bool, QueueError> {
@@ -226,11 +185,7 @@ impl Queue for SqliteQueue {
                     return Ok(None);
                 };
                 if attempts >= max_attempts {
-                    let error = format!(
-                        "gave up after {attempts} attempts: each time, the worker running it \
-                         stopped without finishing"
-                    );
-                    fail(&tx, &id, generation, &error, now)?;
+                    fail(&tx, &id, generation, &gave_up(attempts), now)?;
                     tx.commit()?;
                     return Ok(Some(Err(id)));
                 }
@@ -341,14 +296,7 @@ impl Queue for SqliteQueue {
             let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         })?;
-        Ok(State::ALL
-            .into_iter()
-            .map(|state| {
-                let n = rows.iter().find(|(s, _)| s == state.as_str()).map_or(0, |(_, n)| *n);
-                let n = u64::try_from(n).unwrap_or(0);
-                (state, n)
-            })
-            .collect())
+        Ok(all_counts(&rows))
     }
 }
 

@@ -1,11 +1,81 @@
-//! The queue's contract, on SQLite.
+//! The queue's contract, run on both stores: an SQLite file, and a scratch database on
+//! the test PostgreSQL server (`scripts/postgres.sh`; its URL in `ARTICULATE_TEST_POSTGRES`).
+
+use std::sync::Arc;
 
 use super::*;
 
-fn queue() -> (tempfile::TempDir, SqliteQueue) {
+/// Each contract test, once per store.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                let (_dir, database) = super::sqlite();
+                super::$name(&database);
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                let Some(scratch) = super::Scratch::new() else { return };
+                super::$name(&scratch.database);
+            })*
+        }
+    };
+}
+
+contract!(
+    the_same_content_again_is_unchanged_and_new_content_is_a_new_generation,
+    a_failed_job_posted_again_unchanged_is_retried,
+    a_claimed_job_is_not_claimed_again_until_its_lease_expires,
+    new_content_while_running_stays_with_the_worker_and_is_queued_when_it_finishes,
+    a_released_job_is_claimed_again_at_once_without_using_an_attempt,
+    a_job_whose_workers_keep_dying_fails_after_the_last_attempt,
+    jobs_survive_reopening_the_database_and_are_counted_by_state,
+    workers_with_connections_of_their_own_each_claim_different_jobs_and_finish_each_once,
+);
+
+fn sqlite() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().unwrap();
-    let queue = SqliteQueue::open(&dir.path().join("jobs.sqlite3")).unwrap();
-    (dir, queue)
+    let database = Database::Sqlite(dir.path().join("jobs.sqlite3"));
+    (dir, database)
+}
+
+/// A database of its own on the test server, dropped afterwards.
+struct Scratch {
+    admin: String,
+    name: String,
+    database: Database,
+}
+
+impl Scratch {
+    /// `None` (saying SKIPPED) when there is no test server, unless the run requires one
+    /// (`ARTICULATE_REQUIRE_POSTGRES`, set by scripts/test.sh): then it is a failure.
+    fn new() -> Option<Scratch> {
+        let admin = std::env::var("ARTICULATE_TEST_POSTGRES").ok().filter(|u| !u.is_empty());
+        let Some(admin) = admin else {
+            assert!(
+                std::env::var_os("ARTICULATE_REQUIRE_POSTGRES").is_none(),
+                "ARTICULATE_TEST_POSTGRES is not set (scripts/postgres.sh prints it)"
+            );
+            eprintln!("SKIPPED: no test PostgreSQL server (scripts/postgres.sh)");
+            return None;
+        };
+        let name = format!("articulate_unit_{}", fastrand::u64(..));
+        let mut client = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
+        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        Some(Scratch { admin, name, database: Database::Postgres(url) })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Ok(mut client) = ::postgres::Client::connect(&self.admin, ::postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name));
+        }
+    }
 }
 
 fn request(id: &str, text: &str) -> Request {
@@ -23,9 +93,8 @@ fn done() -> Outcome {
     Outcome::Done(Published { manifest: "a/a.json".into(), ..Published::default() })
 }
 
-#[test]
-fn the_same_content_again_is_unchanged_and_new_content_is_a_new_generation() {
-    let (_dir, q) = queue();
+fn the_same_content_again_is_unchanged_and_new_content_is_a_new_generation(database: &Database) {
+    let q = database.open().unwrap();
     assert_eq!(q.submit(&request("a", "one"), 1).unwrap().0, Submitted::Created);
     let mut moved = request("a", "one");
     moved.updated_at = Some("2026-01-01".into());
@@ -37,9 +106,8 @@ fn the_same_content_again_is_unchanged_and_new_content_is_a_new_generation() {
     assert_eq!(q.submit(&voiced, 4).unwrap().0, Submitted::Changed);
 }
 
-#[test]
-fn a_failed_job_posted_again_unchanged_is_retried() {
-    let (_dir, q) = queue();
+fn a_failed_job_posted_again_unchanged_is_retried(database: &Database) {
+    let q = database.open().unwrap();
     q.submit(&request("a", "one"), 0).unwrap();
     let claim = q.claim(1, 100, 5).unwrap().unwrap();
     q.finish(&claim, &Outcome::Failed("backend down".into()), 2).unwrap();
@@ -48,9 +116,8 @@ fn a_failed_job_posted_again_unchanged_is_retried() {
     assert_eq!(job.error, None);
 }
 
-#[test]
-fn a_claimed_job_is_not_claimed_again_until_its_lease_expires() {
-    let (_dir, q) = queue();
+fn a_claimed_job_is_not_claimed_again_until_its_lease_expires(database: &Database) {
+    let q = database.open().unwrap();
     q.submit(&request("a", "one"), 0).unwrap();
     let first = q.claim(10, 100, 5).unwrap().unwrap();
     assert_eq!(q.claim(50, 100, 5).unwrap(), None);
@@ -68,9 +135,10 @@ fn a_claimed_job_is_not_claimed_again_until_its_lease_expires() {
     assert_eq!(job.published.unwrap().manifest, "a/a.json");
 }
 
-#[test]
-fn new_content_while_running_stays_with_the_worker_and_is_queued_when_it_finishes() {
-    let (_dir, q) = queue();
+fn new_content_while_running_stays_with_the_worker_and_is_queued_when_it_finishes(
+    database: &Database,
+) {
+    let q = database.open().unwrap();
     q.submit(&request("a", "one"), 0).unwrap();
     let claim = q.claim(1, 1000, 5).unwrap().unwrap();
     let (_, job) = q.submit(&request("a", "two"), 2).unwrap();
@@ -83,9 +151,8 @@ fn new_content_while_running_stays_with_the_worker_and_is_queued_when_it_finishe
     assert_eq!(q.get("a").unwrap().unwrap().completions, 2);
 }
 
-#[test]
-fn a_released_job_is_claimed_again_at_once_without_using_an_attempt() {
-    let (_dir, q) = queue();
+fn a_released_job_is_claimed_again_at_once_without_using_an_attempt(database: &Database) {
+    let q = database.open().unwrap();
     q.submit(&request("a", "one"), 0).unwrap();
     let first = q.claim(1, 1000, 1).unwrap().unwrap();
     q.release(&first).unwrap();
@@ -93,9 +160,8 @@ fn a_released_job_is_claimed_again_at_once_without_using_an_attempt() {
     assert_eq!(q.finish(&again, &done(), 3).unwrap(), Finished::Recorded);
 }
 
-#[test]
-fn a_job_whose_workers_keep_dying_fails_after_the_last_attempt() {
-    let (_dir, q) = queue();
+fn a_job_whose_workers_keep_dying_fails_after_the_last_attempt(database: &Database) {
+    let q = database.open().unwrap();
     q.submit(&request("a", "one"), 0).unwrap();
     q.submit(&request("b", "two"), 1).unwrap();
     q.claim(10, 5, 2).unwrap().unwrap();
@@ -109,15 +175,14 @@ fn a_job_whose_workers_keep_dying_fails_after_the_last_attempt() {
     assert!(a.error.unwrap().contains("2 attempts"));
 }
 
-#[test]
-fn jobs_survive_reopening_the_database_and_are_counted_by_state() {
-    let (dir, q) = queue();
+fn jobs_survive_reopening_the_database_and_are_counted_by_state(database: &Database) {
+    let q = database.open().unwrap();
     q.submit(&request("a", "one"), 0).unwrap();
     q.submit(&request("b", "two"), 0).unwrap();
     let claim = q.claim(1, 10, 5).unwrap().unwrap();
     q.finish(&claim, &Outcome::Failed("no voice".into()), 2).unwrap();
     drop(q);
-    let q = SqliteQueue::open(&dir.path().join("jobs.sqlite3")).unwrap();
+    let q = database.open().unwrap();
     let counts = q.counts().unwrap();
     assert_eq!(
         counts,
@@ -127,4 +192,37 @@ fn jobs_survive_reopening_the_database_and_are_counted_by_state() {
     assert!(q.delete("a").unwrap());
     assert!(!q.delete("a").unwrap());
     assert_eq!(q.get("a").unwrap(), None);
+}
+
+fn workers_with_connections_of_their_own_each_claim_different_jobs_and_finish_each_once(
+    database: &Database,
+) {
+    const JOBS: usize = 60;
+    let q = database.open().unwrap();
+    for n in 0..JOBS {
+        q.submit(&request(&format!("job-{n:02}"), "text"), 0).unwrap();
+    }
+    // Four workers as four processes would be: a connection each, claiming at once.
+    let claimed: Vec<Vec<String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let worker: Arc<dyn Queue> = database.open().unwrap();
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    while let Some(claim) = worker.claim(1, 60_000, 3).unwrap() {
+                        assert_eq!(worker.finish(&claim, &done(), 2).unwrap(), Finished::Recorded);
+                        mine.push(claim.request.id);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let mut all: Vec<String> = claimed.into_iter().flatten().collect();
+    all.sort();
+    let before = all.len();
+    all.dedup();
+    assert_eq!((before, all.len()), (JOBS, JOBS), "each job claimed once");
+    assert_eq!(q.counts().unwrap()[2], (State::Done, JOBS as u64));
 }

@@ -1,0 +1,389 @@
+//! The queue in PostgreSQL: one database shared by every `serve` process on every machine.
+//!
+//! Each call is one short transaction at READ COMMITTED. Rows are locked, never tables:
+//! a claim takes the oldest claimable row `FOR UPDATE SKIP LOCKED`, so two workers asking
+//! at once get two different jobs instead of queueing behind each other, and every change
+//! to a job first locks its row, so a claim, a repost and a finish of one article happen
+//! one after another.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use postgres::{Client, GenericClient, NoTls, Row};
+
+use super::{
+    Claim, Finished, Job, Outcome, Queue, QueueError, RawJob, Request, State, Submitted,
+    all_counts, corrupt, gave_up, new_token,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS jobs (
+    id          TEXT PRIMARY KEY,
+    request     TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    generation  BIGINT NOT NULL,
+    state       TEXT NOT NULL,
+    token       TEXT,
+    lease_until BIGINT,
+    attempts    BIGINT NOT NULL DEFAULT 0,
+    error       TEXT,
+    published   TEXT,
+    queued_at   BIGINT NOT NULL,
+    started_at  BIGINT,
+    finished_at BIGINT
+);
+CREATE INDEX IF NOT EXISTS jobs_claimable ON jobs (state, queued_at);
+CREATE TABLE IF NOT EXISTS completions (
+    id          TEXT NOT NULL,
+    generation  BIGINT NOT NULL,
+    state       TEXT NOT NULL,
+    finished_at BIGINT NOT NULL,
+    PRIMARY KEY (id, generation)
+);
+";
+
+/// Held while the schema is created: `CREATE … IF NOT EXISTS` is not safe against itself
+/// when several workers start at once.
+const SCHEMA_LOCK: i64 = 0x6172_7469_6375;
+
+/// The queue in a PostgreSQL database, over one connection per process (made again when
+/// the server drops it).
+pub struct PostgresQueue {
+    config: postgres::Config,
+    location: String,
+    client: Mutex<Option<Client>>,
+}
+
+impl PostgresQueue {
+    /// Connect to `url` (`postgres://user@host:port/db`, or libpq's `key=value` form) and
+    /// create the tables if missing. A password missing from the URL is taken from
+    /// `PGPASSWORD`, as libpq does, so it need not be written in a config file.
+    ///
+    /// # Errors
+    ///
+    /// A URL that cannot be parsed, or a server that cannot be reached or refuses.
+    pub fn open(url: &str) -> Result<PostgresQueue, QueueError> {
+        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+            QueueError::Url { location: redacted(url), message: e.to_string() }
+        })?;
+        if config.get_password().is_none()
+            && let Ok(password) = std::env::var("PGPASSWORD")
+        {
+            config.password(password);
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        config.application_name("articulate");
+        let queue = PostgresQueue { location: location(&config), config, client: Mutex::new(None) };
+        queue.with(|client| {
+            let mut tx = client.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+            tx.batch_execute(SCHEMA)?;
+            tx.commit()
+        })?;
+        Ok(queue)
+    }
+
+    /// Run `call` on the connection, connecting first if there is none or the last one
+    /// broke. Nothing is retried here: the caller knows whether its call may be repeated.
+    fn with<T>(
+        &self,
+        call: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, QueueError> {
+        let db = |source: postgres::Error| QueueError::Database {
+            location: self.location.clone(),
+            source: source.into(),
+        };
+        let mut slot = self.client.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.as_ref().is_none_or(Client::is_closed) {
+            *slot = Some(self.config.connect(NoTls).map_err(db)?);
+        }
+        let Some(client) = slot.as_mut() else { unreachable!("connected above") };
+        let result = call(client);
+        if client.is_closed() {
+            *slot = None;
+        }
+        result.map_err(db)
+    }
+}
+
+/// The server and database, without the password, for messages.
+fn location(config: &postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(host)) => host.clone(),
+        #[cfg(unix)]
+        Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or_default();
+    let db = config.get_dbname().unwrap_or(user);
+    format!("postgres://{user}@{host}:{port}/{db}")
+}
+
+/// A URL as it may be shown: its password replaced.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(not a URL)".to_owned(),
+    }
+}
+
+const SELECT_JOB: &str = "SELECT id, request, hash, generation, state, error, published, \
+    attempts, (SELECT COUNT(*) FROM completions c WHERE c.id = jobs.id), queued_at, \
+    started_at, finished_at FROM jobs WHERE id = $1";
+
+fn raw_job(client: &mut impl GenericClient, id: &str) -> Result<Option<RawJob>, postgres::Error> {
+    let row: Option<Row> = client.query_opt(SELECT_JOB, &[&id])?;
+    row.map(|row| {
+        Ok(RawJob {
+            id: row.try_get(0)?,
+            request: row.try_get(1)?,
+            hash: row.try_get(2)?,
+            generation: row.try_get(3)?,
+            state: row.try_get(4)?,
+            error: row.try_get(5)?,
+            published: row.try_get(6)?,
+            attempts: row.try_get(7)?,
+            completions: row.try_get(8)?,
+            queued_at: row.try_get(9)?,
+            started_at: row.try_get(10)?,
+            finished_at: row.try_get(11)?,
+        })
+    })
+    .transpose()
+}
+
+impl Queue for PostgresQueue {
+    fn submit(&self, request: &Request, now: i64) -> Result<(Submitted, Job), QueueError> {
+        let hash = request.content_hash();
+        let text =
+            serde_json::to_string(request).map_err(|e| corrupt(&self.location, &request.id, e))?;
+        let id = request.id.as_str();
+        let (submitted, row) = self.with(|client| {
+            // Twice at most: a new article's insert can lose the race to another server's.
+            loop {
+                let mut tx = client.transaction()?;
+                let current =
+                    tx.query_opt("SELECT hash, state FROM jobs WHERE id = $1 FOR UPDATE", &[&id])?;
+                let submitted = match current {
+                    None => {
+                        let inserted = tx.execute(
+                            "INSERT INTO jobs (id, request, hash, generation, state, queued_at) \
+                             VALUES ($1, $2, $3, 1, 'queued', $4) ON CONFLICT (id) DO NOTHING",
+                            &[&id, &text, &hash, &now],
+                        )?;
+                        if inserted == 0 {
+                            tx.rollback()?;
+                            continue;
+                        }
+                        Submitted::Created
+                    }
+                    Some(row) => {
+                        let (old, state): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+                        // As in SQLite: a failed job posted again is retried, a running one
+                        // stays with its worker and is requeued by its finish.
+                        if old == hash && state != "failed" {
+                            Submitted::Unchanged
+                        } else {
+                            let state = if state == "running" { "running" } else { "queued" };
+                            tx.execute(
+                                "UPDATE jobs SET request = $2, hash = $3, \
+                                 generation = generation + 1, state = $4, attempts = 0, \
+                                 error = NULL, queued_at = $5, started_at = NULL, \
+                                 finished_at = NULL WHERE id = $1",
+                                &[&id, &text, &hash, &state, &now],
+                            )?;
+                            Submitted::Changed
+                        }
+                    }
+                };
+                let row = raw_job(&mut tx, id)?;
+                tx.commit()?;
+                return Ok((submitted, row));
+            }
+        })?;
+        let row = row.ok_or_else(|| corrupt(&self.location, id, "vanished while submitted"))?;
+        Ok((submitted, row.decode(&self.location)?))
+    }
+
+    fn get(&self, id: &str) -> Result<Option<Job>, QueueError> {
+        self.with(|c| raw_job(c, id))?.map(|row| row.decode(&self.location)).transpose()
+    }
+
+    fn delete(&self, id: &str) -> Result<bool, QueueError> {
+        self.with(|client| {
+            let mut tx = client.transaction()?;
+            let removed = tx.execute("DELETE FROM jobs WHERE id = $1", &[&id])?;
+            tx.execute("DELETE FROM completions WHERE id = $1", &[&id])?;
+            tx.commit()?;
+            Ok(removed > 0)
+        })
+    }
+
+    fn claim(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        max_attempts: i64,
+    ) -> Result<Option<Claim>, QueueError> {
+        loop {
+            let found = self.with(|client| {
+                let mut tx = client.transaction()?;
+                let Some(next) = tx.query_opt(
+                    "SELECT id, request, generation, attempts, queued_at FROM jobs \
+                     WHERE state = 'queued' OR (state = 'running' AND lease_until < $1) \
+                     ORDER BY queued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                    &[&now],
+                )?
+                else {
+                    return Ok(None);
+                };
+                let id: String = next.try_get(0)?;
+                let request: String = next.try_get(1)?;
+                let generation: i64 = next.try_get(2)?;
+                let attempts: i64 = next.try_get(3)?;
+                let queued_at: i64 = next.try_get(4)?;
+                if attempts >= max_attempts {
+                    fail(&mut tx, &id, generation, &gave_up(attempts), now)?;
+                    tx.commit()?;
+                    return Ok(Some(Err(id)));
+                }
+                let token = new_token();
+                tx.execute(
+                    "UPDATE jobs SET state = 'running', token = $2, lease_until = $3, \
+                     attempts = attempts + 1, started_at = $4 WHERE id = $1",
+                    &[&id, &token, &(now + lease_ms), &now],
+                )?;
+                tx.commit()?;
+                Ok(Some(Ok((id, request, generation, token, queued_at))))
+            })?;
+            match found {
+                None => return Ok(None),
+                Some(Err(id)) => tracing::warn!(%id, "Job failed: too many attempts."),
+                Some(Ok((id, request, generation, token, queued_at))) => {
+                    let request = serde_json::from_str(&request)
+                        .map_err(|e| corrupt(&self.location, &id, e))?;
+                    return Ok(Some(Claim { request, generation, token, queued_at }));
+                }
+            }
+        }
+    }
+
+    fn renew(&self, claim: &Claim, now: i64, lease_ms: i64) -> Result<bool, QueueError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND token = $2 \
+                 AND state = 'running'",
+                &[&claim.request.id, &claim.token, &(now + lease_ms)],
+            )
+            .map(|n| n > 0)
+        })
+    }
+
+    fn release(&self, claim: &Claim) -> Result<(), QueueError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE jobs SET state = 'queued', token = NULL, lease_until = NULL, \
+                 started_at = NULL, attempts = GREATEST(attempts - 1, 0) \
+                 WHERE id = $1 AND token = $2 AND state = 'running'",
+                &[&claim.request.id, &claim.token],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn finish(&self, claim: &Claim, outcome: &Outcome, now: i64) -> Result<Finished, QueueError> {
+        let id = claim.request.id.as_str();
+        let published = match outcome {
+            Outcome::Done(p) => {
+                Some(serde_json::to_string(p).map_err(|e| corrupt(&self.location, id, e))?)
+            }
+            Outcome::Failed(_) => None,
+        };
+        self.with(|client| {
+            let mut tx = client.transaction()?;
+            let Some(row) = tx.query_opt(
+                "SELECT generation FROM jobs WHERE id = $1 AND token = $2 \
+                 AND state = 'running' FOR UPDATE",
+                &[&id, &claim.token],
+            )?
+            else {
+                return Ok(Finished::Lost);
+            };
+            let current: i64 = row.try_get(0)?;
+            let finished = match (outcome, &published) {
+                (Outcome::Done(_), Some(published)) => {
+                    tx.execute("UPDATE jobs SET published = $2 WHERE id = $1", &[&id, published])?;
+                    // No ON CONFLICT: a second completion of a generation must fail loudly.
+                    tx.execute(
+                        "INSERT INTO completions (id, generation, state, finished_at) \
+                         VALUES ($1, $2, 'done', $3)",
+                        &[&id, &claim.generation, &now],
+                    )?;
+                    if current == claim.generation {
+                        tx.execute(
+                            "UPDATE jobs SET state = 'done', token = NULL, lease_until = NULL, \
+                             error = NULL, finished_at = $2 WHERE id = $1",
+                            &[&id, &now],
+                        )?;
+                        Finished::Recorded
+                    } else {
+                        requeue(&mut tx, id)?
+                    }
+                }
+                (Outcome::Failed(error), _) if current == claim.generation => {
+                    fail(&mut tx, id, current, error, now)?;
+                    Finished::Recorded
+                }
+                _ => requeue(&mut tx, id)?,
+            };
+            tx.commit()?;
+            Ok(finished)
+        })
+    }
+
+    fn counts(&self) -> Result<Vec<(State, u64)>, QueueError> {
+        let rows = self.with(|c| {
+            c.query("SELECT state, COUNT(*) FROM jobs GROUP BY state", &[])?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<Vec<(String, i64)>, postgres::Error>>()
+        })?;
+        Ok(all_counts(&rows))
+    }
+}
+
+fn fail(
+    tx: &mut impl GenericClient,
+    id: &str,
+    generation: i64,
+    error: &str,
+    now: i64,
+) -> Result<(), postgres::Error> {
+    tx.execute(
+        "UPDATE jobs SET state = 'failed', token = NULL, lease_until = NULL, error = $2, \
+         finished_at = $3 WHERE id = $1",
+        &[&id, &error, &now],
+    )?;
+    tx.execute(
+        "INSERT INTO completions (id, generation, state, finished_at) \
+         VALUES ($1, $2, 'failed', $3) ON CONFLICT DO NOTHING",
+        &[&id, &generation, &now],
+    )?;
+    Ok(())
+}
+
+fn requeue(tx: &mut impl GenericClient, id: &str) -> Result<Finished, postgres::Error> {
+    tx.execute(
+        "UPDATE jobs SET state = 'queued', token = NULL, lease_until = NULL, started_at = NULL \
+         WHERE id = $1",
+        &[&id],
+    )?;
+    Ok(Finished::Requeued)
+}

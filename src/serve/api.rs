@@ -82,12 +82,16 @@ pub fn router(service: Arc<Service>) -> Router {
         )
         .route("/v1/articles/{id}", get(get_article).delete(delete_article))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
-    Router::new()
+    let mut router = Router::new()
         .merge(v1)
         .route("/healthz", get(|| async { axum::Json(json!({ "status": "ok" })) }))
         .route("/readyz", get(ready))
-        .route("/metrics", get(metrics))
-        .nest_service("/audio", ServeDir::new(&service.output_dir))
+        .route("/metrics", get(metrics));
+    // Files in an object store are fetched from the store, at `public_url`.
+    if let Some(dir) = service.output.local_dir() {
+        router = router.nest_service("/audio", ServeDir::new(dir));
+    }
+    router
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this route")
@@ -223,13 +227,11 @@ async fn delete_article(
     let id = known_id(&id)?;
     let asked = id.clone();
     let forgotten = service.queue(move |q| q.delete(&asked)).await?;
-    // `id` is validated: one plain directory name under the output directory.
-    let dir = service.output_dir.join(&id);
-    let removed = match tokio::fs::remove_dir_all(&dir).await {
-        Ok(()) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+    // `id` is validated: one plain name, a directory or key prefix in the output.
+    let removed = match service.output.remove(&id).await {
+        Ok(removed) => removed,
         Err(e) => {
-            tracing::error!(%id, "Cannot remove {}: {e}", dir.display());
+            tracing::error!(%id, "Cannot remove the audio: {e}");
             return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "cannot remove the audio"));
         }
     };

@@ -17,6 +17,7 @@ pub mod callback;
 mod config;
 pub mod metrics;
 pub mod queue;
+pub mod store;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ use crate::output::OutputFormat;
 use callback::Callback;
 use metrics::Metrics;
 use queue::{Queue, QueueError};
+use store::{OutputStore, StoreError};
 
 /// The service cannot start, or its listener failed.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +73,15 @@ pub enum ServeError {
     /// The job database failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// The output store cannot be used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An object store as output, but no URL saying where players fetch from it.
+    #[error(
+        "the output store is not served by articulate: set [serve] public_url to where its files \
+         are published (the bucket's public or CDN URL), as output_url (--output-url) needs"
+    )]
+    NoPublicUrl,
     /// The configured voice cannot be built.
     #[error(transparent)]
     Voice(#[from] CastError),
@@ -86,7 +97,7 @@ pub struct ServeOptions {
     /// The job database.
     pub database: PathBuf,
     /// Where published files go.
-    pub output_dir: PathBuf,
+    pub output: OutputStore,
     /// Jobs narrated at once.
     pub workers: usize,
     /// The voice when a request names none; `None` for the configuration's.
@@ -107,8 +118,8 @@ pub struct ServeOptions {
 pub struct Service {
     config: Config,
     queue: Arc<dyn Queue>,
-    output_dir: PathBuf,
-    /// Where `output_dir` is published, ending in `/`.
+    output: OutputStore,
+    /// Where `output` is published, ending in `/`.
     public_url: String,
     formats: Vec<OutputFormat>,
     default_voice: Option<String>,
@@ -154,17 +165,12 @@ impl Service {
         self.tokens.iter().fold(false, |found, t| found | (*t == digest))
     }
 
-    /// Rewrite the podcast feed for the output directory.
+    /// Rewrite the podcast feed of the output.
     async fn write_feed(&self) {
         let _one = self.feed.lock().await;
-        let dir = self.output_dir.clone();
         let options = FeedOptions::new(&self.public_url, &self.config.serve.feed_title);
-        let written =
-            tokio::task::spawn_blocking(move || crate::feed::write_feed(&dir, &options)).await;
-        match written {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!("Feed not written: {e}"),
-            Err(e) => tracing::warn!("Feed not written: {e}"),
+        if let Err(e) = self.output.write_feed(options).await {
+            tracing::warn!("Feed not written: {e}");
         }
     }
 
@@ -214,8 +220,14 @@ pub async fn run(
     if options.callback.as_ref().is_some_and(|c| c.secret.is_empty()) {
         return Err(ServeError::NoCallbackSecret);
     }
-    std::fs::create_dir_all(&options.output_dir)
-        .map_err(|source| ServeError::Output { path: options.output_dir.clone(), source })?;
+    if options.output.local_dir().is_none() && config.serve.public_url.is_empty() {
+        return Err(ServeError::NoPublicUrl);
+    }
+    if let Some(dir) = options.output.local_dir() {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| ServeError::Output { path: dir.to_path_buf(), source })?;
+    }
+    options.output.check().await?;
     let queue = Arc::new(queue::SqliteQueue::open(&options.database)?);
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
@@ -239,7 +251,7 @@ pub async fn run(
         .map_err(|e| ServeError::Http(std::io::Error::other(e)))?;
     let service = Arc::new(Service {
         queue,
-        output_dir: options.output_dir,
+        output: options.output,
         public_url,
         formats: options.formats,
         default_voice: options.voice,

@@ -16,6 +16,8 @@
 //! # Ok::<(), articulate::feed::FeedError>(())
 //! ```
 
+mod objects;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -23,6 +25,8 @@ use std::time::{Duration, SystemTime};
 use crate::model::{BlockKind, Manifest};
 use crate::output::{OutputError, write_atomic};
 use crate::tts::ssml::escape;
+
+pub use objects::StoreFeed;
 
 /// A feed that cannot be written.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +53,17 @@ pub enum FeedError {
     /// Writing a file failed.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// An object store refused to list, read or write.
+    #[error(
+        "feed {location}: {source}; check that the store is reachable and that its credentials \
+         (AWS_* variables) may list, read and write it"
+    )]
+    Store {
+        /// The store's URL and the key involved.
+        location: String,
+        /// Why.
+        source: object_store::Error,
+    },
 }
 
 /// The channel's own details.
@@ -101,16 +116,54 @@ pub struct Written {
     pub episodes: usize,
 }
 
-/// One narration found under the directory.
-struct Episode {
-    /// The manifest's path relative to the directory, without `.json` (`world/story`).
-    name: String,
-    manifest: Manifest,
-    /// The enclosure: its path relative to the directory, size and MIME type.
-    audio: (String, u64, &'static str),
-    chapters: Option<String>,
-    transcript: String,
-    published: Option<SystemTime>,
+/// One narration to list, however it was found (a directory walk, an object store listing).
+#[derive(Clone, Debug)]
+pub struct Episode {
+    /// The manifest's path relative to the published root, without `.json` (`world/story`).
+    pub name: String,
+    /// The manifest.
+    pub manifest: Manifest,
+    /// The enclosure: its path relative to the root, size in bytes and MIME type.
+    pub audio: (String, u64, &'static str),
+    /// The chapters file's path relative to the root, if there is one.
+    pub chapters: Option<String>,
+}
+
+impl Episode {
+    /// The episode a manifest named `name` describes, given the size of each file beside it
+    /// (`None` when there is no such file); `None` when none of its audio is there (a dry
+    /// run's manifest, or files moved away).
+    pub fn new(
+        name: String,
+        manifest: Manifest,
+        size_of: impl Fn(&str) -> Option<u64>,
+    ) -> Option<Episode> {
+        let folder = name.rsplit_once('/').map_or("", |(d, _)| d);
+        let relative = |file: &str| {
+            if folder.is_empty() { file.to_owned() } else { format!("{folder}/{file}") }
+        };
+        // MP3 is what every app plays; WAV only when it is all there is.
+        let mut audio = manifest.audio.clone();
+        audio.sort_by_key(|a| a.format != "mp3");
+        let (chosen, size) = audio.into_iter().find_map(|a| {
+            let size = size_of(&relative(&a.file))?;
+            Some((a, size))
+        })?;
+        let mime = if chosen.format == "mp3" { "audio/mpeg" } else { "audio/wav" };
+        let chapters = format!("{name}.chapters.json");
+        let chapters = size_of(&chapters).is_some().then_some(chapters);
+        Some(Episode { audio: (relative(&chosen.file), size, mime), name, manifest, chapters })
+    }
+
+    /// Where its transcript goes, relative to the root.
+    #[must_use]
+    pub fn transcript(&self) -> String {
+        format!("{}.transcript.vtt", self.name)
+    }
+
+    fn published(&self) -> Option<SystemTime> {
+        self.manifest.metadata.published.as_deref().and_then(parse_date)
+    }
 }
 
 /// Write `dir/NAME.transcript.vtt` for every narration and the feed itself.
@@ -119,7 +172,7 @@ struct Episode {
 ///
 /// An unreadable directory, a bad base URL, or a file that cannot be written.
 pub fn write_feed(dir: &Path, options: &FeedOptions) -> Result<Written, FeedError> {
-    let base = base_url(&options.base_url)?;
+    base_url(&options.base_url)?;
     let mut manifests = Vec::new();
     find_manifests(dir, dir, &mut manifests)?;
     manifests.sort();
@@ -130,16 +183,36 @@ pub fn write_feed(dir: &Path, options: &FeedOptions) -> Result<Written, FeedErro
         // Other JSON (a report, a feed) is not an episode; nor is a dry run's manifest.
         let Ok(manifest) = serde_json::from_str::<Manifest>(&text) else { continue };
         let Some(name) = relative.strip_suffix(".json").map(str::to_owned) else { continue };
-        if let Some(episode) = episode(dir, name, manifest)? {
+        let size_of = |file: &str| {
+            std::fs::metadata(dir.join(file))
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .map(|m| m.len())
+        };
+        if let Some(episode) = Episode::new(name, manifest, size_of) {
+            write_atomic(
+                &dir.join(episode.transcript()),
+                transcript_vtt(&episode.manifest).as_bytes(),
+            )?;
             episodes.push(episode);
         }
     }
-    // Newest first, as apps expect; undated ones after, by name.
-    episodes.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.name.cmp(&b.name)));
-    let xml = render(&episodes, options, &base);
+    let count = episodes.len();
+    let xml = render_feed(episodes, options)?;
     let path = dir.join(&options.file_name);
     write_atomic(&path, xml.as_bytes())?;
-    Ok(Written { path, episodes: episodes.len() })
+    Ok(Written { path, episodes: count })
+}
+
+/// The feed for `episodes`, newest first (undated ones after, by name), as apps expect.
+///
+/// # Errors
+///
+/// A bad base URL.
+pub fn render_feed(mut episodes: Vec<Episode>, options: &FeedOptions) -> Result<String, FeedError> {
+    let base = base_url(&options.base_url)?;
+    episodes.sort_by(|a, b| b.published().cmp(&a.published()).then_with(|| a.name.cmp(&b.name)));
+    Ok(render(&episodes, options, &base))
 }
 
 fn find_manifests(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<(), FeedError> {
@@ -165,41 +238,9 @@ fn find_manifests(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<()
     Ok(())
 }
 
-/// The episode a manifest describes, writing its transcript; `None` when its audio is
-/// missing (a dry run's manifest, or files moved away).
-fn episode(dir: &Path, name: String, manifest: Manifest) -> Result<Option<Episode>, FeedError> {
-    let folder = name.rsplit_once('/').map_or("", |(d, _)| d);
-    let relative = |file: &str| {
-        if folder.is_empty() { file.to_owned() } else { format!("{folder}/{file}") }
-    };
-    // MP3 is what every app plays; WAV only when it is all there is.
-    let mut audio = manifest.audio.clone();
-    audio.sort_by_key(|a| a.format != "mp3");
-    let Some(chosen) = audio.into_iter().find(|a| dir.join(relative(&a.file)).is_file()) else {
-        return Ok(None);
-    };
-    let audio_path = relative(&chosen.file);
-    let size = std::fs::metadata(dir.join(&audio_path))
-        .map_err(|source| FeedError::Io { path: dir.join(&audio_path), source })?
-        .len();
-    let mime = if chosen.format == "mp3" { "audio/mpeg" } else { "audio/wav" };
-    let chapters = format!("{name}.chapters.json");
-    let chapters = dir.join(&chapters).is_file().then_some(chapters);
-    let transcript = format!("{name}.transcript.vtt");
-    write_atomic(&dir.join(&transcript), transcript_vtt(&manifest).as_bytes())?;
-    let published = manifest.metadata.published.as_deref().and_then(parse_date);
-    Ok(Some(Episode {
-        name,
-        manifest,
-        audio: (audio_path, size, mime),
-        chapters,
-        transcript,
-        published,
-    }))
-}
-
 /// A WebVTT transcript: one cue per spoken segment, at its time in the audio.
-fn transcript_vtt(manifest: &Manifest) -> String {
+#[must_use]
+pub fn transcript_vtt(manifest: &Manifest) -> String {
     let mut vtt = String::from("WEBVTT\n");
     for segment in &manifest.segments {
         let (Some(start), Some(end)) = (segment.start_ms, segment.end_ms) else { continue };
@@ -259,7 +300,7 @@ fn render(episodes: &[Episode], options: &FeedOptions, base: &url::Url) -> Strin
         element(&mut xml, 1, "language", language);
     }
     element(&mut xml, 1, "generator", concat!("articulate ", env!("CARGO_PKG_VERSION")));
-    if let Some(newest) = episodes.iter().find_map(|e| e.published) {
+    if let Some(newest) = episodes.iter().find_map(Episode::published) {
         element(&mut xml, 1, "pubDate", &httpdate::fmt_http_date(newest));
     }
     if let Some(author) = &options.author {
@@ -290,7 +331,7 @@ fn item(xml: &mut String, episode: &Episode, base: &url::Url) {
     if let Some(link) = &m.metadata.canonical_url {
         element(xml, 2, "link", link);
     }
-    if let Some(published) = episode.published {
+    if let Some(published) = episode.published() {
         element(xml, 2, "pubDate", &httpdate::fmt_http_date(published));
     }
     let (audio, length, mime) = &episode.audio;
@@ -321,7 +362,7 @@ fn item(xml: &mut String, episode: &Episode, base: &url::Url) {
     let _ = writeln!(
         xml,
         "    <podcast:transcript url=\"{}\" type=\"text/vtt\"/>",
-        escape(&url_for(base, &episode.transcript))
+        escape(&url_for(base, &episode.transcript()))
     );
     xml.push_str("  </item>\n");
 }

@@ -28,4 +28,5 @@ pub mod output;
 pub mod preview;
 pub mod segment;
 pub mod serve;
+mod store_url;
 pub mod tts;

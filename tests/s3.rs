@@ -1,71 +1,12 @@
 //! Many workers, one cache: two shards in two processes share a chunk cache in a real
 //! S3-compatible server (moto's, started on loopback by the test).
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use crate::batch::{articles, report};
 use crate::cache::Counting;
-
-/// moto's S3 server on a loopback port, stopped when dropped.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Moto {
-    /// Start the server, or `None` (with the reason) when moto is not installed.
-    fn start() -> Result<Moto, String> {
-        let probe = Command::new("python3").args(["-c", "import moto.server, flask"]).output();
-        if !probe.is_ok_and(|o| o.status.success()) {
-            return Err("moto[server] is not installed (scripts/install-deps.sh --test)".into());
-        }
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("python3")
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start moto: {e}"))?;
-        let moto = Moto { child, port };
-        for _ in 0..400 {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(moto);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Err("moto did not start listening".into())
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Create a bucket (moto accepts unsigned requests).
-    fn create_bucket(&self, name: &str) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            stream,
-            "PUT /{name} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\
-             Connection: close\r\n\r\n",
-            self.port
-        )
-        .unwrap();
-        let mut reply = String::new();
-        stream.read_to_string(&mut reply).unwrap();
-        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-    }
-}
+use crate::util::moto::Moto;
 
 fn worker(moto: &Moto, counting: &Counting, input: &Path, out: &Path, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_articulate"))

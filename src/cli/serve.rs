@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::output::OutputFormat;
 use crate::serve::callback::{self, Callback};
 use crate::serve::queue::Database;
+use crate::serve::store::OutputStore;
 use crate::serve::{self, ServeOptions};
 
 /// The environment variable listing the accepted API tokens.
@@ -25,8 +26,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "HOST:PORT")]
     pub listen: Option<String>,
     /// Where published files go. Default: `[serve] output_dir`, else `[narrate] output_dir`.
-    #[arg(short, long, value_name = "DIR")]
+    #[arg(short, long, value_name = "DIR", conflicts_with = "output_url")]
     pub output: Option<PathBuf>,
+    /// Publish into an object store instead (`s3://bucket/prefix`, credentials from the
+    /// `AWS_*` environment); needs `[serve] public_url`. Default: `[serve] output_url`.
+    #[arg(long, value_name = "URL")]
+    pub output_url: Option<String>,
     /// The job database (SQLite). Default: `[serve] database`.
     #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
     pub database: Option<PathBuf>,
@@ -92,13 +97,7 @@ pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
         (None, true) => "127.0.0.1:0".to_owned(),
         (None, false) => settings.listen.clone(),
     };
-    let output_dir = args.output.clone().unwrap_or_else(|| {
-        if settings.output_dir.as_os_str().is_empty() {
-            config.resolve(&config.narrate.output_dir)
-        } else {
-            config.resolve(&settings.output_dir)
-        }
-    });
+    let output = output_store(args, config)?;
     let callback = (!settings.callback_url.is_empty()).then(|| Callback {
         url: settings.callback_url.clone(),
         secret: std::env::var(callback::SECRET_ENV).unwrap_or_default().into_bytes(),
@@ -111,7 +110,7 @@ pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
         listen,
         database: database(args, config),
         api: !args.worker,
-        output_dir,
+        output,
         workers: args.workers.unwrap_or(settings.workers),
         voice: args.voice.clone(),
         cache,
@@ -146,4 +145,27 @@ pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
         super::batch::stop_signal("Stopping: running jobs go back to the queue."),
     ))?;
     Ok(())
+}
+
+/// `-o`, else `--output-url`, else `[serve] output_url`, else `[serve] output_dir`, else
+/// `[narrate] output_dir`; a directory in config.toml is relative to it.
+fn output_store(args: &ServeArgs, config: &Config) -> anyhow::Result<OutputStore> {
+    let settings = &config.serve;
+    if let Some(dir) = &args.output {
+        return Ok(OutputStore::Dir(dir.clone()));
+    }
+    if let Some(url) = &args.output_url {
+        return Ok(OutputStore::open(url, settings.feed_episodes)?);
+    }
+    if !settings.output_url.is_empty() {
+        return Ok(match OutputStore::open(&settings.output_url, settings.feed_episodes)? {
+            OutputStore::Dir(dir) => OutputStore::Dir(config.resolve(&dir)),
+            store => store,
+        });
+    }
+    Ok(OutputStore::Dir(if settings.output_dir.as_os_str().is_empty() {
+        config.resolve(&config.narrate.output_dir)
+    } else {
+        config.resolve(&settings.output_dir)
+    }))
 }

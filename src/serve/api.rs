@@ -82,8 +82,12 @@ pub fn router(service: Arc<Service>) -> Router {
         )
         .route("/v1/articles/{id}", get(get_article).delete(delete_article))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
-    let files = ServeDir::new(&service.output_dir);
-    health(Router::new().merge(v1).nest_service("/audio", files), service)
+    let mut routes = Router::new().merge(v1);
+    // Files in an object store are fetched from the store, at `public_url`.
+    if let Some(dir) = service.output.local_dir() {
+        routes = routes.nest_service("/audio", ServeDir::new(dir));
+    }
+    health(routes, service)
 }
 
 /// A `--worker` process's routes: health and metrics only.
@@ -232,13 +236,11 @@ async fn delete_article(
     let id = known_id(&id)?;
     let asked = id.clone();
     let forgotten = service.queue(move |q| q.delete(&asked)).await?;
-    // `id` is validated: one plain directory name under the output directory.
-    let dir = service.output_dir.join(&id);
-    let removed = match tokio::fs::remove_dir_all(&dir).await {
-        Ok(()) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+    // `id` is validated: one plain name, a directory or key prefix in the output.
+    let removed = match service.output.remove(&id).await {
+        Ok(removed) => removed,
         Err(e) => {
-            tracing::error!(%id, "Cannot remove {}: {e}", dir.display());
+            tracing::error!(%id, "Cannot remove the audio: {e}");
             return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "cannot remove the audio"));
         }
     };

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::store_url::Target;
+
 /// `[serve]` in config.toml; every field is documented there with its default.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -18,6 +20,9 @@ pub struct ServeConfig {
     pub database_url: String,
     /// Where published files go; empty means `[narrate] output_dir`. Default: `""`.
     pub output_dir: PathBuf,
+    /// An object store to publish into instead (`s3://bucket/prefix`); empty for
+    /// `output_dir`. Default: `""`.
+    pub output_url: String,
     /// Jobs narrated at once; 0 leaves them to `serve --worker` processes. Default: 1.
     pub workers: usize,
     /// Largest request body in bytes. Default: 10485760 (10 MB).
@@ -32,6 +37,8 @@ pub struct ServeConfig {
     pub public_url: String,
     /// The podcast feed's title. Default: `"articulate"`.
     pub feed_title: String,
+    /// Episodes in the feed of an object store: the most recently published. Default: 300.
+    pub feed_episodes: usize,
     /// URL that gets every finished job's JSON, signed; empty for none. Default: `""`.
     pub callback_url: String,
     /// Attempts to deliver a callback. Default: 5.
@@ -45,12 +52,14 @@ impl Default for ServeConfig {
             database: "serve.sqlite3".into(),
             database_url: String::new(),
             output_dir: PathBuf::new(),
+            output_url: String::new(),
             workers: 1,
             max_body_bytes: 10 * 1024 * 1024,
             lease_secs: 60,
             max_attempts: 3,
             public_url: String::new(),
             feed_title: "articulate".into(),
+            feed_episodes: 300,
             callback_url: String::new(),
             callback_attempts: 5,
         }
@@ -76,6 +85,10 @@ impl ServeConfig {
         if self.callback_attempts == 0 {
             problems.push("[serve] callback_attempts must be at least 1".into());
         }
+        if self.feed_episodes == 0 {
+            problems.push("[serve] feed_episodes must be at least 1".into());
+        }
+        self.validate_output_url(problems);
         for (key, url) in [("public_url", &self.public_url), ("callback_url", &self.callback_url)] {
             let ok = url.is_empty()
                 || url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
@@ -83,6 +96,67 @@ impl ServeConfig {
                 problems.push(format!("[serve] {key} {url:?} is not an http(s) URL"));
             }
         }
+    }
+
+    fn validate_output_url(&self, problems: &mut Vec<String>) {
+        if self.output_url.is_empty() {
+            return;
+        }
+        if !self.output_dir.as_os_str().is_empty() {
+            problems.push("[serve] output_dir and output_url are both set: keep one".into());
+        }
+        match crate::store_url::parse(&self.output_url) {
+            Err(message) => problems.push(format!(
+                "[serve] output_url {:?}: {message}; use s3://bucket/prefix or a directory",
+                self.output_url
+            )),
+            Ok(Target::S3 { .. }) if self.public_url.is_empty() => problems.push(
+                "[serve] output_url is an object store, so [serve] public_url must say where \
+                 its files are published (the bucket's public or CDN URL)"
+                    .into(),
+            ),
+            Ok(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(config: &ServeConfig) -> Vec<String> {
+        let mut problems = Vec::new();
+        config.validate(&mut problems);
+        problems
+    }
+
+    #[test]
+    fn an_object_store_output_without_a_public_url_is_refused_naming_both_keys() {
+        let config = ServeConfig { output_url: "s3://bucket/pub".into(), ..Default::default() };
+        let found = problems(&config);
+        assert!(
+            found.len() == 1 && found[0].contains("output_url") && found[0].contains("public_url"),
+            "{found:?}"
+        );
+        let public = "https://cdn.example.com/pub/".into();
+        assert!(problems(&ServeConfig { public_url: public, ..config }).is_empty());
+    }
+
+    #[test]
+    fn an_output_url_to_a_directory_needs_no_public_url_but_a_bad_scheme_is_refused() {
+        let config = ServeConfig { output_url: "file:///srv/audio".into(), ..Default::default() };
+        assert!(problems(&config).is_empty());
+        let config = ServeConfig { output_url: "gs://bucket".into(), ..Default::default() };
+        assert!(problems(&config)[0].contains("gs"));
+        let config = ServeConfig {
+            output_url: "/srv/a".into(),
+            output_dir: "/srv/b".into(),
+            feed_episodes: 0,
+            ..Default::default()
+        };
+        let found = problems(&config);
+        assert!(found.iter().any(|p| p.contains("both set")), "{found:?}");
+        assert!(found.iter().any(|p| p.contains("feed_episodes")), "{found:?}");
     }
 }
 

@@ -17,6 +17,7 @@ pub mod callback;
 mod config;
 pub mod metrics;
 pub mod queue;
+pub mod store;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ use crate::output::OutputFormat;
 use callback::Callback;
 use metrics::Metrics;
 use queue::{Queue, QueueError};
+use store::{OutputStore, StoreError};
 
 /// The service cannot start, or its listener failed.
 #[derive(Debug, thiserror::Error)]
@@ -55,12 +57,13 @@ pub enum ServeError {
     /// A worker process with nothing to do.
     #[error("serve --worker with 0 workers would run no jobs: give --workers 1 or more")]
     NoWorkers,
-    /// A worker process does not serve the files it publishes, so it cannot make their URLs.
+    /// The files are not served by this process (a `--worker`, or an object store as
+    /// output), so it cannot make their URLs.
     #[error(
-        "serve --worker needs [serve] public_url (or --public-url): the URL where the API \
-         server or a CDN publishes the output, for the feed and callbacks"
+        "{0} needs [serve] public_url (or --public-url): where players fetch the published \
+         files (the API server's /audio/, or the bucket's public or CDN URL)"
     )]
-    NoPublicUrl,
+    NoPublicUrl(&'static str),
     /// The address cannot be listened on.
     #[error("cannot listen on {address}: {source}")]
     Listen {
@@ -80,6 +83,9 @@ pub enum ServeError {
     /// The job database failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// The output store cannot be used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// The configured voice cannot be built.
     #[error(transparent)]
     Voice(#[from] CastError),
@@ -98,7 +104,7 @@ pub struct ServeOptions {
     /// `/healthz`, `/readyz` and `/metrics`).
     pub api: bool,
     /// Where published files go.
-    pub output_dir: PathBuf,
+    pub output: OutputStore,
     /// Jobs narrated at once; 0 for an API that leaves them to `--worker` processes.
     pub workers: usize,
     /// The voice when a request names none; `None` for the configuration's.
@@ -119,8 +125,8 @@ pub struct ServeOptions {
 pub struct Service {
     config: Config,
     queue: Arc<dyn Queue>,
-    output_dir: PathBuf,
-    /// Where `output_dir` is published, ending in `/`.
+    output: OutputStore,
+    /// Where `output` is published, ending in `/`.
     public_url: String,
     formats: Vec<OutputFormat>,
     default_voice: Option<String>,
@@ -166,17 +172,12 @@ impl Service {
         self.tokens.iter().fold(false, |found, t| found | (*t == digest))
     }
 
-    /// Rewrite the podcast feed for the output directory.
+    /// Rewrite the podcast feed of the output.
     async fn write_feed(&self) {
         let _one = self.feed.lock().await;
-        let dir = self.output_dir.clone();
         let options = FeedOptions::new(&self.public_url, &self.config.serve.feed_title);
-        let written =
-            tokio::task::spawn_blocking(move || crate::feed::write_feed(&dir, &options)).await;
-        match written {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!("Feed not written: {e}"),
-            Err(e) => tracing::warn!("Feed not written: {e}"),
+        if let Err(e) = self.output.write_feed(options).await {
+            tracing::warn!("Feed not written: {e}");
         }
     }
 
@@ -227,13 +228,19 @@ pub async fn run(
         return Err(ServeError::NoWorkers);
     }
     if !options.api && config.serve.public_url.is_empty() {
-        return Err(ServeError::NoPublicUrl);
+        return Err(ServeError::NoPublicUrl("serve --worker"));
     }
     if options.callback.as_ref().is_some_and(|c| c.secret.is_empty()) {
         return Err(ServeError::NoCallbackSecret);
     }
-    std::fs::create_dir_all(&options.output_dir)
-        .map_err(|source| ServeError::Output { path: options.output_dir.clone(), source })?;
+    if options.output.local_dir().is_none() && config.serve.public_url.is_empty() {
+        return Err(ServeError::NoPublicUrl("an object store as output (output_url)"));
+    }
+    if let Some(dir) = options.output.local_dir() {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| ServeError::Output { path: dir.to_path_buf(), source })?;
+    }
+    options.output.check().await?;
     let queue = tokio::task::block_in_place(|| options.database.open())?;
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
@@ -257,7 +264,7 @@ pub async fn run(
         .map_err(|e| ServeError::Http(std::io::Error::other(e)))?;
     let service = Arc::new(Service {
         queue,
-        output_dir: options.output_dir,
+        output: options.output,
         public_url,
         formats: options.formats,
         default_voice: options.voice,

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::queue::{Claim, Finished, Outcome, Published, Request};
+use super::store::StoreError;
 use super::{Service, now_ms};
 use crate::narrate::{self, Job, NarrateError};
 use crate::tts::SynthError;
@@ -125,7 +126,9 @@ async fn record(service: &Arc<Service>, claim: &Claim, outcome: Outcome, synthes
         let exists = service.queue(move |q| q.get(&asked)).await.ok().flatten().is_some();
         if !exists {
             // Deleted while it ran: take back what it published.
-            let _ = std::fs::remove_dir_all(service.output_dir.join(&id));
+            if let Err(e) = service.output.remove(&id).await {
+                tracing::warn!(%id, "Audio of a deleted article not removed: {e}");
+            }
         }
     }
     if ok {
@@ -158,12 +161,21 @@ fn failure_kind(error: &SynthError) -> String {
     }
 }
 
-/// Narrate one request into `OUTPUT/ID/ID.*`.
+/// Why a job failed.
+#[derive(Debug, thiserror::Error)]
+enum PublishError {
+    #[error(transparent)]
+    Narrate(#[from] NarrateError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Narrate one request and publish it as `ID/ID.*` in the output.
 async fn narrate_request(service: &Arc<Service>, request: &Request) -> Outcome {
     match publish(service, request).await {
         Ok(published) => Outcome::Done(published),
         Err(e) => {
-            if let NarrateError::Synth { source, .. } = &e {
+            if let PublishError::Narrate(NarrateError::Synth { source, .. }) = &e {
                 service.metrics.synth_error(&failure_kind(source));
             }
             Outcome::Failed(crate::errors::one_line(&e))
@@ -171,7 +183,7 @@ async fn narrate_request(service: &Arc<Service>, request: &Request) -> Outcome {
     }
 }
 
-async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published, NarrateError> {
+async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published, PublishError> {
     let id = &request.id;
     // The extension tells ingest how to read the content.
     let (origin, content) = match (&request.html, &request.text) {
@@ -179,15 +191,17 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         (None, Some(text)) => (format!("{id}.txt"), text),
         (None, None) => (format!("{id}.txt"), &String::new()),
     };
-    let source = crate::ingest::from_bytes(&origin, content.as_bytes())?;
+    let source =
+        crate::ingest::from_bytes(&origin, content.as_bytes()).map_err(NarrateError::from)?;
     let casting = service.casting(request.voice.as_deref());
     let config = &service.config;
     let mut prepared =
         tokio::task::block_in_place(|| narrate::prepare_source(source, config, &casting))?;
     prepared.source.stem.clone_from(id);
+    let staging = service.output.stage(id)?;
     let job = Job {
         input: origin,
-        output_dir: service.output_dir.join(id),
+        output_dir: staging.dir().to_path_buf(),
         formats: service.formats.clone(),
         max_chars: None,
     };
@@ -199,6 +213,7 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         counts.requests,
         counts.billed_chars,
     );
+    service.output.publish(id, &staging, &narration.manifest).await?;
     Ok(Published {
         manifest: format!("{id}/{id}.json"),
         audio: narration.manifest.audio.iter().map(|a| format!("{id}/{}", a.file)).collect(),

@@ -7,6 +7,7 @@
 mod api;
 mod callback;
 mod crash;
+mod s3;
 mod security;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -25,6 +26,8 @@ pub(crate) struct Site {
     pub(crate) dir: tempfile::TempDir,
     /// The voice profile requests get.
     pub(crate) voice: PathBuf,
+    /// `--output-url`, instead of `-o DIR/out`.
+    pub(crate) output_url: Option<String>,
 }
 
 impl Site {
@@ -36,7 +39,7 @@ impl Site {
             util::root().join("voices").display().to_string()
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Site { dir, voice: util::fixture("voices/tone.toml") }
+        Site { dir, voice: util::fixture("voices/tone.toml"), output_url: None }
     }
 
     pub(crate) fn path(&self, name: &str) -> PathBuf {
@@ -78,9 +81,12 @@ impl Site {
             .arg("--config")
             .arg(self.path("config.toml"))
             .args(["serve", "--listen", "127.0.0.1:0", "--voice"])
-            .arg(&self.voice)
-            .arg("-o")
-            .arg(self.path("out"))
+            .arg(&self.voice);
+        match &self.output_url {
+            Some(url) => command.args(["--output-url", url]),
+            None => command.arg("-o").arg(self.path("out")),
+        };
+        command
             .arg("--database")
             .arg(self.path("jobs.sqlite3"))
             .arg("--cache-dir")

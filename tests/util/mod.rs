@@ -8,6 +8,8 @@ use std::process::Command;
 
 use articulate::model::Manifest;
 
+pub(crate) mod moto;
+
 /// The repository root (tests run with it as the working directory).
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,15 +1,18 @@
-//! The durable queue: 200 updates from 20 concurrent clients, the server killed with
-//! SIGKILL mid-way and started again on the same database; every article ends narrated
-//! from its last version, each generation completed once, and nothing published is corrupt.
+//! The durable queue under load: 1,000 updates from 50 concurrent clients, a process killed
+//! with SIGKILL mid-way and started again; every article ends narrated from its last
+//! version, each generation completed once, nothing published is corrupt, and no chunk was
+//! synthesized twice. Once with one server on SQLite, once with an API server and two
+//! `serve --worker` processes on PostgreSQL.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
 use super::{Server, Site, article, check_published, heartstopper};
+use crate::util::postgres::Scratch;
 
-const ARTICLES: usize = 20;
-const VERSIONS: usize = 10;
+const ARTICLES: usize = 50;
+const VERSIONS: usize = 20;
 
 fn id(n: usize) -> String {
     format!("story-{n:02}")
@@ -45,6 +48,17 @@ fn done_count(server: &Server) -> usize {
     line.rsplit(' ').next().unwrap().parse().unwrap()
 }
 
+/// Wait (bounded) until at least `n` jobs are done.
+fn wait_done(server: &Server, n: usize) {
+    for _ in 0..3000 {
+        if done_count(server) >= n {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("fewer than {n} jobs done");
+}
+
 /// Every manifest under `out` parses and its audio decodes to its length.
 fn check_all_published(out: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(out) else { return 0 };
@@ -62,68 +76,98 @@ fn check_all_published(out: &Path) -> usize {
     checked
 }
 
-#[test]
-fn jobs_survive_a_sigkill_and_each_finishes_once_from_its_last_version() {
-    let mut site = Site::new("workers = 2\nlease_secs = 1");
-    // An engine that logs every request, two at a time: the log shows what was paid for.
+/// The two tables, read straight from either database.
+trait Tables {
+    /// `(id, state)` of every job.
+    fn jobs(&self) -> Vec<(String, String)>;
+    /// `(id, generation, state)` of every completion.
+    fn completions(&self) -> Vec<(String, i64, String)>;
+}
+
+impl Tables for rusqlite::Connection {
+    fn jobs(&self) -> Vec<(String, String)> {
+        let mut statement = self.prepare("SELECT id, state FROM jobs").unwrap();
+        statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn completions(&self) -> Vec<(String, i64, String)> {
+        let mut statement = self.prepare("SELECT id, generation, state FROM completions").unwrap();
+        statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+}
+
+impl Tables for Scratch {
+    fn jobs(&self) -> Vec<(String, String)> {
+        let rows = self.connect().query("SELECT id, state FROM jobs", &[]).unwrap();
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+    }
+
+    fn completions(&self) -> Vec<(String, i64, String)> {
+        let rows =
+            self.connect().query("SELECT id, generation, state FROM completions", &[]).unwrap();
+        rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect()
+    }
+}
+
+/// The first part of the example: the whole test then takes seconds per thousand posts.
+fn short_text() -> String {
+    heartstopper().lines().take(30).map(|l| format!("{l}\n")).collect()
+}
+
+/// An engine that logs every request, two at a time: the log shows what was paid for.
+fn counting_engine(site: &mut Site) -> crate::cache::Counting {
     let engine = crate::cache::Counting::new(&site.path("engine"), "0.02");
     site.voice = engine.profile.clone();
-    // Its first part, so the whole test takes seconds.
-    let text: String = heartstopper().lines().take(30).map(|l| format!("{l}\n")).collect();
-    let mut server = site.start(&[]);
-    post_all(&server, &text);
-    for _ in 0..1200 {
-        if done_count(&server) >= 3 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    server.child.kill().unwrap(); // SIGKILL: no handler runs, no lease is given back.
-    server.child.wait().unwrap();
-    drop(server);
+    engine
+}
 
-    let database = rusqlite::Connection::open(site.path("jobs.sqlite3")).unwrap();
-    let count = |sql: &str| -> usize {
-        let n: i64 = database.query_row(sql, [], |r| r.get(0)).unwrap();
-        usize::try_from(n).unwrap()
-    };
-    assert_eq!(count("SELECT COUNT(*) FROM jobs"), ARTICLES, "every post was recorded");
-    let done_before = count("SELECT COUNT(*) FROM jobs WHERE state = 'done'");
-    assert!(done_before < ARTICLES, "killed mid-way, not after: {done_before} done");
-    let mut statement = database.prepare("SELECT id FROM jobs WHERE state = 'running'").unwrap();
-    let orphaned: BTreeSet<String> =
-        statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-    drop(statement);
-    // Whatever had been published when it died is whole.
-    check_all_published(&site.path("out"));
-
-    let server = site.start(&[]);
+/// Once every article is done: each ran its last version, its generations completed once
+/// each, what it published decodes, and the articles' shared chunks were paid for once.
+fn check_finished(
+    site: &Site,
+    api: &Server,
+    tables: &dyn Tables,
+    running_at_kill: &BTreeSet<String>,
+    survivors: usize,
+    engine: &crate::cache::Counting,
+) {
     let mut generations = Vec::new();
+    let mut taken_up_again = 0;
     for n in 0..ARTICLES {
-        let job = server.wait_for(&id(n));
+        let job = api.wait_for(&id(n));
         assert_eq!(job["state"], "done", "{job}");
         let manifest = check_published(&site.path("out"), &id(n));
         let spoken: String = serde_json::to_string(&manifest).unwrap();
         let last = format!("story {n} version {}", VERSIONS - 1);
         assert!(spoken.contains(&last), "{} is not its last version", id(n));
         assert!(!spoken.contains(&format!("story {n} version {},", VERSIONS - 2)));
-        if orphaned.contains(&id(n)) {
-            assert!(job["attempts"].as_u64().unwrap() >= 2, "taken up again: {job}");
+        if running_at_kill.contains(&id(n)) && job["attempts"].as_u64().unwrap() >= 2 {
+            taken_up_again += 1;
         }
         generations.push(job["generation"].as_u64().unwrap());
     }
     assert_eq!(check_all_published(&site.path("out")), ARTICLES);
-    drop(server);
+    // What was running when the process died was taken up again; only jobs held by a
+    // worker process that lived on (one job each) were not.
+    assert!(
+        taken_up_again + survivors >= running_at_kill.len(),
+        "of {running_at_kill:?}, {taken_up_again} taken up again"
+    );
 
-    // Each generation that ran completed once, and the last one of every article did.
-    let database = rusqlite::Connection::open(site.path("jobs.sqlite3")).unwrap();
-    let mut statement =
-        database.prepare("SELECT id, generation, state FROM completions ORDER BY id").unwrap();
-    let completions: Vec<(String, i64, String)> = statement
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let completions = tables.completions();
+    let mut distinct: Vec<(String, i64)> =
+        completions.iter().map(|(i, g, _)| (i.clone(), *g)).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), completions.len(), "a generation completed twice");
     for (n, generation) in generations.iter().enumerate() {
         let mine: Vec<_> = completions.iter().filter(|(i, _, _)| *i == id(n)).collect();
         let generation = i64::try_from(*generation).unwrap();
@@ -135,10 +179,11 @@ fn jobs_survive_a_sigkill_and_each_finishes_once_from_its_last_version() {
     let stderr = std::fs::read_to_string(site.path("stderr.txt")).unwrap();
     assert!(!stderr.contains("not recorded"), "{stderr}");
 
-    // Every chunk went through the cache both before and after the kill: the articles share
-    // all but their marked sentence, and only requests in flight at the kill (the engine
-    // takes two at a time) were asked again. An engine the server had only just started
-    // when it died reads no text and logs an empty line: not a request.
+    // Every chunk went through the cache, shared by every process and across the restart:
+    // the articles share all but their marked sentence, and only requests in flight at a
+    // kill (the engine takes two at a time per process) were asked again. An engine a
+    // process had only just started when it died reads no text and logs an empty line:
+    // not a request.
     let asked: Vec<String> =
         engine.requests().into_iter().filter(|text| !text.trim().is_empty()).collect();
     let mut distinct = asked.clone();
@@ -150,6 +195,76 @@ fn jobs_survive_a_sigkill_and_each_finishes_once_from_its_last_version() {
         asked.len() - distinct.len()
     );
     assert!(distinct.iter().any(|t| t.contains(&format!("story 0 version {}", VERSIONS - 1))));
+}
+
+/// Jobs this process finished, by its metrics.
+fn finished(server: &Server) -> usize {
+    let metrics = String::from_utf8(server.get("/metrics").body).unwrap();
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("articulate_jobs_finished_total{outcome=\"done\"}"))
+        .unwrap_or_else(|| panic!("{metrics}"));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+fn running(tables: &dyn Tables) -> BTreeSet<String> {
+    tables.jobs().into_iter().filter(|(_, s)| s == "running").map(|(i, _)| i).collect()
+}
+
+#[test]
+fn a_thousand_updates_survive_a_sigkill_and_each_job_finishes_once_from_its_last_version() {
+    let mut site = Site::new("workers = 2\nlease_secs = 1");
+    let engine = counting_engine(&mut site);
+    let text = short_text();
+    let mut server = site.start(&[]);
+    post_all(&server, &text);
+    wait_done(&server, 3);
+    server.child.kill().unwrap(); // SIGKILL: no handler runs, no lease is given back.
+    server.child.wait().unwrap();
+    drop(server);
+
+    let database = rusqlite::Connection::open(site.path("jobs.sqlite3")).unwrap();
+    let jobs = database.jobs();
+    assert_eq!(jobs.len(), ARTICLES, "every post was recorded");
+    let done_before = jobs.iter().filter(|(_, s)| s == "done").count();
+    assert!(done_before < ARTICLES, "killed mid-way, not after: {done_before} done");
+    let orphaned = running(&database);
+    // Whatever had been published when it died is whole.
+    check_all_published(&site.path("out"));
+
+    let server = site.start(&[]);
+    check_finished(&site, &server, &database, &orphaned, 0, &engine);
+}
+
+#[test]
+fn two_workers_on_postgres_share_the_queue_and_a_sigkilled_one_loses_no_job() {
+    let Some(database) = Scratch::new("two_workers_on_postgres") else { return };
+    let mut site = Site::new("workers = 1\nlease_secs = 1");
+    site.database_url = Some(database.url.clone());
+    let engine = counting_engine(&mut site);
+    let text = short_text();
+    // The API alone, and two worker processes publishing where it serves.
+    let api = site.start_with(&[], &["-j", "0"]);
+    let public = format!("http://{}/audio/", api.addr);
+    let worker = || site.start_with(&[], &["--worker", "--public-url", &public]);
+    let mut first = worker();
+    let second = worker();
+    post_all(&api, &text);
+    wait_done(&api, 3);
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    drop(first);
+    let orphaned = running(&database);
+    assert_eq!(database.jobs().len(), ARTICLES, "every post was recorded");
+    check_all_published(&site.path("out"));
+
+    // The second worker goes on alone; the first comes back while it does.
+    let restarted = worker();
+    check_finished(&site, &api, &database, &orphaned, 1, &engine);
+    // Both workers ran jobs: each process's metrics count what it finished.
+    let (alone, back) = (finished(&second), finished(&restarted));
+    assert!(alone > 0 && back > 0, "second worker {alone} jobs, restarted one {back}");
+    assert_eq!(second.call("GET", "/v1/articles/story-00", None).status, 404, "no API");
 }
 
 #[cfg(unix)]

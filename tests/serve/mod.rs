@@ -28,6 +28,8 @@ pub(crate) struct Site {
     pub(crate) voice: PathBuf,
     /// `--output-url`, instead of `-o DIR/out`.
     pub(crate) output_url: Option<String>,
+    /// `--database-url`, instead of `--database DIR/jobs.sqlite3`.
+    pub(crate) database_url: Option<String>,
 }
 
 impl Site {
@@ -39,7 +41,7 @@ impl Site {
             util::root().join("voices").display().to_string()
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Site { dir, voice: util::fixture("voices/tone.toml"), output_url: None }
+        Site { dir, voice: util::fixture("voices/tone.toml"), output_url: None, database_url: None }
     }
 
     pub(crate) fn path(&self, name: &str) -> PathBuf {
@@ -48,7 +50,13 @@ impl Site {
 
     /// `articulate serve` on a free loopback port with the site's voice.
     pub(crate) fn start(&self, env: &[(&str, &str)]) -> Server {
+        self.start_with(env, &[])
+    }
+
+    /// `articulate serve` with more arguments (`--worker`, `-j N`...).
+    pub(crate) fn start_with(&self, env: &[(&str, &str)], args: &[&str]) -> Server {
         let mut command = self.command(env);
+        command.args(args);
         command.stdout(Stdio::piped());
         let mut child = command.spawn().unwrap();
         let mut line = String::new();
@@ -76,6 +84,7 @@ impl Site {
             .env_remove("ARTICULATE_LOG")
             .env_remove("ARTICULATE_API_TOKENS")
             .env_remove("ARTICULATE_CALLBACK_SECRET")
+            .env_remove("ARTICULATE_DATABASE_URL")
             .env("ARTICULATE_API_TOKENS", format!("other-token, {TOKEN}"))
             .envs(env.iter().copied())
             .arg("--config")
@@ -86,13 +95,11 @@ impl Site {
             Some(url) => command.args(["--output-url", url]),
             None => command.arg("-o").arg(self.path("out")),
         };
-        command
-            .arg("--database")
-            .arg(self.path("jobs.sqlite3"))
-            .arg("--cache-dir")
-            .arg(self.path("cache"))
-            .stdin(Stdio::null())
-            .stderr(stderr);
+        match &self.database_url {
+            Some(url) => command.args(["--database-url", url]),
+            None => command.arg("--database").arg(self.path("jobs.sqlite3")),
+        };
+        command.arg("--cache-dir").arg(self.path("cache")).stdin(Stdio::null()).stderr(stderr);
         command
     }
 }

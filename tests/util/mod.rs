@@ -9,6 +9,7 @@ use std::process::Command;
 use articulate::model::Manifest;
 
 pub(crate) mod moto;
+pub(crate) mod postgres;
 
 /// The repository root (tests run with it as the working directory).
 pub(crate) fn root() -> PathBuf {

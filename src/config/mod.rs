@@ -294,14 +294,14 @@ mod tests {
     #[test]
     fn a_bad_serve_section_names_each_wrong_key() {
         let err = Config::parse(
-            "[serve]\nlisten = \"nowhere\"\nworkers = 0\ncallback_url = \"ftp://x\"\n",
+            "[serve]\nlisten = \"nowhere\"\nmax_attempts = 0\ncallback_url = \"ftp://x\"\n",
             "c.toml",
             PathBuf::new(),
         )
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("listen") && err.contains("workers") && err.contains("callback_url"),
+            err.contains("listen") && err.contains("max_attempts") && err.contains("callback_url"),
             "{err}"
         );
     }

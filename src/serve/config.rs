@@ -120,6 +120,33 @@ impl ServeConfig {
     }
 }
 
+/// A database URL from a config file names a PostgreSQL server and holds no password
+/// (passwords come from the environment: `PGPASSWORD`, or the whole URL in
+/// `ARTICULATE_DATABASE_URL`).
+fn check_database_url(url: &str, problems: &mut Vec<String>) {
+    if url.is_empty() {
+        return;
+    }
+    let Ok(parsed) = url::Url::parse(url) else {
+        problems.push("[serve] database_url is not a URL (postgres://USER@HOST:PORT/DB)".into());
+        return;
+    };
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+        problems.push(format!(
+            "[serve] database_url has scheme {:?}: only postgres:// is supported (leave it \
+             empty for the SQLite `database`)",
+            parsed.scheme()
+        ));
+    }
+    if parsed.password().is_some() {
+        problems.push(
+            "[serve] database_url holds a password: remove it and set PGPASSWORD, or put the \
+             whole URL in ARTICULATE_DATABASE_URL"
+                .into(),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,51 +185,17 @@ mod tests {
         assert!(found.iter().any(|p| p.contains("both set")), "{found:?}");
         assert!(found.iter().any(|p| p.contains("feed_episodes")), "{found:?}");
     }
-}
 
-/// A database URL from a config file names a PostgreSQL server and holds no password
-/// (passwords come from the environment: `PGPASSWORD`, or the whole URL in
-/// `ARTICULATE_DATABASE_URL`).
-fn check_database_url(url: &str, problems: &mut Vec<String>) {
-    if url.is_empty() {
-        return;
-    }
-    let Ok(parsed) = url::Url::parse(url) else {
-        problems.push("[serve] database_url is not a URL (postgres://USER@HOST:PORT/DB)".into());
-        return;
-    };
-    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
-        problems.push(format!(
-            "[serve] database_url has scheme {:?}: only postgres:// is supported (leave it \
-             empty for the SQLite `database`)",
-            parsed.scheme()
-        ));
-    }
-    if parsed.password().is_some() {
-        problems.push(
-            "[serve] database_url holds a password: remove it and set PGPASSWORD, or put the \
-             whole URL in ARTICULATE_DATABASE_URL"
-                .into(),
-        );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn problems(url: &str) -> Vec<String> {
-        let mut problems = Vec::new();
-        check_database_url(url, &mut problems);
-        problems
+    fn url_problems(url: &str) -> Vec<String> {
+        problems(&ServeConfig { database_url: url.to_owned(), ..Default::default() })
     }
 
     #[test]
     fn a_database_url_must_name_postgres_and_hold_no_password() {
-        assert!(problems("").is_empty());
-        assert!(problems("postgres://articulate@db.internal:5432/jobs").is_empty());
-        assert!(problems("mysql://db/jobs")[0].contains("only postgres://"));
-        let secret = problems("postgresql://articulate:hunter2@db/jobs");
+        assert!(url_problems("").is_empty());
+        assert!(url_problems("postgres://articulate@db.internal:5432/jobs").is_empty());
+        assert!(url_problems("mysql://db/jobs")[0].contains("only postgres://"));
+        let secret = url_problems("postgresql://articulate:hunter2@db/jobs");
         assert!(secret[0].contains("PGPASSWORD"), "{secret:?}");
         assert!(!secret[0].contains("hunter2"));
     }

@@ -1,16 +1,19 @@
 //! `articulate serve`: a narration service for CMS webhooks.
 //!
 //! ```text
-//! POST /v1/articles ──► queue (SQLite: durable, leased) ──► workers ──► narrate (cache)
-//!                                                                       │
-//!        GET /audio/ID/ID.mp3 (Range) ◄── output dir ◄── publish ◄──────┘
-//!                                            └─ feed.xml, callback (signed)
+//! POST /v1/articles ──► queue (SQLite or PostgreSQL: durable, leased) ──► workers
+//!                                                                            │
+//!                                                        narrate (chunk cache)
+//!                                                                            │
+//! GET /audio/ID/ID.mp3 (Range) ◄── output (directory or bucket) ◄── publish ◄┘
+//!                                     └─ feed.xml, callback (signed)
 //! ```
 //!
 //! The HTTP side ([`api`]) only validates and records requests; [`worker`]s claim jobs from
 //! the [`queue`] under a lease, narrate them through the shared chunk cache (so an edit
 //! costs only the chunks it changed) and publish each article into its own directory of
-//! the output, named by its id.
+//! the output [`store`], named by its id. Workers may run in this process, in
+//! `serve --worker` processes sharing the database, or both.
 
 pub mod api;
 pub mod callback;

@@ -119,6 +119,18 @@ pub struct ChunkCache {
     /// One lock per key being synthesized in this process, so articles that share a chunk
     /// wait for the first request instead of sending their own.
     pending: Arc<Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>>,
+    /// Turns shared with processes on other machines, for a cache that is not local.
+    turns: Option<Arc<dyn Turns>>,
+}
+
+/// Turns at synthesizing a chunk among processes that share a cache but no file system
+/// (workers on several machines over an S3 cache): whoever holds a digest's turn asks the
+/// backend; the others wait, then find the chunk in the cache.
+#[async_trait::async_trait]
+pub trait Turns: Send + Sync + std::fmt::Debug {
+    /// Wait for `digest`'s turn, held until the returned guard is dropped; `None` when no
+    /// turn can be had (the caller goes ahead alone, at worst paying for a chunk twice).
+    async fn take(&self, digest: &str) -> Option<Box<dyn Send + Sync>>;
 }
 
 impl ChunkCache {
@@ -157,7 +169,15 @@ impl ChunkCache {
         location: String,
         local: Option<PathBuf>,
     ) -> ChunkCache {
-        ChunkCache { store, location, local, pending: Arc::default() }
+        ChunkCache { store, location, local, pending: Arc::default(), turns: None }
+    }
+
+    /// This cache, taking `turns` before synthesizing a chunk (a local cache takes file
+    /// locks instead, and ignores them).
+    #[must_use]
+    pub fn with_turns(mut self, turns: Arc<dyn Turns>) -> ChunkCache {
+        self.turns = Some(turns);
+        self
     }
 
     /// The platform's default location: `$XDG_CACHE_HOME/articulate`, else
@@ -231,7 +251,7 @@ impl ChunkCache {
     /// the claim is dropped, then find the entry in the cache. In this process they wait on
     /// a lock per key; in other processes sharing a local cache (`serve --worker`s, batch
     /// shards), on a file lock in the cache directory, which the kernel releases when its
-    /// holder dies, however it dies.
+    /// holder dies, however it dies; elsewhere, on the cache's [`Turns`], if it has any.
     pub(crate) async fn claim(&self, digest: &str) -> ChunkClaim {
         let lock = {
             // A poisoned map only means another task panicked mid-insert; the map is intact.
@@ -248,9 +268,12 @@ impl ChunkCache {
             }
         };
         let here = lock.lock_owned().await;
-        let across = match &self.local {
-            Some(dir) => lock_file(dir, digest).await,
-            None => None,
+        let across = match (&self.local, &self.turns) {
+            (Some(dir), _) => {
+                lock_file(dir, digest).await.map(|file| Box::new(file) as Box<dyn Send + Sync>)
+            }
+            (None, Some(turns)) => turns.take(digest).await,
+            (None, None) => None,
         };
         ChunkClaim { _here: here, _across: across }
     }
@@ -271,7 +294,7 @@ impl ChunkCache {
 /// The right to synthesize one chunk, until dropped.
 pub(crate) struct ChunkClaim {
     _here: tokio::sync::OwnedMutexGuard<()>,
-    _across: Option<std::fs::File>,
+    _across: Option<Box<dyn Send + Sync>>,
 }
 
 /// Lock `DIR/locks/abc` for a digest starting `abc…`: 4096 files at most, so nothing needs

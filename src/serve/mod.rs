@@ -245,6 +245,13 @@ pub async fn run(
     }
     options.output.check().await?;
     let queue = tokio::task::block_in_place(|| options.database.open())?;
+    // Workers on other machines share a cache that is not a directory through the database.
+    let cache = match (&options.database, options.cache) {
+        (queue::Database::Postgres(url), Some(cache)) if cache.dir().is_none() => {
+            Some(cache.with_turns(Arc::new(queue::PostgresTurns::open(url)?)))
+        }
+        (_, cache) => cache,
+    };
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|source| ServeError::Listen { address: options.listen.clone(), source })?;
@@ -271,7 +278,7 @@ pub async fn run(
         public_url,
         formats: options.formats,
         default_voice: options.voice,
-        cache: options.cache,
+        cache,
         castings: Mutex::new(HashMap::new()),
         tokens,
         metrics: Metrics::default(),

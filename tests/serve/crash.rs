@@ -236,6 +236,7 @@ fn a_thousand_updates_survive_a_sigkill_and_each_job_finishes_once_from_its_last
     check_finished(&site, &server, &database, &orphaned, 0, &engine);
 }
 
+#[cfg(unix)]
 #[test]
 fn two_workers_on_postgres_share_the_queue_and_a_sigkilled_one_loses_no_job() {
     let Some(database) = Scratch::new("two_workers_on_postgres") else { return };
@@ -265,6 +266,18 @@ fn two_workers_on_postgres_share_the_queue_and_a_sigkilled_one_loses_no_job() {
     let (alone, back) = (finished(&second), finished(&restarted));
     assert!(alone > 0 && back > 0, "second worker {alone} jobs, restarted one {back}");
     assert_eq!(second.call("GET", "/v1/articles/story-00", None).status, 404, "no API");
+    for process in [second, restarted, api] {
+        let status = terminate(process);
+        assert!(status.success(), "a clean stop on PostgreSQL: {status}");
+    }
+}
+
+/// Stop a server with SIGTERM and wait for it.
+#[cfg(unix)]
+fn terminate(mut server: Server) -> std::process::ExitStatus {
+    let pid = i32::try_from(server.child.id()).unwrap();
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    server.child.wait().unwrap()
 }
 
 #[cfg(unix)]
@@ -285,12 +298,8 @@ fn a_server_stopped_by_sigterm_gives_its_running_job_back_at_once() {
     }
     let job = server.call("GET", "/v1/articles/slow", None).json();
     assert_eq!(job["state"], "running", "{job}");
-    let pid = i32::try_from(server.child.id()).unwrap();
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let mut server = server;
-    let status = server.child.wait().unwrap();
+    let status = terminate(server);
     assert!(status.success(), "a clean stop: {status}");
-    drop(server);
 
     let database = rusqlite::Connection::open(site.path("jobs.sqlite3")).unwrap();
     let (state, attempts): (String, i64) = database

@@ -21,11 +21,13 @@ mod postgres;
 mod sqlite;
 #[cfg(test)]
 mod tests;
+mod turns;
 
 use serde::{Deserialize, Serialize};
 
 pub use postgres::PostgresQueue;
 pub use sqlite::SqliteQueue;
+pub use turns::PostgresTurns;
 
 /// The queue's store failed.
 #[derive(Debug, thiserror::Error)]

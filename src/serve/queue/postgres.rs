@@ -46,12 +46,9 @@ CREATE TABLE IF NOT EXISTS completions (
 /// when several workers start at once.
 const SCHEMA_LOCK: i64 = 0x6172_7469_6375;
 
-/// The queue in a PostgreSQL database, over one connection per process (made again when
-/// the server drops it).
+/// The queue in a PostgreSQL database, over one connection per process.
 pub struct PostgresQueue {
-    config: postgres::Config,
-    location: String,
-    client: Mutex<Option<Client>>,
+    db: Connection,
 }
 
 impl PostgresQueue {
@@ -63,6 +60,35 @@ impl PostgresQueue {
     ///
     /// A URL that cannot be parsed, or a server that cannot be reached or refuses.
     pub fn open(url: &str) -> Result<PostgresQueue, QueueError> {
+        let queue = PostgresQueue { db: Connection::new(url)? };
+        queue.with(|client| {
+            let mut tx = client.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+            tx.batch_execute(SCHEMA)?;
+            tx.commit()
+        })?;
+        Ok(queue)
+    }
+
+    fn with<T>(
+        &self,
+        call: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, QueueError> {
+        self.db.with(call)
+    }
+}
+
+/// One connection to the server, made when first needed and again when the last one broke.
+pub(super) struct Connection {
+    config: postgres::Config,
+    /// The server and database, without the password, for messages.
+    pub(super) location: String,
+    client: Mutex<Option<Client>>,
+}
+
+impl Connection {
+    /// Read `url` (no I/O); see [`PostgresQueue::open`].
+    pub(super) fn new(url: &str) -> Result<Connection, QueueError> {
         let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
             QueueError::Url { location: redacted(url), message: e.to_string() }
         })?;
@@ -75,19 +101,12 @@ impl PostgresQueue {
             config.connect_timeout(Duration::from_secs(10));
         }
         config.application_name("articulate");
-        let queue = PostgresQueue { location: location(&config), config, client: Mutex::new(None) };
-        queue.with(|client| {
-            let mut tx = client.transaction()?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
-            tx.batch_execute(SCHEMA)?;
-            tx.commit()
-        })?;
-        Ok(queue)
+        Ok(Connection { location: location(&config), config, client: Mutex::new(None) })
     }
 
     /// Run `call` on the connection, connecting first if there is none or the last one
     /// broke. Nothing is retried here: the caller knows whether its call may be repeated.
-    fn with<T>(
+    pub(super) fn with<T>(
         &self,
         call: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
     ) -> Result<T, QueueError> {
@@ -105,6 +124,19 @@ impl PostgresQueue {
             *slot = None;
         }
         result.map_err(db)
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let client = self.client.get_mut().unwrap_or_else(PoisonError::into_inner).take();
+        // rust-postgres closes a connection by blocking on a runtime of its own, which
+        // panics on a thread that drives tokio's (the service drops its queue on one).
+        if let Some(client) = client
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
     }
 }
 
@@ -162,8 +194,8 @@ fn raw_job(client: &mut impl GenericClient, id: &str) -> Result<Option<RawJob>, 
 impl Queue for PostgresQueue {
     fn submit(&self, request: &Request, now: i64) -> Result<(Submitted, Job), QueueError> {
         let hash = request.content_hash();
-        let text =
-            serde_json::to_string(request).map_err(|e| corrupt(&self.location, &request.id, e))?;
+        let text = serde_json::to_string(request)
+            .map_err(|e| corrupt(&self.db.location, &request.id, e))?;
         let id = request.id.as_str();
         let (submitted, row) = self.with(|client| {
             // Twice at most: a new article's insert can lose the race to another server's.
@@ -208,12 +240,12 @@ impl Queue for PostgresQueue {
                 return Ok((submitted, row));
             }
         })?;
-        let row = row.ok_or_else(|| corrupt(&self.location, id, "vanished while submitted"))?;
-        Ok((submitted, row.decode(&self.location)?))
+        let row = row.ok_or_else(|| corrupt(&self.db.location, id, "vanished while submitted"))?;
+        Ok((submitted, row.decode(&self.db.location)?))
     }
 
     fn get(&self, id: &str) -> Result<Option<Job>, QueueError> {
-        self.with(|c| raw_job(c, id))?.map(|row| row.decode(&self.location)).transpose()
+        self.with(|c| raw_job(c, id))?.map(|row| row.decode(&self.db.location)).transpose()
     }
 
     fn delete(&self, id: &str) -> Result<bool, QueueError> {
@@ -268,7 +300,7 @@ impl Queue for PostgresQueue {
                 Some(Err(id)) => tracing::warn!(%id, "Job failed: too many attempts."),
                 Some(Ok((id, request, generation, token, queued_at))) => {
                     let request = serde_json::from_str(&request)
-                        .map_err(|e| corrupt(&self.location, &id, e))?;
+                        .map_err(|e| corrupt(&self.db.location, &id, e))?;
                     return Ok(Some(Claim { request, generation, token, queued_at }));
                 }
             }
@@ -302,7 +334,7 @@ impl Queue for PostgresQueue {
         let id = claim.request.id.as_str();
         let published = match outcome {
             Outcome::Done(p) => {
-                Some(serde_json::to_string(p).map_err(|e| corrupt(&self.location, id, e))?)
+                Some(serde_json::to_string(p).map_err(|e| corrupt(&self.db.location, id, e))?)
             }
             Outcome::Failed(_) => None,
         };

@@ -226,3 +226,24 @@ fn workers_with_connections_of_their_own_each_claim_different_jobs_and_finish_ea
     assert_eq!((before, all.len()), (JOBS, JOBS), "each job claimed once");
     assert_eq!(q.counts().unwrap()[2], (State::Done, JOBS as u64));
 }
+
+#[test]
+fn a_chunk_turn_taken_by_one_process_is_waited_for_by_another_until_given_back() {
+    let Some(scratch) = Scratch::new() else { return };
+    let Database::Postgres(url) = &scratch.database else { unreachable!() };
+    // Two connections, as two machines would have.
+    let (here, there) = (PostgresTurns::open(url).unwrap(), PostgresTurns::open(url).unwrap());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async move {
+        use crate::cache::Turns;
+        let digest = "abcdef0123456789abcdef";
+        let held = here.take(digest).await.unwrap();
+        let waiting = tokio::spawn(async move { there.take(digest).await.is_some() });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "the other process waits for the turn");
+        assert!(here.take("1234567890abcdef1234").await.is_some(), "other chunks are free");
+        drop(held);
+        let given = tokio::time::timeout(std::time::Duration::from_secs(10), waiting).await;
+        assert!(given.unwrap().unwrap(), "and gets it once it is given back");
+    });
+}

@@ -140,7 +140,7 @@ pub struct Service {
     tokens: Vec<blake3::Hash>,
     metrics: Metrics,
     /// Wakes idle workers when a job is queued.
-    wake: tokio::sync::Notify,
+    wake: Arc<tokio::sync::Notify>,
     /// One feed rewrite at a time.
     feed: tokio::sync::Mutex<()>,
     callback: Option<Callback>,
@@ -282,7 +282,7 @@ pub async fn run(
         castings: Mutex::new(HashMap::new()),
         tokens,
         metrics: Metrics::default(),
-        wake: tokio::sync::Notify::new(),
+        wake: Arc::new(tokio::sync::Notify::new()),
         feed: tokio::sync::Mutex::new(()),
         callback: options.callback,
         webhook_secret: options.webhook_secret.filter(|s| !s.is_empty()),
@@ -292,6 +292,10 @@ pub async fn run(
         max_body_bytes: config.serve.max_body_bytes,
         config,
     });
+    if options.workers > 0 {
+        let wake = Arc::clone(&service.wake);
+        service.queue.on_new_jobs(Arc::new(move || wake.notify_one()));
+    }
     // Fail now, not on the first job, when the default voice cannot speak.
     service.casting(None).check()?;
 

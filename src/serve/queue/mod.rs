@@ -308,6 +308,13 @@ pub trait Queue: Send + Sync {
     ///
     /// The store failed.
     fn counts(&self) -> Result<Vec<(State, u64)>, QueueError>;
+
+    /// Have `wake` called whenever another process makes a job claimable, when the store
+    /// can tell (PostgreSQL's LISTEN/NOTIFY). Workers find such jobs by polling anyway;
+    /// this only spares a new job the wait for the next poll.
+    fn on_new_jobs(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) {
+        let _ = wake;
+    }
 }
 
 /// A `jobs` row as read, its JSON not yet parsed.

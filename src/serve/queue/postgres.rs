@@ -6,9 +6,10 @@
 //! to a job first locks its row, so a claim, a repost and a finish of one article happen
 //! one after another.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, GenericClient, NoTls, Row};
 
 use super::{
@@ -48,7 +49,7 @@ const SCHEMA_LOCK: i64 = 0x6172_7469_6375;
 
 /// The queue in a PostgreSQL database, over one connection per process.
 pub struct PostgresQueue {
-    db: Connection,
+    db: Arc<Connection>,
 }
 
 impl PostgresQueue {
@@ -60,7 +61,7 @@ impl PostgresQueue {
     ///
     /// A URL that cannot be parsed, or a server that cannot be reached or refuses.
     pub fn open(url: &str) -> Result<PostgresQueue, QueueError> {
-        let queue = PostgresQueue { db: Connection::new(url)? };
+        let queue = PostgresQueue { db: Arc::new(Connection::new(url)?) };
         queue.with(|client| {
             let mut tx = client.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
@@ -166,6 +167,42 @@ fn redacted(url: &str) -> String {
     }
 }
 
+/// The channel claimable jobs are announced on.
+const CHANNEL: &str = "articulate_jobs";
+
+/// Announce a claimable job to every listening worker, when `tx` commits.
+fn announce(tx: &mut impl GenericClient) -> Result<(), postgres::Error> {
+    tx.batch_execute(&format!("NOTIFY {CHANNEL}"))
+}
+
+/// Listen on [`CHANNEL`] and call `wake` for each announcement, on a connection of its
+/// own, made again (after a pause) whenever it breaks.
+fn listen(db: &Connection, wake: &(dyn Fn() + Send + Sync)) {
+    loop {
+        match db.config.connect(NoTls) {
+            Ok(mut client) => match client.batch_execute(&format!("LISTEN {CHANNEL}")) {
+                Ok(()) => {
+                    let mut notifications = client.notifications();
+                    let mut each = notifications.blocking_iter();
+                    loop {
+                        match each.next() {
+                            Ok(Some(_)) => wake(),
+                            Ok(None) => break,
+                            Err(e) => {
+                                tracing::debug!(database = %db.location, "Listening stopped: {e}");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::debug!(database = %db.location, "Cannot listen: {e}"),
+            },
+            Err(e) => tracing::debug!(database = %db.location, "Cannot listen: {e}"),
+        }
+        std::thread::sleep(Duration::from_secs(5));
+    }
+}
+
 const SELECT_JOB: &str = "SELECT id, request, hash, generation, state, error, published, \
     attempts, (SELECT COUNT(*) FROM completions c WHERE c.id = jobs.id), queued_at, \
     started_at, finished_at FROM jobs WHERE id = $1";
@@ -214,6 +251,7 @@ impl Queue for PostgresQueue {
                             tx.rollback()?;
                             continue;
                         }
+                        announce(&mut tx)?;
                         Submitted::Created
                     }
                     Some(row) => {
@@ -231,6 +269,9 @@ impl Queue for PostgresQueue {
                                  finished_at = NULL WHERE id = $1",
                                 &[&id, &text, &hash, &state, &now],
                             )?;
+                            if state == "queued" {
+                                announce(&mut tx)?;
+                            }
                             Submitted::Changed
                         }
                     }
@@ -319,14 +360,18 @@ impl Queue for PostgresQueue {
     }
 
     fn release(&self, claim: &Claim) -> Result<(), QueueError> {
-        self.with(|c| {
-            c.execute(
+        self.with(|client| {
+            let mut tx = client.transaction()?;
+            let released = tx.execute(
                 "UPDATE jobs SET state = 'queued', token = NULL, lease_until = NULL, \
                  started_at = NULL, attempts = GREATEST(attempts - 1, 0) \
                  WHERE id = $1 AND token = $2 AND state = 'running'",
                 &[&claim.request.id, &claim.token],
-            )
-            .map(|_| ())
+            )?;
+            if released > 0 {
+                announce(&mut tx)?;
+            }
+            tx.commit()
         })
     }
 
@@ -389,6 +434,16 @@ impl Queue for PostgresQueue {
         })?;
         Ok(all_counts(&rows))
     }
+
+    fn on_new_jobs(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) {
+        let db = Arc::clone(&self.db);
+        let spawned = std::thread::Builder::new()
+            .name("articulate-listen".into())
+            .spawn(move || listen(&db, wake.as_ref()));
+        if let Err(e) = spawned {
+            tracing::warn!("Not listening for new jobs (they are found by polling): {e}");
+        }
+    }
 }
 
 fn fail(
@@ -417,5 +472,6 @@ fn requeue(tx: &mut impl GenericClient, id: &str) -> Result<Finished, postgres::
          WHERE id = $1",
         &[&id],
     )?;
+    announce(tx)?;
     Ok(Finished::Requeued)
 }

@@ -247,3 +247,31 @@ fn a_chunk_turn_taken_by_one_process_is_waited_for_by_another_until_given_back()
         assert!(given.unwrap().unwrap(), "and gets it once it is given back");
     });
 }
+
+#[test]
+fn a_job_queued_by_one_process_wakes_the_workers_of_another() {
+    let Some(scratch) = Scratch::new() else { return };
+    let Database::Postgres(url) = &scratch.database else { unreachable!() };
+    let (workers, api) = (PostgresQueue::open(url).unwrap(), PostgresQueue::open(url).unwrap());
+    let (woken, wakes) = std::sync::mpsc::channel();
+    let woken = std::sync::Mutex::new(woken);
+    workers.on_new_jobs(Arc::new(move || {
+        let _ = woken.lock().unwrap().send(());
+    }));
+    let wait = std::time::Duration::from_secs(10);
+    // The listener connects on a thread of its own: poll until it hears a submission.
+    let mut heard = false;
+    for n in 0..50 {
+        api.submit(&request(&format!("a{n}"), "one"), 0).unwrap();
+        if wakes.recv_timeout(std::time::Duration::from_millis(200)).is_ok() {
+            heard = true;
+            break;
+        }
+    }
+    assert!(heard, "a submission was announced");
+    while wakes.try_recv().is_ok() {}
+    let claim = workers.claim(1, 1000, 3).unwrap().unwrap();
+    workers.release(&claim).unwrap();
+    wakes.recv_timeout(wait).expect("a released job is announced");
+    assert_eq!(api.submit(&request("a0", "one"), 2).unwrap().0, Submitted::Unchanged);
+}

@@ -283,6 +283,7 @@ pub fn job_json(service: &Service, job: &Job) -> Value {
         "finished_at_ms": job.finished_at,
         "manifest_url": published.map(|p| url(&p.manifest)),
         "audio_urls": published.map(|p| p.audio.iter().map(|a| url(a)).collect::<Vec<_>>()),
+        "player_url": published.and_then(|p| p.player.as_deref()).map(url),
         "chunks": published.map(|p| p.chunks),
         "cache_hits": published.map(|p| p.cache_hits),
         "requests": published.map(|p| p.requests),

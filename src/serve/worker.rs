@@ -168,6 +168,8 @@ enum PublishError {
     Narrate(#[from] NarrateError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Player(#[from] crate::output::OutputError),
 }
 
 /// Narrate one request and publish it as `ID/ID.*` in the output.
@@ -213,10 +215,14 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         counts.requests,
         counts.billed_chars,
     );
+    // The player, with a page for this article: `ID/player/index.html`.
+    let manifest = staging.dir().join(format!("{id}.json"));
+    crate::preview::write_player(staging.dir(), &[manifest])?;
     service.output.publish(id, &staging, &narration.manifest).await?;
     Ok(Published {
         manifest: format!("{id}/{id}.json"),
         audio: narration.manifest.audio.iter().map(|a| format!("{id}/{}", a.file)).collect(),
+        player: Some(format!("{id}/{}/index.html", crate::preview::PLAYER_DIR)),
         chunks: narration.chunks,
         cache_hits: counts.cache_hits,
         requests: counts.requests,

@@ -24,6 +24,13 @@ fn an_article_is_narrated_published_served_with_ranges_and_unpublished() {
     assert_eq!(served.status, 200);
     let served: articulate::model::Manifest = serde_json::from_slice(&served.body).unwrap();
     assert_eq!(served.duration_ms, manifest.duration_ms);
+    // The player is published beside the audio, with a page for this article.
+    let page = server.get(&server.local(&job["player_url"]));
+    assert_eq!(page.status, 200, "{job}");
+    let page = String::from_utf8(page.body).unwrap();
+    assert!(page.contains("data-articulate-manifest=\"../heartstopper-s2.json\""), "{page}");
+    let script = server.local(&job["player_url"]).replace("index.html", "articulate-player.js");
+    assert_eq!(server.get(&script).status, 200);
     let mp3 = server.local(&job["audio_urls"][0]);
     assert!(mp3.ends_with("/heartstopper-s2.mp3"), "{mp3}");
     let whole = server.get(&mp3);

@@ -163,6 +163,10 @@ pub struct Published {
     pub manifest: String,
     /// The audio files' paths relative to the output directory.
     pub audio: Vec<String>,
+    /// The player page's path relative to the output directory (none from versions that
+    /// published no player).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub player: Option<String>,
     /// Chunks in the script.
     pub chunks: usize,
     /// Of those, answered from the cache.

@@ -19,8 +19,6 @@
 
 mod postgres;
 mod sqlite;
-#[cfg(test)]
-mod tests;
 mod turns;
 
 use serde::{Deserialize, Serialize};

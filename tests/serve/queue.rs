@@ -1,9 +1,15 @@
-//! The queue's contract, run on both stores: an SQLite file, and a scratch database on
-//! the test PostgreSQL server (`scripts/postgres.sh`; its URL in `ARTICULATE_TEST_POSTGRES`).
+//! The queue's contract, through its public API, on both stores: an SQLite file, and a
+//! scratch database on the test PostgreSQL server (`scripts/postgres.sh`).
 
 use std::sync::Arc;
 
-use super::*;
+use articulate::cache::Turns;
+use articulate::serve::queue::{
+    Database, Finished, Outcome, PostgresQueue, PostgresTurns, Published, Queue, Request, State,
+    Submitted,
+};
+
+use crate::util::postgres::Scratch;
 
 /// Each contract test, once per store.
 macro_rules! contract {
@@ -18,8 +24,8 @@ macro_rules! contract {
         mod postgres {
             $(#[test]
             fn $name() {
-                let Some(scratch) = super::Scratch::new() else { return };
-                super::$name(&scratch.database);
+                let Some(scratch) = super::Scratch::new(stringify!($name)) else { return };
+                super::$name(&super::Database::Postgres(scratch.url.clone()));
             })*
         }
     };
@@ -40,42 +46,6 @@ fn sqlite() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().unwrap();
     let database = Database::Sqlite(dir.path().join("jobs.sqlite3"));
     (dir, database)
-}
-
-/// A database of its own on the test server, dropped afterwards.
-struct Scratch {
-    admin: String,
-    name: String,
-    database: Database,
-}
-
-impl Scratch {
-    /// `None` (saying SKIPPED) when there is no test server, unless the run requires one
-    /// (`ARTICULATE_REQUIRE_POSTGRES`, set by scripts/test.sh): then it is a failure.
-    fn new() -> Option<Scratch> {
-        let admin = std::env::var("ARTICULATE_TEST_POSTGRES").ok().filter(|u| !u.is_empty());
-        let Some(admin) = admin else {
-            assert!(
-                std::env::var_os("ARTICULATE_REQUIRE_POSTGRES").is_none(),
-                "ARTICULATE_TEST_POSTGRES is not set (scripts/postgres.sh prints it)"
-            );
-            eprintln!("SKIPPED: no test PostgreSQL server (scripts/postgres.sh)");
-            return None;
-        };
-        let name = format!("articulate_unit_{}", fastrand::u64(..));
-        let mut client = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
-        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-        Some(Scratch { admin, name, database: Database::Postgres(url) })
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Ok(mut client) = ::postgres::Client::connect(&self.admin, ::postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name));
-        }
-    }
 }
 
 fn request(id: &str, text: &str) -> Request {
@@ -229,13 +199,12 @@ fn workers_with_connections_of_their_own_each_claim_different_jobs_and_finish_ea
 
 #[test]
 fn a_chunk_turn_taken_by_one_process_is_waited_for_by_another_until_given_back() {
-    let Some(scratch) = Scratch::new() else { return };
-    let Database::Postgres(url) = &scratch.database else { unreachable!() };
+    let Some(scratch) = Scratch::new("turns") else { return };
+    let url = &scratch.url;
     // Two connections, as two machines would have.
     let (here, there) = (PostgresTurns::open(url).unwrap(), PostgresTurns::open(url).unwrap());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async move {
-        use crate::cache::Turns;
         let digest = "abcdef0123456789abcdef";
         let held = here.take(digest).await.unwrap();
         let waiting = tokio::spawn(async move { there.take(digest).await.is_some() });
@@ -250,8 +219,8 @@ fn a_chunk_turn_taken_by_one_process_is_waited_for_by_another_until_given_back()
 
 #[test]
 fn a_job_queued_by_one_process_wakes_the_workers_of_another() {
-    let Some(scratch) = Scratch::new() else { return };
-    let Database::Postgres(url) = &scratch.database else { unreachable!() };
+    let Some(scratch) = Scratch::new("notify") else { return };
+    let url = &scratch.url;
     let (workers, api) = (PostgresQueue::open(url).unwrap(), PostgresQueue::open(url).unwrap());
     let (woken, wakes) = std::sync::mpsc::channel();
     let woken = std::sync::Mutex::new(woken);

@@ -226,14 +226,6 @@ fn is_manifest(name: &str) -> bool {
     name.ends_with(".json") && !name.ends_with(".chapters.json")
 }
 
-fn cache_entries(cache: &Path) -> usize {
-    let Ok(shards) = std::fs::read_dir(cache) else { return 0 };
-    shards
-        .flat_map(|s| std::fs::read_dir(s.unwrap().path()).unwrap())
-        .filter(|e| !e.as_ref().unwrap().file_name().to_string_lossy().contains('#'))
-        .count()
-}
-
 #[test]
 fn a_batch_killed_mid_way_and_run_again_pays_for_no_committed_chunk_twice_and_ends_identical() {
     let tmp = tempfile::tempdir().unwrap();
@@ -255,7 +247,7 @@ fn a_batch_killed_mid_way_and_run_again_pays_for_no_committed_chunk_twice_and_en
         counting.requests().into_iter().filter(|text| !text.trim().is_empty()).collect()
     };
     let before = asked();
-    let committed = cache_entries(&cache);
+    let committed = crate::util::cache_entries(&cache);
     assert!(before.len() < 30, "killed mid-way, not after: {}", before.len());
     // Whatever was published is whole: every manifest's audio is there.
     for (name, bytes) in outputs(&out).iter().filter(|(n, _)| is_manifest(n)) {

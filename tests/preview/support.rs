@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -77,7 +77,7 @@ impl Preview {
 
     /// The chunk cache's entries.
     pub(crate) fn cache_entries(&self) -> usize {
-        count_files(&self.dir.path().join("cache"))
+        crate::util::cache_entries(&self.dir.path().join("cache"))
     }
 
     /// What it has printed on stderr so far.
@@ -106,11 +106,6 @@ impl Drop for Preview {
         }
         let _ = self.child.wait();
     }
-}
-
-fn count_files(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-    entries.map(|e| e.unwrap().path()).map(|p| if p.is_dir() { count_files(&p) } else { 1 }).sum()
 }
 
 /// An HTTP response.

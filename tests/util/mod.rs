@@ -23,6 +23,17 @@ pub(crate) fn articulate() -> assert_cmd::Command {
     cmd
 }
 
+/// Entries in a local chunk cache: files in its `ab/` shard directories, not the lock
+/// files beside them nor a write still in progress (`#` in its name).
+pub(crate) fn cache_entries(cache: &Path) -> usize {
+    let Ok(dirs) = std::fs::read_dir(cache) else { return 0 };
+    dirs.map(|d| d.unwrap())
+        .filter(|d| d.file_name().len() == 2 && d.path().is_dir())
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap())
+        .filter(|e| !e.as_ref().unwrap().file_name().to_string_lossy().contains('#'))
+        .count()
+}
+
 /// A chunk cache private to this test run, so tests neither see nor leave the user's cache.
 pub(crate) fn cache_home() -> &'static Path {
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();

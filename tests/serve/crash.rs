@@ -272,6 +272,46 @@ fn two_workers_on_postgres_share_the_queue_and_a_sigkilled_one_loses_no_job() {
     }
 }
 
+#[test]
+fn worker_processes_sharing_an_s3_cache_and_a_postgres_queue_pay_for_each_chunk_once() {
+    let Some(database) = Scratch::new("s3_cache_turns") else { return };
+    let moto = match crate::util::moto::Moto::start() {
+        Ok(moto) => moto,
+        Err(reason) => {
+            eprintln!("SKIPPED: s3_cache_turns: {reason}");
+            return;
+        }
+    };
+    moto.create_bucket("chunks");
+    let env = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut site = Site::new("workers = 2\nlease_secs = 5");
+    site.database_url = Some(database.url.clone());
+    // No directory in common: the cache is a bucket, the turns are the database's.
+    site.cache_url = Some("s3://chunks/cache".into());
+    let engine = counting_engine(&mut site);
+    let api = site.start_with(&env, &["-j", "0"]);
+    let public = format!("http://{}/audio/", api.addr);
+    let workers: Vec<Server> =
+        (0..2).map(|_| site.start_with(&env, &["--worker", "--public-url", &public])).collect();
+    // Eight articles that share all but one sentence, queued at once for four workers in
+    // two processes.
+    let text = short_text();
+    for n in 0..8 {
+        assert_eq!(api.post(&article(&id(n), &version(&text, n, 0))).status, 202);
+    }
+    for n in 0..8 {
+        assert_eq!(api.wait_for(&id(n))["state"], "done");
+    }
+    let asked = engine.requests();
+    let mut distinct = asked.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(asked.len(), distinct.len(), "a chunk was paid for twice: {asked:#?}");
+    let ran: Vec<usize> = workers.iter().map(finished).collect();
+    assert!(ran.iter().all(|n| *n > 0), "both processes ran jobs: {ran:?}");
+}
+
 /// Stop a server with SIGTERM and wait for it.
 #[cfg(unix)]
 fn terminate(mut server: Server) -> std::process::ExitStatus {

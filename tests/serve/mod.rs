@@ -31,6 +31,8 @@ pub(crate) struct Site {
     pub(crate) output_url: Option<String>,
     /// `--database-url`, instead of `--database DIR/jobs.sqlite3`.
     pub(crate) database_url: Option<String>,
+    /// `--cache-url`, instead of `--cache-dir DIR/cache`.
+    pub(crate) cache_url: Option<String>,
 }
 
 impl Site {
@@ -42,7 +44,13 @@ impl Site {
             util::root().join("voices").display().to_string()
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Site { dir, voice: util::fixture("voices/tone.toml"), output_url: None, database_url: None }
+        Site {
+            dir,
+            voice: util::fixture("voices/tone.toml"),
+            output_url: None,
+            database_url: None,
+            cache_url: None,
+        }
     }
 
     pub(crate) fn path(&self, name: &str) -> PathBuf {

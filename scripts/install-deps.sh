@@ -10,8 +10,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # flite: the second local engine; ffmpeg/ffprobe: independent checks of our audio and
   # chapters, and the benchmark's baseline; chromium: the player's tests run in the real
   # browser (headless), and fonts-dejavu-core gives its screenshots glyphs on a bare machine.
-  # postgresql: the shared job queue's tests run against a real server (scripts/postgres.sh).
-  want+=(flite ffmpeg chromium fonts-dejavu-core postgresql)
+  # postgresql: the shared job queue's tests run against a real server (scripts/postgres.sh),
+  # over TLS too, with a certificate openssl makes for it.
+  want+=(flite ffmpeg chromium fonts-dejavu-core postgresql openssl)
 fi
 
 missing=()

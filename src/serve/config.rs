@@ -138,12 +138,21 @@ fn check_database_url(url: &str, problems: &mut Vec<String>) {
             parsed.scheme()
         ));
     }
-    if parsed.password().is_some() {
+    let query_password = parsed.query_pairs().any(|(key, _)| key == "password");
+    if parsed.password().is_some() || query_password {
         problems.push(
             "[serve] database_url holds a password: remove it and set PGPASSWORD, or put the \
              whole URL in ARTICULATE_DATABASE_URL"
                 .into(),
         );
+    }
+    for (key, mode) in parsed.query_pairs().filter(|(key, _)| key == "sslmode") {
+        if !matches!(&*mode, "disable" | "prefer" | "require" | "verify-ca" | "verify-full") {
+            problems.push(format!(
+                "[serve] database_url has {key}={mode}: use require (TLS, certificate verified), \
+                 or disable"
+            ));
+        }
     }
 }
 
@@ -198,5 +207,15 @@ mod tests {
         let secret = url_problems("postgresql://articulate:hunter2@db/jobs");
         assert!(secret[0].contains("PGPASSWORD"), "{secret:?}");
         assert!(!secret[0].contains("hunter2"));
+        let in_query = url_problems("postgres://articulate@db/jobs?password=hunter2");
+        assert!(in_query[0].contains("PGPASSWORD") && !in_query[0].contains("hunter2"));
+    }
+
+    #[test]
+    fn a_database_url_may_ask_for_tls_in_libpq_words_and_a_mistyped_mode_is_named() {
+        let tls = "postgres://a@db/jobs?sslmode=verify-full&sslrootcert=/etc/ca.pem";
+        assert!(url_problems(tls).is_empty());
+        let typo = url_problems("postgres://a@db/jobs?sslmode=requried");
+        assert!(typo[0].contains("sslmode=requried"), "{typo:?}");
     }
 }

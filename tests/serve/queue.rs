@@ -1,5 +1,6 @@
 //! The queue's contract, through its public API, on both stores: an SQLite file, and a
-//! scratch database on the test PostgreSQL server (`scripts/postgres.sh`).
+//! scratch database on the test PostgreSQL server (`scripts/postgres.sh`), reached both
+//! without TLS and over it.
 
 use std::sync::Arc;
 
@@ -26,6 +27,13 @@ macro_rules! contract {
             fn $name() {
                 let Some(scratch) = super::Scratch::new(stringify!($name)) else { return };
                 super::$name(&super::Database::Postgres(scratch.url.clone()));
+            })*
+        }
+        mod postgres_over_tls {
+            $(#[test]
+            fn $name() {
+                let Some(scratch) = super::Scratch::new(stringify!($name)) else { return };
+                super::$name(&super::Database::Postgres(scratch.tls_url()));
             })*
         }
     };
@@ -220,7 +228,16 @@ fn a_chunk_turn_taken_by_one_process_is_waited_for_by_another_until_given_back()
 #[test]
 fn a_job_queued_by_one_process_wakes_the_workers_of_another() {
     let Some(scratch) = Scratch::new("notify") else { return };
-    let url = &scratch.url;
+    wakes_workers_of_another_process(&scratch.url);
+}
+
+#[test]
+fn a_job_queued_by_one_process_wakes_the_workers_of_another_over_tls() {
+    let Some(scratch) = Scratch::new("notify_tls") else { return };
+    wakes_workers_of_another_process(&scratch.tls_url());
+}
+
+fn wakes_workers_of_another_process(url: &str) {
     let (workers, api) = (PostgresQueue::open(url).unwrap(), PostgresQueue::open(url).unwrap());
     let (woken, wakes) = std::sync::mpsc::channel();
     let woken = std::sync::Mutex::new(woken);
@@ -243,4 +260,25 @@ fn a_job_queued_by_one_process_wakes_the_workers_of_another() {
     workers.release(&claim).unwrap();
     wakes.recv_timeout(wait).expect("a released job is announced");
     assert_eq!(api.submit(&request("a0", "one"), 2).unwrap().0, Submitted::Unchanged);
+}
+
+#[test]
+fn a_user_the_server_admits_only_over_tls_is_refused_without_it() {
+    let Some(scratch) = Scratch::new("tls_refused") else { return };
+    // The over-TLS tests above pass as this user, so they did use TLS.
+    let plain = scratch.tls_url().replace("sslmode=require", "sslmode=disable");
+    let Err(error) = Database::Postgres(plain).open() else { panic!("connected without TLS") };
+    assert!(error.to_string().contains("rejects connection"), "{error}");
+}
+
+#[test]
+fn a_server_whose_certificate_is_not_from_the_trusted_ca_is_refused_with_a_clear_error() {
+    let Some(scratch) = Scratch::new("tls_untrusted") else { return };
+    // The system's roots, which do not include the test server's own CA.
+    let url = scratch.tls_url();
+    let system = format!("{}sslrootcert=system", url.split("sslrootcert=").next().unwrap());
+    let Err(error) = Database::Postgres(system).open() else { panic!("trusted an unknown CA") };
+    let message = error.to_string();
+    assert!(message.contains("invalid peer certificate"), "{message}");
+    assert!(!message.contains('\n'), "one line: {message}");
 }

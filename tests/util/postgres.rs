@@ -32,6 +32,15 @@ impl Scratch {
         Some(Scratch { admin, name, url })
     }
 
+    /// Its URL as the user the test server admits only over TLS (`articulate_tls`),
+    /// verifying the server's certificate against the CA scripts/postgres.sh made.
+    pub(crate) fn tls_url(&self) -> String {
+        let ca = std::env::var("ARTICULATE_TEST_POSTGRES_CA")
+            .expect("ARTICULATE_TEST_POSTGRES_CA is not set (scripts/postgres.sh ca prints it)");
+        let at = self.url.split_once('@').unwrap().1;
+        format!("postgres://articulate_tls@{at}?sslmode=require&sslrootcert={ca}")
+    }
+
     /// A connection to it.
     pub(crate) fn connect(&self) -> Client {
         Client::connect(&self.url, NoTls).unwrap()

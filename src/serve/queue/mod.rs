@@ -17,6 +17,7 @@
 //! (any number of machines; workers claim with `SELECT … FOR UPDATE SKIP LOCKED`, so they
 //! never wait for each other's rows).
 
+mod connection;
 mod postgres;
 mod sqlite;
 mod turns;

@@ -6,12 +6,13 @@
 //! to a job first locks its row, so a claim, a repost and a finish of one article happen
 //! one after another.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, GenericClient, NoTls, Row};
+use postgres::{Client, GenericClient, Row};
 
+use super::connection::Connection;
 use super::{
     Claim, Finished, Job, Outcome, Queue, QueueError, RawJob, Request, State, Submitted,
     all_counts, corrupt, gave_up, new_token,
@@ -79,94 +80,6 @@ impl PostgresQueue {
     }
 }
 
-/// One connection to the server, made when first needed and again when the last one broke.
-pub(super) struct Connection {
-    config: postgres::Config,
-    /// The server and database, without the password, for messages.
-    pub(super) location: String,
-    client: Mutex<Option<Client>>,
-}
-
-impl Connection {
-    /// Read `url` (no I/O); see [`PostgresQueue::open`].
-    pub(super) fn new(url: &str) -> Result<Connection, QueueError> {
-        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
-            QueueError::Url { location: redacted(url), message: e.to_string() }
-        })?;
-        if config.get_password().is_none()
-            && let Ok(password) = std::env::var("PGPASSWORD")
-        {
-            config.password(password);
-        }
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(10));
-        }
-        config.application_name("articulate");
-        Ok(Connection { location: location(&config), config, client: Mutex::new(None) })
-    }
-
-    /// Run `call` on the connection, connecting first if there is none or the last one
-    /// broke. Nothing is retried here: the caller knows whether its call may be repeated.
-    pub(super) fn with<T>(
-        &self,
-        call: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
-    ) -> Result<T, QueueError> {
-        let db = |source: postgres::Error| QueueError::Database {
-            location: self.location.clone(),
-            source: source.into(),
-        };
-        let mut slot = self.client.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.as_ref().is_none_or(Client::is_closed) {
-            *slot = Some(self.config.connect(NoTls).map_err(db)?);
-        }
-        let Some(client) = slot.as_mut() else { unreachable!("connected above") };
-        let result = call(client);
-        if client.is_closed() {
-            *slot = None;
-        }
-        result.map_err(db)
-    }
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        let client = self.client.get_mut().unwrap_or_else(PoisonError::into_inner).take();
-        // rust-postgres closes a connection by blocking on a runtime of its own, which
-        // panics on a thread that drives tokio's (the service drops its queue on one).
-        if let Some(client) = client
-            && tokio::runtime::Handle::try_current().is_ok()
-        {
-            let _ = std::thread::spawn(move || drop(client)).join();
-        }
-    }
-}
-
-/// The server and database, without the password, for messages.
-fn location(config: &postgres::Config) -> String {
-    let host = match config.get_hosts().first() {
-        Some(postgres::config::Host::Tcp(host)) => host.clone(),
-        #[cfg(unix)]
-        Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
-        None => "localhost".to_owned(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let user = config.get_user().unwrap_or_default();
-    let db = config.get_dbname().unwrap_or(user);
-    format!("postgres://{user}@{host}:{port}/{db}")
-}
-
-/// A URL as it may be shown: its password replaced.
-fn redacted(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "(not a URL)".to_owned(),
-    }
-}
-
 /// The channel claimable jobs are announced on.
 const CHANNEL: &str = "articulate_jobs";
 
@@ -179,7 +92,7 @@ fn announce(tx: &mut impl GenericClient) -> Result<(), postgres::Error> {
 /// own, made again (after a pause) whenever it breaks.
 fn listen(db: &Connection, wake: &(dyn Fn() + Send + Sync)) {
     loop {
-        match db.config.connect(NoTls) {
+        match db.connect() {
             Ok(mut client) => match client.batch_execute(&format!("LISTEN {CHANNEL}")) {
                 Ok(()) => {
                     let mut notifications = client.notifications();

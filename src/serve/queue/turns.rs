@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::QueueError;
-use super::postgres::Connection;
+use super::connection::Connection;
 use crate::cache::Turns;
 
 /// Advisory locks keyed by the first 60 bits of a chunk's digest.

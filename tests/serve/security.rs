@@ -1,6 +1,7 @@
 //! The API's defences: tokens, body cap, ids, and a JSON 4xx for every mistake.
 
 use super::{Answer, Site, TOKEN, article};
+use crate::util::postgres::Scratch;
 
 fn assert_error(answer: &Answer, status: u16, words: &str) {
     assert_eq!(answer.status, status, "{}", String::from_utf8_lossy(&answer.body));
@@ -92,4 +93,25 @@ fn with_a_webhook_secret_only_signed_posts_are_read() {
     assert_error(&server.raw(&with(&good), big.as_bytes()), 413, "too large");
     assert_eq!(server.raw(&with(&good), body.as_bytes()).status, 202);
     assert_eq!(server.wait_for("signed")["state"], "done");
+}
+
+#[test]
+fn serve_reaches_postgres_over_tls_and_will_not_start_on_a_certificate_it_cannot_verify() {
+    let Some(database) = Scratch::new("serve_tls") else { return };
+    let mut site = Site::new("");
+    let url = database.tls_url();
+    let untrusted = format!("{}sslrootcert=system", url.split("sslrootcert=").next().unwrap());
+    site.database_url = Some(untrusted);
+    let out = site.command(&[]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = std::fs::read_to_string(site.path("stderr.txt")).unwrap();
+    let said = stderr.lines().filter(|l| l.contains("invalid peer certificate")).count();
+    assert_eq!(said, 1, "one line, said once:\n{stderr}");
+    assert_eq!(stderr.matches("invalid peer certificate").count(), 1, "{stderr}");
+
+    // The user the test server admits only over TLS: a narrated article proves TLS worked.
+    site.database_url = Some(url);
+    let server = site.start(&[]);
+    assert_eq!(server.post(&article("tls", "Over TLS. Verified.")).status, 202);
+    assert_eq!(server.wait_for("tls")["state"], "done");
 }

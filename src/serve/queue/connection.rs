@@ -70,7 +70,7 @@ impl Connection {
     ) -> Result<T, QueueError> {
         let db = |error: postgres::Error| QueueError::Database {
             location: self.location.clone(),
-            source: describe(&error).into(),
+            message: describe(&error),
         };
         let mut slot = self.client.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.as_ref().is_none_or(Client::is_closed) {

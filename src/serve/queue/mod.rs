@@ -33,12 +33,12 @@ pub use turns::PostgresTurns;
 #[non_exhaustive]
 pub enum QueueError {
     /// The database could not be opened, read or written.
-    #[error("job database {location}: {source}")]
+    #[error("job database {location}: {message}")]
     Database {
         /// The file, or the server's URL without its password.
         location: String,
-        /// Why.
-        source: Box<dyn std::error::Error + Send + Sync>,
+        /// Why, with its causes: on one line, and said once by `{:#}` (so not a source).
+        message: String,
     },
     /// The database URL cannot be used.
     #[error("job database URL {location}: {message}")]

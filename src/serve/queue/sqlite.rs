@@ -50,9 +50,9 @@ impl SqliteQueue {
     /// The file cannot be opened or is not a job database.
     pub fn open(path: &Path) -> Result<SqliteQueue, QueueError> {
         let location = path.display().to_string();
-        let db = |source: rusqlite::Error| QueueError::Database {
+        let db = |error: rusqlite::Error| QueueError::Database {
             location: location.clone(),
-            source: source.into(),
+            message: crate::errors::one_line(&error),
         };
         let connection = Connection::open(path).map_err(db)?;
         // WAL: readers (status polls) never wait for the writer. NORMAL loses nothing when
@@ -70,9 +70,9 @@ impl SqliteQueue {
         run: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T, QueueError> {
         let mut connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
-        run(&mut connection).map_err(|source| QueueError::Database {
+        run(&mut connection).map_err(|error| QueueError::Database {
             location: self.location.clone(),
-            source: source.into(),
+            message: crate::errors::one_line(&error),
         })
     }
 

@@ -99,9 +99,7 @@ fn with_a_webhook_secret_only_signed_posts_are_read() {
 fn serve_reaches_postgres_over_tls_and_will_not_start_on_a_certificate_it_cannot_verify() {
     let Some(database) = Scratch::new("serve_tls") else { return };
     let mut site = Site::new("");
-    let url = database.tls_url();
-    let untrusted = format!("{}sslrootcert=system", url.split("sslrootcert=").next().unwrap());
-    site.database_url = Some(untrusted);
+    site.database_url = Some(database.untrusted_tls_url());
     let out = site.command(&[]).output().unwrap();
     assert!(!out.status.success());
     let stderr = std::fs::read_to_string(site.path("stderr.txt")).unwrap();
@@ -110,7 +108,7 @@ fn serve_reaches_postgres_over_tls_and_will_not_start_on_a_certificate_it_cannot
     assert_eq!(stderr.matches("invalid peer certificate").count(), 1, "{stderr}");
 
     // The user the test server admits only over TLS: a narrated article proves TLS worked.
-    site.database_url = Some(url);
+    site.database_url = Some(database.tls_url());
     let server = site.start(&[]);
     assert_eq!(server.post(&article("tls", "Over TLS. Verified.")).status, 202);
     assert_eq!(server.wait_for("tls")["state"], "done");

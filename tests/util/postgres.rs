@@ -41,6 +41,13 @@ impl Scratch {
         format!("postgres://articulate_tls@{at}?sslmode=require&sslrootcert={ca}")
     }
 
+    /// [`Scratch::tls_url`] trusting the system's roots instead, which do not include the
+    /// test server's CA: a certificate the client cannot verify.
+    pub(crate) fn untrusted_tls_url(&self) -> String {
+        let url = self.tls_url();
+        format!("{}sslrootcert=system", url.split("sslrootcert=").next().unwrap())
+    }
+
     /// A connection to it.
     pub(crate) fn connect(&self) -> Client {
         Client::connect(&self.url, NoTls).unwrap()

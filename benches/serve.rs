@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const TOKEN: &str = "bench-token";
+const TOKEN: &str = "bench-token-5e8c1a9f3d7b";
 const BURST: usize = 12;
 const ALONE: usize = 5;
 

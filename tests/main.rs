@@ -11,6 +11,7 @@ mod cache;
 mod errors;
 mod extract;
 mod feed;
+mod hostile;
 mod narrate;
 mod preview;
 mod pronunciation;

@@ -174,6 +174,13 @@ pub fn prepare_source(
     casting: &Casting,
 ) -> Result<Prepared, NarrateError> {
     let article = extract::extract(&source, &config.extract)?;
+    tracing::debug!(
+        input = %source.origin,
+        format = ?source.format,
+        spoken = article.spoken().count(),
+        skipped = article.skipped().count(),
+        "Extracted."
+    );
     let origin = || source.origin.clone();
     let cast = casting
         .cast(article.meta.language.as_deref())
@@ -298,6 +305,9 @@ pub async fn narrate_prepared(
     let fingerprint = settings_hash(&prepared, config, &job.formats);
     let Prepared { source, article, cast, script } = prepared;
     let origin = source.origin.clone();
+    // Before any synthesis (which may be paid for): can the files be written at all?
+    tokio::task::block_in_place(|| output::prepare_dir(&job.output_dir))
+        .map_err(|e| NarrateError::Output { origin: origin.clone(), source: e })?;
     let backends: Vec<Arc<dyn Synthesizer>> =
         cast.voices.iter().map(|v| Arc::clone(&v.backend)).collect();
     let main = cast.main();
@@ -309,6 +319,15 @@ pub async fn narrate_prepared(
             .to_owned(),
         source: e,
     };
+    tracing::info!(
+        input = %origin,
+        chunks = script.chunks.len(),
+        chapters = script.chapters.len(),
+        voice = %main.profile.name,
+        backend = main.backend.name(),
+        "Narrating."
+    );
+    let started = std::time::Instant::now();
     let mut assembler = Assembler::new(&config.audio).map_err(|e| audio_error(None, e))?;
     let mut replies = tts::synthesize_stream(
         &backends,
@@ -327,6 +346,15 @@ pub async fn narrate_prepared(
         on_chunk(done, total);
     }
     drop(replies);
+    let counts = cast.counts();
+    tracing::info!(
+        input = %origin,
+        cache_hits = counts.cache_hits,
+        requests = counts.requests,
+        billed_chars = counts.billed_chars,
+        seconds = started.elapsed().as_secs_f32(),
+        "Synthesized."
+    );
     let assembled = assembler.finish(&script).map_err(|e| audio_error(None, e))?;
     let options = tokio::task::block_in_place(|| lossy_compensation(&assembled, job, config))
         .map_err(|e| audio_error(None, e))?;
@@ -356,6 +384,14 @@ pub async fn narrate_prepared(
         );
         manifest.settings_hash = Some(fingerprint);
         let files = writer.finish(&assembled.timeline, &manifest).map_err(output_error)?;
+        tracing::info!(
+            input = %origin,
+            duration_ms = manifest.duration_ms.unwrap_or_default(),
+            files = files.len(),
+            dir = %job.output_dir.display(),
+            seconds = started.elapsed().as_secs_f32(),
+            "Written."
+        );
         Ok(Narration { manifest, files, chunks: script.chunks.len(), counts: cast.counts() })
     })
 }

@@ -103,6 +103,8 @@ pub struct Casting {
     explicit: Option<String>,
     cache: Option<ChunkCache>,
     built: Mutex<HashMap<String, Voice>>,
+    /// Voices only estimate what they would bill: cloud ones need no key.
+    estimating: bool,
 }
 
 impl Casting {
@@ -127,7 +129,20 @@ impl Casting {
         explicit: Option<String>,
         cache: Option<ChunkCache>,
     ) -> Casting {
-        Casting { config: config.clone(), explicit, cache, built: Mutex::new(HashMap::new()) }
+        Casting {
+            config: config.clone(),
+            explicit,
+            cache,
+            built: Mutex::new(HashMap::new()),
+            estimating: false,
+        }
+    }
+
+    /// Casting for `--dry-run`: its voices say what they would bill and never speak, so a
+    /// cloud voice needs no key in the environment.
+    #[must_use]
+    pub fn for_estimates(config: &Config, explicit: Option<String>) -> Casting {
+        Casting { estimating: true, ..Casting::with_cache(config, explicit, None) }
     }
 
     /// Build and check every voice the configuration names, before any work starts.
@@ -212,7 +227,12 @@ impl Casting {
         }
         let profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
         let lexicon = self.config.lexicon_for(&profile)?;
-        let backend: Arc<dyn Synthesizer> = Arc::new(Shared::new(registry::build(&profile)?));
+        let built = if self.estimating {
+            registry::build_for_estimate(&profile)?
+        } else {
+            registry::build(&profile)?
+        };
+        let backend: Arc<dyn Synthesizer> = Arc::new(Shared::new(built));
         let voice = Voice { profile, backend, lexicon };
         if let Ok(mut built) = self.built.lock() {
             built.insert(name.to_owned(), voice.clone());
@@ -255,6 +275,18 @@ impl Synthesizer for Shared {
 
     fn price(&self) -> Option<Price> {
         self.inner.price()
+    }
+
+    fn engine(&self) -> Option<String> {
+        self.inner.engine()
+    }
+
+    fn uses_context(&self) -> bool {
+        self.inner.uses_context()
+    }
+
+    fn fastest_letters_per_second(&self) -> Option<f64> {
+        self.inner.fastest_letters_per_second()
     }
 
     async fn voices(&self) -> Result<Vec<String>, SynthError> {

@@ -53,7 +53,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 use tempfile::NamedTempFile;
 
-pub use atomic::write_atomic;
+pub use atomic::{prepare_dir, sweep_temp_files, write_atomic};
 pub use error::OutputError;
 pub use manifest::build_manifest;
 pub use mp3::lossy_effect as mp3_lossy_effect;

@@ -40,7 +40,7 @@ pub const PLAYER_DIR: &str = "player";
 /// When the directory or a file cannot be written.
 pub fn write_player(output_dir: &Path, manifests: &[PathBuf]) -> Result<PathBuf, OutputError> {
     let dir = output_dir.join(PLAYER_DIR);
-    std::fs::create_dir_all(&dir).map_err(OutputError::io(&dir))?;
+    crate::output::prepare_dir(&dir)?;
     write_atomic(&dir.join("articulate-player.js"), PLAYER_JS.as_bytes())?;
     write_atomic(&dir.join("articulate-player.css"), PLAYER_CSS.as_bytes())?;
     write_atomic(&dir.join("index.html"), index_html(manifests).as_bytes())?;

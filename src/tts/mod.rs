@@ -5,6 +5,7 @@
 //! concurrently within the backend's bound. Backends are built from a voice profile by the
 //! [`registry`].
 
+pub mod check;
 mod command;
 pub mod cost;
 mod error;
@@ -130,6 +131,25 @@ pub trait Synthesizer: Send + Sync {
     /// unknown).
     fn price(&self) -> Option<Price> {
         None
+    }
+
+    /// The engine's own identity beyond its settings (a program's version, a model's), for
+    /// cache keys: an upgraded engine must not replay what the old one said. Default: none.
+    fn engine(&self) -> Option<String> {
+        None
+    }
+
+    /// Whether a chunk's audio depends on its neighbours' text (sent as context), so the
+    /// cache key must hold them too. Default: false.
+    fn uses_context(&self) -> bool {
+        false
+    }
+
+    /// The most letters (and digits) a second this voice can plausibly speak, to catch audio
+    /// cut short; `None` when its speed is unknown (a user's own command). Default: 35, well
+    /// over twice the pace of any newsreader.
+    fn fastest_letters_per_second(&self) -> Option<f64> {
+        Some(check::FASTEST_LETTERS_PER_SECOND)
     }
 
     /// The voices this backend offers, as `id — description` lines, for `articulate voices`.

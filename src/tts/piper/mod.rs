@@ -72,6 +72,8 @@ struct Worker {
 
 struct Piper {
     settings: Settings,
+    /// Which piper and which model build, for cache keys.
+    identity: String,
     capabilities: Capabilities,
     slots: Vec<Mutex<Option<Worker>>>,
     permits: Semaphore,
@@ -101,6 +103,7 @@ pub(super) fn build(profile: &VoiceProfile) -> Result<Arc<dyn Synthesizer>, Synt
         concurrency,
     };
     Ok(Arc::new(Piper {
+        identity: identity(&settings),
         settings,
         capabilities,
         slots: (0..concurrency).map(|_| Mutex::new(None)).collect(),
@@ -117,6 +120,41 @@ pub(crate) fn installed(python: &str) -> bool {
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
+}
+
+/// What makes this model's voice this voice beyond its settings: the piper-tts version and
+/// the model's (a voice package's version, or a model file's content hash). An upgrade
+/// changes it, so cached chunks of the old voice are not replayed as the new one.
+fn identity(settings: &Settings) -> String {
+    const VERSIONS: &str = r"
+import importlib.metadata as m, sys
+for name in sys.argv[1:]:
+    try: print(name, m.version(name.replace('_', '-')))
+    except Exception: print(name, 'unknown')
+";
+    let path = std::path::Path::new(&settings.model);
+    let model = if path.is_file() {
+        let mut hasher = blake3::Hasher::new();
+        match std::fs::File::open(path).and_then(|mut f| std::io::copy(&mut f, &mut hasher)) {
+            Ok(_) => format!("{} {}", settings.model, &hasher.finalize().to_hex()[..16]),
+            Err(_) => settings.model.clone(),
+        }
+    } else {
+        String::new()
+    };
+    let mut packages = vec!["piper-tts"];
+    if model.is_empty() {
+        packages.push(&settings.model);
+    }
+    let versions = std::process::Command::new(&settings.python)
+        .args(["-c", VERSIONS])
+        .args(&packages)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().collect::<Vec<_>>().join("; "))
+        .unwrap_or_default();
+    [versions, model].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
 /// The Piper voice packages importable by `python3`.
@@ -231,6 +269,15 @@ impl Synthesizer for Piper {
             "speaker": self.settings.speaker,
             "length_scale": self.settings.length_scale,
         })
+    }
+
+    fn engine(&self) -> Option<String> {
+        Some(self.identity.clone())
+    }
+
+    /// A local engine bills nothing.
+    fn billed_chars(&self, _: &SynthRequest<'_>) -> usize {
+        0
     }
 
     async fn voices(&self) -> Result<Vec<String>, SynthError> {

@@ -68,6 +68,14 @@ fn spawn(mut command: std::process::Command) -> Child {
     command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
 }
 
+/// Wait until a temp file shows under `dir` (a write in progress), for at most `limit`.
+fn until_writing(dir: &Path, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while temp_files(dir).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// Kill `child` with SIGKILL.
 fn kill(mut child: Child) {
     let _ = child.kill();
@@ -109,8 +117,13 @@ fn a_batch_killed_at_twenty_random_moments_ends_as_an_uninterrupted_one() {
         if let Some(rest) = moment.checked_sub(begun.elapsed()) {
             std::thread::sleep(rest);
         }
+        // Every other kill lands mid-write, the moment that leaves temp files behind.
+        if round % 2 == 1 {
+            until_writing(&out, whole_run);
+        }
         kill(child);
         stale = temp_files(&out);
+        eprintln!("batch kill {round} at {moment:?}: {} temp files left", stale.len());
         assert_whole(&out, &expected, &[], &format!("after kill {round}"));
     }
     run(batch(&input, &out, &cache));
@@ -174,10 +187,14 @@ fn a_server_with_fifty_queued_jobs_killed_at_twenty_random_moments_does_each_job
     let mut server = site.start(&[]);
     post_all(&server);
     for round in 0..KILLS {
-        // Random moments over the first part of the run, when most jobs are still queued.
-        std::thread::sleep(whole_run.mul_f64(rng.f64() * 0.5));
+        // Random moments spread over the run; every other one mid-write.
+        std::thread::sleep(whole_run.mul_f64(rng.f64() * 2.0 / KILLS as f64));
+        if round % 2 == 1 {
+            until_writing(&out, whole_run / 4);
+        }
         drop(server); // SIGKILL
         let stale = temp_files(&out);
+        eprintln!("serve kill {round}: {} temp files left", stale.len());
         assert_whole(&out, &expected, &["feed.xml"], &format!("after kill {round}"));
         server = site.start(&[]);
         let when = format!("restart {round}");

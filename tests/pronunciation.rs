@@ -38,14 +38,25 @@ fn recording_command(dir: &Path) -> (PathBuf, PathBuf) {
     (profile, log)
 }
 
+/// A 24 kHz WAV as long as a voice takes to say the words in an SSML body (about 14 letters
+/// a second): cloud answers are checked for it.
+fn spoken_wav(ssml: &str) -> Vec<u8> {
+    let letters = ssml
+        .split('<')
+        .map(|part| part.split_once('>').map_or(part, |(_, text)| text))
+        .flat_map(str::chars)
+        .filter(|c| c.is_alphanumeric())
+        .count();
+    crate::util::tone_wav(24_000, (letters as u32 * 24_000 / 14).max(4_800))
+}
+
 /// An Azure-compatible speech endpoint on loopback: records each SSML body and answers with
-/// a WAV (`riff-24khz-16bit-mono-pcm`).
+/// a WAV (`riff-24khz-16bit-mono-pcm`) as long as the text takes to say.
 fn azure_on_loopback() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let bodies = Arc::new(Mutex::new(Vec::new()));
     let recorded = Arc::clone(&bodies);
-    let wav = reply_wav();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -63,7 +74,9 @@ fn azure_on_loopback() -> (String, Arc<Mutex<Vec<String>>>) {
             }
             let mut body = vec![0; length];
             reader.read_exact(&mut body).unwrap();
-            recorded.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let ssml = String::from_utf8(body).unwrap();
+            let wav = spoken_wav(&ssml);
+            recorded.lock().unwrap().push(ssml);
             let head = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: {}\r\n\
                  Connection: close\r\n\r\n",

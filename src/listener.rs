@@ -129,6 +129,7 @@ fn descriptor_budget() -> usize {
         let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         // SAFETY: getrlimit only writes the struct it is given.
         if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) } == 0 {
+            #[allow(clippy::useless_conversion)] // rlim_t is not u64 everywhere
             let soft = u64::try_from(limit.rlim_cur).unwrap_or(u64::MAX);
             let budget = soft.saturating_sub(RESERVED_FDS).max(16);
             return usize::try_from(budget).unwrap_or(usize::MAX);

@@ -139,16 +139,12 @@ pub fn weak_token(token: &str) -> Option<String> {
     if distinct.len() < 8 {
         return Some(format!("only {} different characters", distinct.len()));
     }
-    let classes: [(fn(&char) -> bool, f64); 3] = [
-        (char::is_ascii_lowercase, 26.0),
-        (char::is_ascii_uppercase, 26.0),
-        (char::is_ascii_digit, 10.0),
-    ];
-    let mut alphabet: f64 =
-        classes.iter().filter(|(is, _)| chars.iter().any(is)).map(|(_, n)| n).sum();
-    if chars.iter().any(|c| !c.is_ascii_alphanumeric()) {
-        alphabet += 32.0;
-    }
+    let uses =
+        |class: fn(&char) -> bool, size: f64| if chars.iter().any(class) { size } else { 0.0 };
+    let alphabet = uses(char::is_ascii_lowercase, 26.0)
+        + uses(char::is_ascii_uppercase, 26.0)
+        + uses(char::is_ascii_digit, 10.0)
+        + uses(|c| !c.is_ascii_alphanumeric(), 32.0);
     #[allow(clippy::cast_precision_loss)] // a token's length
     let bits = chars.len() as f64 * alphabet.log2();
     (bits < 80.0).then(|| format!("about {bits:.0} bits"))
@@ -438,4 +434,21 @@ pub async fn run(
     // Workers give their jobs back to the queue as they stop.
     while workers.join_next().await.is_some() {}
     served.map_err(ServeError::Http)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_too_short_or_too_simple_to_stand_guard_are_named_weak() {
+        for weak in ["x", "test-token-1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "abcabcabcabcabcabcabcabc"] {
+            assert!(weak_token(weak).is_some(), "{weak}");
+        }
+        assert!(weak_token("00000000000000000000000000001234").is_some(), "too few different");
+        for strong in ["3f9c2a7e1b8d4c6f0a5e9b2d7c1f8e4a", "Zq9-very-secret-key-7Xw", "test-token-4f9a2c7e1b8d"]
+        {
+            assert_eq!(weak_token(strong), None, "{strong}");
+        }
+    }
 }

@@ -205,10 +205,13 @@ async fn a_200_with_an_html_page_is_retried_as_passing_and_then_an_error() {
     assert!(matches!(last(&err), SynthError::BadAudio { chunk: 0, .. }), "{msg}");
     assert!(msg.contains("text/html") && msg.contains("Scheduled maintenance"), "{msg}");
     assert_eq!(server.requests().len(), 2);
-    let server = Server::start(move |req, n| {
-        if n == 0 { Reply::ok("text/html", page.into()) } else { speech(req) }
-    })
-    .await;
+    let server =
+        Server::start(
+            move |req, n| {
+                if n == 0 { Reply::ok("text/html", page.into()) } else { speech(req) }
+            },
+        )
+        .await;
     let audio = narrate(backend(&server.url, ""), &TEXTS[..1], 1).await.unwrap();
     assert_eq!(audio, fault_free().await[..1]);
 }

@@ -442,12 +442,17 @@ mod tests {
 
     #[test]
     fn tokens_too_short_or_too_simple_to_stand_guard_are_named_weak() {
-        for weak in ["x", "test-token-1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "abcabcabcabcabcabcabcabc"] {
+        for weak in
+            ["x", "test-token-1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "abcabcabcabcabcabcabcabc"]
+        {
             assert!(weak_token(weak).is_some(), "{weak}");
         }
         assert!(weak_token("00000000000000000000000000001234").is_some(), "too few different");
-        for strong in ["3f9c2a7e1b8d4c6f0a5e9b2d7c1f8e4a", "Zq9-very-secret-key-7Xw", "test-token-4f9a2c7e1b8d"]
-        {
+        for strong in [
+            "3f9c2a7e1b8d4c6f0a5e9b2d7c1f8e4a",
+            "Zq9-very-secret-key-7Xw",
+            "test-token-4f9a2c7e1b8d",
+        ] {
             assert_eq!(weak_token(strong), None, "{strong}");
         }
     }

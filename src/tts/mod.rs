@@ -26,7 +26,7 @@ use tokio::sync::Semaphore;
 
 pub use cost::{CostEstimate, Price};
 pub use error::SynthError;
-pub use piper::installed_models as piper_models;
+pub use piper::{INSTALL_HINT as PIPER_INSTALL_HINT, installed_models as piper_models, venv_dir as piper_venv};
 
 use crate::model::{AudioFormat, Chunk, SpeechAudio};
 
@@ -130,6 +130,17 @@ pub trait Synthesizer: Send + Sync {
     /// unknown).
     fn price(&self) -> Option<Price> {
         None
+    }
+
+    /// Start the engine now (load its model, say), blocking, so a voice that cannot start is
+    /// known before any work and another can be chosen. Called once, before the first
+    /// request, by casting. Default: nothing to start.
+    ///
+    /// # Errors
+    ///
+    /// The engine cannot be started.
+    fn warm_up(&self) -> Result<(), SynthError> {
+        Ok(())
     }
 
     /// The voices this backend offers, as `id — description` lines, for `articulate voices`.

@@ -466,27 +466,43 @@ mod tests {
         }
     }
 
-    #[test]
-    fn chunks_are_trimmed_paused_and_chapters_start_at_their_first_sample() {
-        let config = AudioConfig { sample_rate: 24_000, ..AudioConfig::default() };
-        let mut asm = Assembler::new(&config).unwrap();
-        asm.push(&chunk(0, 0, Pause::None), &wav(&speech(500, 22_050), 22_050)).unwrap();
-        asm.push(&chunk(1, 1, Pause::Chapter), &wav(&speech(300, 16_000), 16_000)).unwrap();
-        let script = Script {
+    /// Only the layout: no voice chain, so the tone's edges stay where they were.
+    fn layout_only() -> AudioConfig {
+        AudioConfig {
+            sample_rate: 24_000,
+            highpass_hz: 0.0,
+            phase_rotation: false,
+            compressor_ratio: 1.0,
+            ..AudioConfig::default()
+        }
+    }
+
+    fn two_chapters() -> Script {
+        Script {
             chapters: vec![
                 ScriptChapter { title: "A".into(), first_chunk: 0 },
                 ScriptChapter { title: "B".into(), first_chunk: 1 },
             ],
             chunks: vec![],
-        };
-        let done = asm.finish(&script).unwrap();
+        }
+    }
+
+    #[test]
+    fn chunks_are_trimmed_and_paused_after_a_lead_in_and_chapters_start_a_lead_in_early() {
+        let config = layout_only();
+        let mut asm = Assembler::new(&config).unwrap();
+        asm.push(&chunk(0, 0, Pause::None), &wav(&speech(500, 22_050), 22_050)).unwrap();
+        asm.push(&chunk(1, 1, Pause::Chapter), &wav(&speech(300, 16_000), 16_000)).unwrap();
+        let done = asm.finish(&two_chapters()).unwrap();
         let t = &done.timeline;
         let first = t.segments[0];
-        // 500 ms of tone plus the 10 ms lead and 30 ms decay kept around it.
-        assert_eq!(first.start, Samples(0));
-        assert!((first.end.0 as i64 - 12_960).abs() < 30, "{first:?}");
+        let lead_in = Samples(6_000);
+        // 500 ms of tone plus the 10 ms lead and 30 ms decay kept around it, after 250 ms.
+        assert_eq!(first.start, lead_in);
+        assert!(((first.end - first.start).0 as i64 - 12_960).abs() < 30, "{first:?}");
         assert_eq!(t.segments[1].start, first.end + Samples(28_800));
-        assert_eq!(t.chapters[1].span.start, t.segments[1].start);
+        assert_eq!(t.chapters[0].span.start, Samples(0));
+        assert_eq!(t.chapters[1].span.start, t.segments[1].start - lead_in);
         assert_eq!(t.chapters[0].span.end, t.chapters[1].span.start);
         assert_eq!(t.total, t.segments[1].end + Samples(12_000));
         let mut rendered = Vec::new();
@@ -496,8 +512,31 @@ mod tests {
         })
         .unwrap();
         assert_eq!(rendered.len(), t.total.as_usize());
+        assert!(rendered[..first.start.as_usize()].iter().all(|s| *s == 0.0));
         let pause = &rendered[first.end.as_usize()..t.segments[1].start.as_usize()];
         assert!(pause.iter().all(|s| *s == 0.0));
+    }
+
+    #[test]
+    fn a_chapter_mark_never_reaches_back_into_the_chunk_before_it() {
+        let config = AudioConfig { pause_chapter_ms: 100, ..layout_only() };
+        let mut asm = Assembler::new(&config).unwrap();
+        asm.push(&chunk(0, 0, Pause::None), &wav(&speech(500, 24_000), 24_000)).unwrap();
+        asm.push(&chunk(1, 1, Pause::Chapter), &wav(&speech(500, 24_000), 24_000)).unwrap();
+        let done = asm.finish(&two_chapters()).unwrap();
+        let t = &done.timeline;
+        assert_eq!(t.chapters[1].span.start, t.segments[0].end);
+    }
+
+    #[test]
+    fn without_a_lead_in_chapters_start_on_their_headings_first_sample() {
+        let config = AudioConfig { lead_in_ms: 0, ..layout_only() };
+        let mut asm = Assembler::new(&config).unwrap();
+        asm.push(&chunk(0, 0, Pause::None), &wav(&speech(500, 24_000), 24_000)).unwrap();
+        asm.push(&chunk(1, 1, Pause::Chapter), &wav(&speech(500, 24_000), 24_000)).unwrap();
+        let t = asm.finish(&two_chapters()).unwrap().timeline;
+        assert_eq!(t.segments[0].start, Samples(0));
+        assert_eq!(t.chapters[1].span.start, t.segments[1].start);
     }
 
     #[test]

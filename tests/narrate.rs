@@ -157,7 +157,10 @@ fn the_narration_opens_with_a_lead_in_and_every_chapter_mark_sits_a_lead_in_befo
     let first_segment = |chapter: usize| manifest.segments.iter().find(|s| s.chapter == chapter);
     assert_eq!(manifest.chapters[0].start_ms, Some(0));
     assert_eq!(manifest.segments[0].start_ms, Some(LEAD_IN_MS));
-    assert!(util::rms_db(&samples[..at(LEAD_IN_MS - 10)]) < -60.0, "no silence before the first word");
+    assert!(
+        util::rms_db(&samples[..at(LEAD_IN_MS - 10)]) < -60.0,
+        "no silence before the first word"
+    );
     for (i, chapter) in manifest.chapters.iter().enumerate().skip(1) {
         let start = chapter.start_ms.unwrap();
         let heading = first_segment(i).unwrap().start_ms.unwrap();

@@ -71,7 +71,8 @@ fn without_piper_the_default_voice_gives_way_to_espeak_and_says_so_once() {
 fn a_voice_asked_for_by_name_never_falls_back() {
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("out");
-    let out = narrate_without_piper(&tmp.path().join("data"), &out_dir, &["--voice", "piper-en-us"]);
+    let out =
+        narrate_without_piper(&tmp.path().join("data"), &out_dir, &["--voice", "piper-en-us"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("error:") && stderr.contains("install-piper.sh"), "{stderr}");

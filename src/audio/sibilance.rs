@@ -28,7 +28,12 @@ impl Band {
         let section = |kind, hz: f64| {
             let c = Hertz::<f64>::from_hz(fs)
                 .and_then(|fs| {
-                    Coefficients::from_params(kind, fs, Hertz::from_hz(hz)?, biquad::Q_BUTTERWORTH_F64)
+                    Coefficients::from_params(
+                        kind,
+                        fs,
+                        Hertz::from_hz(hz)?,
+                        biquad::Q_BUTTERWORTH_F64,
+                    )
                 })
                 .unwrap_or(Coefficients { a1: 0.0, a2: 0.0, b0: 1.0, b1: 0.0, b2: 0.0 });
             DirectForm2Transposed::<f64>::new(c)
@@ -97,11 +102,7 @@ pub fn measure(samples: &[f32], rate: SampleRate) -> Option<Sibilance> {
 
 fn percentile(levels: &mut [f64]) -> f64 {
     levels.sort_by(f64::total_cmp);
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
     let index = ((levels.len() - 1) as f64 * PERCENTILE).round() as usize;
     levels[index]
 }
@@ -145,8 +146,7 @@ mod tests {
     #[test]
     fn a_steady_tone_has_no_sibilance_to_measure() {
         #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-        let tone: Vec<f32> =
-            (0..48_000).map(|i| (0.3 * (i as f64 * 0.05).sin()) as f32).collect();
+        let tone: Vec<f32> = (0..48_000).map(|i| (0.3 * (i as f64 * 0.05).sin()) as f32).collect();
         assert_eq!(measure(&tone, SampleRate(24_000)), None);
     }
 }

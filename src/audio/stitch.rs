@@ -125,7 +125,8 @@ impl Assembler {
                     return Samples(0);
                 }
                 let heading = self.segments[c.first_chunk].start;
-                let previous = c.first_chunk.checked_sub(1).map_or(Samples(0), |p| self.segments[p].end);
+                let previous =
+                    c.first_chunk.checked_sub(1).map_or(Samples(0), |p| self.segments[p].end);
                 (heading - lead_in).max(previous)
             })
             .collect();

@@ -26,7 +26,9 @@ use tokio::sync::Semaphore;
 
 pub use cost::{CostEstimate, Price};
 pub use error::SynthError;
-pub use piper::{INSTALL_HINT as PIPER_INSTALL_HINT, installed_models as piper_models, venv_dir as piper_venv};
+pub use piper::{
+    INSTALL_HINT as PIPER_INSTALL_HINT, installed_models as piper_models, venv_dir as piper_venv,
+};
 
 use crate::model::{AudioFormat, Chunk, SpeechAudio};
 

@@ -92,7 +92,7 @@ pub fn venv_dir() -> PathBuf {
 
 /// The venv's Python interpreter.
 #[must_use]
-pub fn venv_python() -> PathBuf {
+pub(super) fn venv_python() -> PathBuf {
     venv_dir().join("bin").join("python")
 }
 
@@ -151,10 +151,8 @@ pub(super) fn build(profile: &VoiceProfile) -> Result<Arc<dyn Synthesizer>, Synt
         profile: profile.origin(),
         message,
     })?;
-    let python = settings
-        .python
-        .clone()
-        .unwrap_or_else(|| venv_python().to_string_lossy().into_owned());
+    let python =
+        settings.python.clone().unwrap_or_else(|| venv_python().to_string_lossy().into_owned());
     if !installed(&python) {
         let hint = if settings.python.is_some() {
             format!("install piper-tts for {python}, or {INSTALL_HINT}")
@@ -246,12 +244,21 @@ impl Piper {
     }
 
     /// The error for a driver that did not say `READY`: its model did not load.
-    fn not_ready(&self, chunk: usize, said: &str, last_error: &std::sync::Mutex<String>) -> SynthError {
+    fn not_ready(
+        &self,
+        chunk: usize,
+        said: &str,
+        last_error: &std::sync::Mutex<String>,
+    ) -> SynthError {
         // Give the stderr reader a moment to see the traceback's last line.
         std::thread::sleep(Duration::from_millis(100));
         let cause = last_error.lock().map(|l| l.clone()).unwrap_or_default();
         let cause = if cause.is_empty() { said.trim().to_owned() } else { cause };
-        self.error(chunk, format!("piper could not load model {:?}: {cause}", self.settings.model), false)
+        self.error(
+            chunk,
+            format!("piper could not load model {:?}: {cause}", self.settings.model),
+            false,
+        )
     }
 
     /// Start a driver and wait, blocking, until its model is loaded.

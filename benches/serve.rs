@@ -164,8 +164,13 @@ impl Server {
     fn start(root: &Path, dir: &Path, database: &[String], args: &[&str]) -> Server {
         let config = dir.join("config.toml");
         let voices = root.join("voices");
-        std::fs::write(&config, format!("[narrate]\ncache = false\nvoices_dir = {voices:?}\n"))
-            .expect("config");
+        std::fs::write(
+            &config,
+            format!(
+                "[narrate]\nvoice = \"espeak-en-gb\"\ncache = false\nvoices_dir = {voices:?}\n"
+            ),
+        )
+        .expect("config");
         let mut child = Command::new(env!("CARGO_BIN_EXE_articulate"))
             .current_dir(root)
             .env("ARTICULATE_API_TOKENS", TOKEN)

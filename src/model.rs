@@ -452,6 +452,16 @@ pub struct ManifestCost {
     pub currency: Option<String>,
 }
 
+/// Why the voice that spoke is not the one configured: its engine could not be installed or
+/// started, or it does not speak the article's language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestFallback {
+    /// The voice profile configured (`[narrate] voice` or `[voices]`).
+    pub requested: String,
+    /// Why it did not speak.
+    pub reason: String,
+}
+
 /// `NAME.json`: everything a player or a publishing script needs about one narration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -470,8 +480,12 @@ pub struct Manifest {
     pub source: SourceRef,
     /// The backend that spoke it.
     pub backend: String,
-    /// The voice profile's name.
+    /// The voice profile's name: the voice that actually spoke.
     pub voice: String,
+    /// Present when `voice` is not the voice configured, saying which was and why it did
+    /// not speak (an engine that is not installed, a language it does not speak).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<ManifestFallback>,
     /// Length of the audio in milliseconds; `null` in a dry run.
     pub duration_ms: Option<u64>,
     /// The audio files written.

@@ -17,3 +17,4 @@ mod preview;
 mod pronunciation;
 mod s3;
 mod serve;
+mod voice;

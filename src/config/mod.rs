@@ -59,7 +59,7 @@ pub enum ConfigError {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NarrateConfig {
-    /// Voice profile name (in `voices/`) or path. Default: `"espeak-en-gb"`.
+    /// Voice profile name (in `voices/`) or path. Default: `"piper-en-us"`.
     pub voice: String,
     /// Where outputs go. Default: `"audio_out"`.
     pub output_dir: PathBuf,
@@ -88,7 +88,7 @@ pub struct NarrateConfig {
 impl Default for NarrateConfig {
     fn default() -> Self {
         NarrateConfig {
-            voice: "espeak-en-gb".into(),
+            voice: "piper-en-us".into(),
             output_dir: "audio_out".into(),
             concurrency: 4,
             voices_dir: "voices".into(),

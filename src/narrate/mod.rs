@@ -30,7 +30,7 @@ use futures::StreamExt;
 pub use fingerprint::settings_hash;
 pub use voices::{Cast, CastError, Casting, Voice, VoicesConfig};
 
-use crate::audio::{Assembled, Assembler, AudioError, Limiter, RenderOptions};
+use crate::audio::{Assembled, Assembler, AudioError, Limiter, RenderOptions, RenderStats};
 use crate::cache::Counts;
 use crate::config::Config;
 use crate::extract::{self, ExtractError};
@@ -126,6 +126,8 @@ pub struct Narration {
     pub chunks: usize,
     /// Cache hits, backend requests and billed characters.
     pub counts: Counts,
+    /// What loudness normalisation and the limiter did.
+    pub render: RenderStats,
 }
 
 /// An article ready to synthesize: where it came from, what it says, who says it, and how
@@ -240,6 +242,7 @@ pub fn dry_run(input: &str, config: &Config, casting: &Casting) -> Result<Manife
         &main.profile.name,
         Vec::new(),
     );
+    manifest.fallback.clone_from(&main.fallback);
     let cost = estimate(&prepared)
         .into_iter()
         .zip(&prepared.cast.voices)
@@ -358,6 +361,11 @@ pub async fn narrate_prepared(
     let assembled = assembler.finish(&script).map_err(|e| audio_error(None, e))?;
     let options = tokio::task::block_in_place(|| lossy_compensation(&assembled, job, config))
         .map_err(|e| audio_error(None, e))?;
+    tracing::debug!(
+        "Rendering {:+.2} LU over the target, peaks {:.2} dB under the ceiling, for lossy encoding",
+        options.loudness_offset_db,
+        options.headroom_db
+    );
     let output_error = |e| NarrateError::Output { origin: origin.clone(), source: e };
     tokio::task::block_in_place(|| {
         let mut writer = Writer::create(
@@ -368,12 +376,21 @@ pub async fn narrate_prepared(
             assembled.timeline.rate,
         )
         .map_err(output_error)?;
-        assembled
+        let stats = assembled
             .render(options, |block| writer.write(block).map_err(RenderFailure::Output))
             .map_err(|e| match e {
                 RenderFailure::Audio(e) => audio_error(None, e),
                 RenderFailure::Output(e) => output_error(e),
             })?;
+        tracing::info!(
+            input = %origin,
+            "Loudness: {:+.1} dB to the target; the compressor took at most {:.1} dB off a \
+             peak, the limiter {:.1} dB ({} ms in all)",
+            20.0 * f64::from(stats.gain).log10(),
+            stats.compressor_max_db,
+            stats.limiter_max_db,
+            stats.limited_ms,
+        );
         let mut manifest = output::build_manifest(
             &article,
             &script,
@@ -383,7 +400,9 @@ pub async fn narrate_prepared(
             writer.audio_entries(),
         );
         manifest.settings_hash = Some(fingerprint);
+        manifest.fallback.clone_from(&main.fallback);
         let files = writer.finish(&assembled.timeline, &manifest).map_err(output_error)?;
+<<<<<<< HEAD
         tracing::info!(
             input = %origin,
             duration_ms = manifest.duration_ms.unwrap_or_default(),
@@ -393,6 +412,15 @@ pub async fn narrate_prepared(
             "Written."
         );
         Ok(Narration { manifest, files, chunks: script.chunks.len(), counts: cast.counts() })
+=======
+        Ok(Narration {
+            manifest,
+            files,
+            chunks: script.chunks.len(),
+            counts: cast.counts(),
+            render: stats,
+        })
+>>>>>>> voice
     })
 }
 

@@ -60,6 +60,7 @@ pub fn build_manifest(
         source: article.source.clone(),
         backend: backend.to_owned(),
         voice: voice.to_owned(),
+        fallback: None,
         duration_ms: timeline.map(|t| t.total.to_ms(t.rate)),
         audio,
         chapters,

@@ -27,7 +27,9 @@ use tokio::sync::Semaphore;
 
 pub use cost::{CostEstimate, Price};
 pub use error::SynthError;
-pub use piper::installed_models as piper_models;
+pub use piper::{
+    INSTALL_HINT as PIPER_INSTALL_HINT, installed_models as piper_models, venv_dir as piper_venv,
+};
 
 use crate::model::{AudioFormat, Chunk, SpeechAudio};
 
@@ -133,6 +135,7 @@ pub trait Synthesizer: Send + Sync {
         None
     }
 
+<<<<<<< HEAD
     /// The engine's own identity beyond its settings (a program's version, a model's), for
     /// cache keys: an upgraded engine must not replay what the old one said. Default: none.
     fn engine(&self) -> Option<String> {
@@ -150,6 +153,17 @@ pub trait Synthesizer: Send + Sync {
     /// over twice the pace of any newsreader.
     fn fastest_letters_per_second(&self) -> Option<f64> {
         Some(check::FASTEST_LETTERS_PER_SECOND)
+=======
+    /// Start the engine now (load its model, say), blocking, so a voice that cannot start is
+    /// known before any work and another can be chosen. Called once, before the first
+    /// request, by casting. Default: nothing to start.
+    ///
+    /// # Errors
+    ///
+    /// The engine cannot be started.
+    fn warm_up(&self) -> Result<(), SynthError> {
+        Ok(())
+>>>>>>> voice
     }
 
     /// The voices this backend offers, as `id — description` lines, for `articulate voices`.

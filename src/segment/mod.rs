@@ -53,6 +53,7 @@ impl SegmentConfig {
         if self.max_chunk_chars < 50 {
             problems.push("[segment] max_chunk_chars must be at least 50".into());
         }
+        self.normalize.validate(problems);
         for (i, a) in self.abbreviations.iter().enumerate() {
             if a.is_empty() || a.ends_with('.') || a.contains(char::is_whitespace) {
                 problems.push(format!(

@@ -141,7 +141,7 @@ pub(crate) enum Lang {
     German,
     French,
     Spanish,
-    Portuguese,
+    Portuguese { brazil: bool },
     Other,
 }
 
@@ -155,7 +155,7 @@ impl Lang {
             "de" => Lang::German,
             "fr" => Lang::French,
             "es" => Lang::Spanish,
-            "pt" => Lang::Portuguese,
+            "pt" => Lang::Portuguese { brazil: tag == "pt-br" },
             _ => Lang::Other,
         }
     }
@@ -165,7 +165,7 @@ impl Lang {
             Lang::German => ("Punkt", "at", "Hashtag", "Nummer"),
             Lang::French => ("point", "arobase", "hashtag", "numéro"),
             Lang::Spanish => ("punto", "arroba", "hashtag", "número"),
-            Lang::Portuguese => ("ponto", "arroba", "hashtag", "número"),
+            Lang::Portuguese { .. } => ("ponto", "arroba", "hashtag", "número"),
             Lang::English { .. } | Lang::Other => ("dot", "at", "hashtag", "number"),
         };
         LinkWords { dot, at, hashtag, number }
@@ -230,7 +230,14 @@ impl Normalizer {
             Lang::Other => {}
             lang => european::normalize(&mut s, lang),
         }
-        text::tidy(&s)
+        let mut said = text::tidy(&s);
+        // "2019 was…" → "Twenty nineteen was…": a sentence still starts with a capital.
+        if text.trim_start().starts_with(|c: char| c.is_ascii_digit())
+            && said.starts_with(|c: char| c.is_lowercase())
+        {
+            said = text::capitalise_first(&said);
+        }
+        said
     }
 }
 

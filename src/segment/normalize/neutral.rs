@@ -18,7 +18,9 @@ pub(crate) struct LinkWords {
 }
 
 static EMOJI: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u{FE0F}\u{20E3}\u{E0020}-\u{E007F}]+")
+    re(
+        r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\u{FE0F}\u{20E3}\u{E0020}-\u{E007F}]+",
+    )
 });
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"));
 static URL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(?:https?://|www\.)[^\s<>]+"));
@@ -39,7 +41,8 @@ static LONG_TOKEN: LazyLock<Regex> = LazyLock::new(|| re(r"\S{65,}"));
 /// Links that carry nothing a listener can use: a tweet's picture and its short links.
 const UNSPOKEN_HOSTS: &[&str] = &["pic.twitter.com", "t.co"];
 /// Domain labels said as words although short.
-const SAID_LABELS: &[&str] = &["co", "com", "org", "net", "gov", "edu", "info", "news", "app", "int"];
+const SAID_LABELS: &[&str] =
+    &["co", "com", "org", "net", "gov", "edu", "info", "news", "app", "int"];
 
 /// Zero-width characters between two words become a space ("Join\u{200B}us" is two
 /// words); a soft hyphen disappears; emoji become a space so the words around them stay
@@ -60,13 +63,17 @@ pub(crate) fn invisible_and_emoji(s: &mut String) {
                 let joins_words = prev.is_some_and(char::is_alphanumeric)
                     && next.is_some_and(char::is_alphanumeric);
                 let joins_latin = prev.is_some_and(is_latin) && next.is_some_and(is_latin);
-                if joins_words && (c == '\u{200B}' || c == '\u{2060}' || c == '\u{FEFF}' || joins_latin) {
+                if joins_words
+                    && (c == '\u{200B}' || c == '\u{2060}' || c == '\u{FEFF}' || joins_latin)
+                {
                     out.push(' ');
                 } else if !joins_words && c == '\u{200D}' {
                     // A joiner left from an emoji sequence: nothing.
                 }
             }
-            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => out.push(' '),
+            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => {
+                out.push(' ')
+            }
             _ => out.push(c),
         }
     }
@@ -89,7 +96,12 @@ pub(crate) fn links(s: &mut String, config: &NormalizeConfig, words: LinkWords) 
             Some(match config.emails {
                 LinkMode::Read => {
                     let (local, domain) = c.get(0)?.as_str().split_once('@')?;
-                    format!("{} {} {}", say_local(local, words), words.at, say_domain(domain, words))
+                    format!(
+                        "{} {} {}",
+                        say_local(local, words),
+                        words.at,
+                        say_domain(domain, words)
+                    )
                 }
                 LinkMode::Drop => String::new(),
             })
@@ -154,7 +166,8 @@ pub(crate) fn links(s: &mut String, config: &NormalizeConfig, words: LinkWords) 
 
 /// A link without the punctuation that ends the sentence around it.
 fn trim_link(address: &str) -> (&str, &str) {
-    let trimmed = address.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'', '’', '”', '"']);
+    let trimmed =
+        address.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'', '’', '”', '"']);
     (trimmed, &address[trimmed.len()..])
 }
 
@@ -206,7 +219,11 @@ pub(crate) fn dashes(s: &mut String) {
     replace(s, &SPACED_DASH, |_, c| {
         let (a, b) = (&c[1], &c[2]);
         let digits = a.chars().all(|c| c.is_ascii_digit()) && b.chars().all(|c| c.is_ascii_digit());
-        Some(if digits && !a.is_empty() && !b.is_empty() { format!("{a}-{b}") } else { format!("{a}, {b}") })
+        Some(if digits && !a.is_empty() && !b.is_empty() {
+            format!("{a}-{b}")
+        } else {
+            format!("{a}, {b}")
+        })
     });
     replace(s, &TIGHT_DASH, |_, c| Some(format!("{}, {}", &c[1], &c[2])));
     replace(s, &EN_DASH, |_, c| Some(format!("{}-{}", &c[1], &c[2])));
@@ -223,7 +240,9 @@ pub(crate) fn long_tokens(s: &mut String) {
         let m = c.get(0)?;
         let (token, tail) = trim_link(m.as_str());
         let mut pieces = Vec::new();
-        for part in token.split(|ch: char| !ch.is_alphanumeric() && ch != '\'').filter(|p| !p.is_empty()) {
+        for part in
+            token.split(|ch: char| !ch.is_alphanumeric() && ch != '\'').filter(|p| !p.is_empty())
+        {
             let chars: Vec<char> = part.chars().collect();
             for piece in chars.chunks(32) {
                 pieces.push(piece.iter().collect::<String>());

@@ -144,6 +144,15 @@ pub(crate) fn pronounceable(word: &str) -> bool {
     })
 }
 
+/// `text` with its first letter in capitals.
+pub(crate) fn capitalise_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Single spaces, no space before a comma or full stop, no doubled or leading commas.
 pub(crate) fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

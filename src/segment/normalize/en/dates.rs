@@ -9,11 +9,20 @@ use super::English;
 use crate::segment::normalize::text::{at_end, re, replace, token_before};
 
 const MONTHS: &str = "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec";
-const WEEKDAYS: &str =
-    "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun";
+const WEEKDAYS: &str = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun";
 const FULL_MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
@@ -34,7 +43,7 @@ static WEEKDAY_RANGE: LazyLock<Regex> =
     LazyLock::new(|| re(&format!(r"\b({WEEKDAYS})\.?\s?(?:-|–|to)\s?({WEEKDAYS})\b\.?")));
 static MERIDIEM: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s?(?P<ap>[ap]m\b|[ap]\.m\.|[AP]M\b|[AP]\.M\.)(?P<to>\s?(?:-|–|to|until|till)\s?)?",
+        r"\b(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s?(?P<ap>[ap]m\b|[ap]\.m\.|[AP]M\b|[AP]\.M\.)(?P<to>\s?[-–]\s?)?",
     )
 });
 static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
@@ -61,9 +70,6 @@ impl English<'_> {
             self.date(c, true, after_the)
         });
         replace(s, &MONTH_DAY, |_, c| self.date(c, false, false));
-        replace(s, &WEEKDAY_RANGE, |_, c| {
-            Some(format!("{} to {}", weekday(&c[1]), weekday(&c[2])))
-        });
         replace(s, &MERIDIEM, |hay, c| {
             let h: u32 = c["h"].parse().ok()?;
             let m: u32 = c.name("m").map_or(Some(0), |m| m.as_str().parse().ok())?;
@@ -100,6 +106,13 @@ impl English<'_> {
         });
     }
 
+    /// "Mon-Fri" → "Monday to Friday".
+    pub(super) fn weekday_ranges(&self, s: &mut String) {
+        replace(s, &WEEKDAY_RANGE, |_, c| {
+            Some(format!("{} to {}", weekday(&c[1]), weekday(&c[2])))
+        });
+    }
+
     /// "10/05/2024": day first in Britain, month first in America, unless a part can only
     /// be the day. `None` for what is no date.
     fn numeric_date(&self, a: &str, b: &str, year: &str, ambiguous: bool) -> Option<String> {
@@ -121,7 +134,15 @@ impl English<'_> {
             }
             _ => year.to_owned(),
         };
-        Some(self.say_date(None, FULL_MONTHS[month as usize - 1], day, None, Some(&year), true, false))
+        Some(self.say_date(
+            None,
+            FULL_MONTHS[month as usize - 1],
+            day,
+            None,
+            Some(&year),
+            true,
+            false,
+        ))
     }
 
     fn date(&self, c: &Captures<'_>, day_first: bool, after_the: bool) -> Option<String> {

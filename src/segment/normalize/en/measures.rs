@@ -10,8 +10,7 @@ use crate::segment::normalize::text::{bare, re, replace, token_after, token_befo
 
 const NUM: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?";
 const SCALE: &str = r"bn|billion|mn|m|million|k|thousand|tn|trillion";
-const CURRENCY: &str =
-    r"US\$|A\$|AU\$|C\$|CA\$|NZ\$|HK\$|S\$|R\$|£|€|\$|¥|₹|₩|₽|₺|₦|(?:USD|EUR|GBP|JPY|CHF|AUD|CAD|CNY|INR)\s?";
+const CURRENCY: &str = r"US\$|A\$|AU\$|C\$|CA\$|NZ\$|HK\$|S\$|R\$|£|€|\$|¥|₹|₩|₽|₺|₦|(?:USD|EUR|GBP|JPY|CHF|AUD|CAD|CNY|INR)\s?";
 
 static MONEY: LazyLock<Regex> = LazyLock::new(|| {
     let amount = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d\d\b|\d+(?:\.\d+)?";
@@ -38,11 +37,46 @@ static UNIT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Nouns counted in millions when written "3m people".
 const MILLIONS_OF: &[&str] = &[
-    "people", "users", "customers", "viewers", "listeners", "readers", "residents", "homes",
-    "households", "voters", "jobs", "subscribers", "tonnes", "barrels", "years", "visitors",
-    "passengers", "workers", "children", "adults", "patients", "cases", "doses", "copies",
-    "downloads", "followers", "fans", "streams", "views", "votes", "tickets", "members",
-    "migrants", "refugees", "pupils", "students", "animals", "trees", "litres", "gallons",
+    "people",
+    "users",
+    "customers",
+    "viewers",
+    "listeners",
+    "readers",
+    "residents",
+    "homes",
+    "households",
+    "voters",
+    "jobs",
+    "subscribers",
+    "tonnes",
+    "barrels",
+    "years",
+    "visitors",
+    "passengers",
+    "workers",
+    "children",
+    "adults",
+    "patients",
+    "cases",
+    "doses",
+    "copies",
+    "downloads",
+    "followers",
+    "fans",
+    "streams",
+    "views",
+    "votes",
+    "tickets",
+    "members",
+    "migrants",
+    "refugees",
+    "pupils",
+    "students",
+    "animals",
+    "trees",
+    "litres",
+    "gallons",
 ];
 
 impl English<'_> {
@@ -104,15 +138,23 @@ impl English<'_> {
         let name = if whole_digits == "1" { one } else { many };
         let cents = cents.map(|c| c.trim_start_matches('0')).filter(|c| !c.is_empty());
         match (cents, minor) {
-            (Some(c), Some((minor_one, minor_many))) if whole_digits.trim_start_matches('0').is_empty() => {
+            (Some(c), Some((minor_one, minor_many)))
+                if whole_digits.trim_start_matches('0').is_empty() =>
+            {
                 let unit = if c == "1" { minor_one } else { minor_many };
                 format!("{} {unit}", self.words.cardinal(c))
             }
             (Some(c), Some((minor_one, minor_many))) if c.len() == 1 => {
                 let unit = if c == "1" { minor_one } else { minor_many };
-                format!("{} {name} and {} {unit}", self.words.cardinal(whole), self.words.cardinal(c))
+                format!(
+                    "{} {name} and {} {unit}",
+                    self.words.cardinal(whole),
+                    self.words.cardinal(c)
+                )
             }
-            (Some(c), _) => format!("{} {name} {}", self.words.cardinal(whole), self.words.cardinal(c)),
+            (Some(c), _) => {
+                format!("{} {name} {}", self.words.cardinal(whole), self.words.cardinal(c))
+            }
             (None, _) => format!("{} {name}", self.words.cardinal(whole)),
         }
     }
@@ -168,7 +210,10 @@ fn scale(s: &str) -> &'static str {
 
 /// A currency's names: one, many, and its minor unit (one, many) if amounts with two
 /// decimals are said in it.
-fn currency(symbol: &str, us: bool) -> (&'static str, &'static str, Option<(&'static str, &'static str)>) {
+fn currency(
+    symbol: &str,
+    us: bool,
+) -> (&'static str, &'static str, Option<(&'static str, &'static str)>) {
     const CENTS: Option<(&str, &str)> = Some(("cent", "cents"));
     match symbol {
         "£" | "GBP" => ("pound", "pounds", Some(("penny", "pence"))),

@@ -9,6 +9,8 @@ mod measures;
 pub(crate) mod numbers;
 mod words;
 
+pub(crate) use words::roman;
+
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -36,55 +38,155 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static EMERGENCY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(call|calls|calling|called|dial|dialled|dialed|dialling|ring|rang|phone|phoned|text|texted)(\s+(?:on\s+)?)(\d{3,4})\b")
+    re(
+        r"(?i)\b(call|calls|calling|called|dial|dialled|dialed|dialling|ring|rang|phone|phoned|text|texted)(\s+(?:on\s+)?)(\d{3,4})\b",
+    )
 });
 static YEAR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(1[1-9]\d\d|20\d\d)\s?[-–/]\s?(\d\d|1[1-9]\d\d|20\d\d)\b(?P<end>[^-\d]|$)")
 });
 static DASHED: LazyLock<Regex> = LazyLock::new(|| {
-    re(&format!(
-        r"\b(?P<a>{NUM})\s?[-–]\s?(?P<b>{NUM})\b(?P<tb>\s?\(\d{{1,2}}(?:-\d{{1,2}})?\))?"
-    ))
+    re(&format!(r"\b(?P<a>{NUM})\s?[-–]\s?(?P<b>{NUM})\b(?P<tb>\s?\(\d{{1,2}}(?:-\d{{1,2}})?\))?"))
 });
 static SLASHED: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(?:(?P<w>\d+)\s)?(?P<n>\d+)/(?P<d>\d+)\b"));
-static VULGAR: LazyLock<Regex> = LazyLock::new(|| re(r"(?:\b(?P<w>\d+)\s?)?(?P<f>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])"));
+static VULGAR: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:\b(?P<w>\d+)\s?)?(?P<f>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])"));
 static DECADE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(1[0-9]\d0|20\d0)(?:s|'s|’s)\b|(?:['’]|\b)([1-9]0)s\b"));
 static YEAR: LazyLock<Regex> = LazyLock::new(|| re(r"\b(1[1-9]\d\d|20\d\d)\b(?P<next>[.,]\d)?"));
 static ORDINAL: LazyLock<Regex> = LazyLock::new(|| re(r"\b(\d+)(st|nd|rd|th)\b"));
-static ALPHA_DASH_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b([A-Z][A-Za-z]*)-(\d{1,3})\b"));
+static ALPHA_DASH_NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Z][A-Za-z]*)-(\d{1,3})\b"));
 static ALPHA_NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Z]{1,4})(\d{1,3})\b"));
 static NUMBER_ALPHA: LazyLock<Regex> = LazyLock::new(|| re(r"\b(\d{1,2})([A-Z]{1,3})\b"));
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?P<sign>[+~≈])?\b(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)\b|(?P<lead>^|\s)(?P<point>\.\d+)\b")
+    re(
+        r"(?P<sign>[+~≈])?\b(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+)\b|(?P<lead>^|\s)(?P<point>\.\d+)\b",
+    )
 });
 static PLUS: LazyLock<Regex> = LazyLock::new(|| re(r"(\w)\+"));
 
 /// Words before a four-digit number that make it a year.
 const YEAR_BEFORE: &[&str] = &[
-    "in", "since", "from", "by", "until", "till", "to", "of", "during", "before", "after", "early",
-    "late", "mid", "spring", "summer", "autumn", "fall", "winter", "year", "the", "between", "and",
-    "circa", "c", "est", "established", "born", "died", "season", "class", "vintage", "around",
-    "election", "census", "olympics", "cup", "euro", "expo", "about", "through", "throughout",
+    "in",
+    "since",
+    "from",
+    "by",
+    "until",
+    "till",
+    "to",
+    "of",
+    "during",
+    "before",
+    "after",
+    "early",
+    "late",
+    "mid",
+    "spring",
+    "summer",
+    "autumn",
+    "fall",
+    "winter",
+    "year",
+    "the",
+    "between",
+    "and",
+    "circa",
+    "c",
+    "est",
+    "established",
+    "born",
+    "died",
+    "season",
+    "class",
+    "vintage",
+    "around",
+    "election",
+    "census",
+    "olympics",
+    "cup",
+    "euro",
+    "expo",
+    "about",
+    "through",
+    "throughout",
 ];
 /// Of those, the ones that keep a year even before a counted noun ("in 2019 cases rose").
 const STRONG_YEAR_BEFORE: &[&str] =
     &["in", "since", "until", "till", "during", "before", "after", "by", "circa", "born", "died"];
 /// Words before a score.
 const SCORE_WORDS: &[&str] = &[
-    "won", "win", "wins", "winning", "beat", "beats", "beaten", "lost", "lose", "loses", "losing",
-    "defeated", "defeat", "drew", "draw", "drawn", "trail", "trailed", "trailing", "led", "lead",
-    "leads", "leading", "score", "scored", "scoreline", "victory", "triumph", "thrashed",
-    "thrashing", "edged", "routed", "final", "set", "sets", "tiebreak", "result", "ended",
-    "finished", "stood", "aggregate", "record", "series", "thumped", "hammered", "downed",
-    "overcame", "came",
+    "won",
+    "win",
+    "wins",
+    "winning",
+    "beat",
+    "beats",
+    "beaten",
+    "lost",
+    "lose",
+    "loses",
+    "losing",
+    "defeated",
+    "defeat",
+    "drew",
+    "draw",
+    "drawn",
+    "trail",
+    "trailed",
+    "trailing",
+    "led",
+    "lead",
+    "leads",
+    "leading",
+    "score",
+    "scored",
+    "scoreline",
+    "victory",
+    "triumph",
+    "thrashed",
+    "thrashing",
+    "edged",
+    "routed",
+    "final",
+    "set",
+    "sets",
+    "tiebreak",
+    "result",
+    "ended",
+    "finished",
+    "stood",
+    "aggregate",
+    "record",
+    "series",
+    "thumped",
+    "hammered",
+    "downed",
+    "overcame",
+    "came",
 ];
 const SCORE_AFTER: &[&str] = &[
-    "win", "victory", "defeat", "loss", "lead", "draw", "home", "away", "aggregate", "scoreline",
-    "thrashing", "triumph", "success", "reverse", "advantage", "deficit", "first-leg",
-    "second-leg", "penalty", "penalties", "shootout",
+    "win",
+    "victory",
+    "defeat",
+    "loss",
+    "lead",
+    "draw",
+    "home",
+    "away",
+    "aggregate",
+    "scoreline",
+    "thrashing",
+    "triumph",
+    "success",
+    "reverse",
+    "advantage",
+    "deficit",
+    "first-leg",
+    "second-leg",
+    "penalty",
+    "penalties",
+    "shootout",
 ];
 
 impl English<'_> {
@@ -94,6 +196,7 @@ impl English<'_> {
         if s.bytes().any(|b| b.is_ascii_digit()) {
             self.numbers(s);
         }
+        self.weekday_ranges(s);
         self.roman_numerals(s);
         self.abbreviations(s);
         self.ampersands(s);
@@ -105,11 +208,11 @@ impl English<'_> {
     }
 
     fn numbers(&self, s: &mut String) {
+        replace(s, &NEGATIVE, |_, c| Some(format!("{}minus {}", &c[1], &c[2])));
         self.money(s);
         self.percentages(s);
         self.phone_numbers(s);
         self.dates_and_times(s);
-        replace(s, &NEGATIVE, |_, c| Some(format!("{}minus {}", &c[1], &c[2])));
         self.year_ranges(s);
         self.dashed(s);
         self.slashed(s);
@@ -131,7 +234,9 @@ impl English<'_> {
             _ => None,
         });
         self.years(s);
-        replace(s, &ALPHA_DASH_NUMBER, |_, c| Some(format!("{} {}", &c[1], self.words.cardinal(&c[2]))));
+        replace(s, &ALPHA_DASH_NUMBER, |_, c| {
+            Some(format!("{} {}", &c[1], self.words.cardinal(&c[2])))
+        });
         replace(s, &ALPHA_NUMBER, |_, c| {
             let n = &c[2];
             let said = if n.len() >= 3 { digit_string(n, "zero") } else { self.words.cardinal(n) };
@@ -184,7 +289,9 @@ impl English<'_> {
                 .collect();
             Some(groups.join(", "))
         });
-        replace(s, &EMERGENCY, |_, c| Some(format!("{}{}{}", &c[1], &c[2], digit_string(&c[3], "oh"))));
+        replace(s, &EMERGENCY, |_, c| {
+            Some(format!("{}{}{}", &c[1], &c[2], digit_string(&c[3], "oh")))
+        });
     }
 
     /// "2024-25" → "twenty twenty-four to twenty-five"; "1939-1945" likewise.
@@ -221,7 +328,8 @@ impl English<'_> {
             let tiebreak = c.name("tb").is_some();
             let rest = hay[m.end()..].trim_start_matches([',', ' ']);
             let next_is_score = hay_has_scores && starts_with_score(rest);
-            let prev_is_score = hay_has_scores && ends_with_score(hay[..m.start()].trim_end_matches([',', ' ']));
+            let prev_is_score =
+                hay_has_scores && ends_with_score(hay[..m.start()].trim_end_matches([',', ' ']));
             let whole = !a.contains('.') && !b.contains('.') && a.len() <= 3 && b.len() <= 3;
             let score = whole
                 && (tiebreak
@@ -303,20 +411,25 @@ impl English<'_> {
             let before_token = token_before(hay, m.start());
             let before = bare(before_token).to_lowercase();
             let after = bare(token_after(hay, m.end()));
-            let strong = STRONG_YEAR_BEFORE.contains(&before.as_str()) || dates::is_month(bare(before_token));
+            let strong = STRONG_YEAR_BEFORE.contains(&before.as_str())
+                || dates::is_month(bare(before_token));
             let yearish = strong
                 || YEAR_BEFORE.contains(&before.as_str())
                 || before.is_empty()
                 || before_token.ends_with([',', '(', '.'])
                 || !after.chars().next().is_some_and(char::is_lowercase);
             let quantity = counted_noun(after) && !strong;
-            Some(if yearish && !quantity { self.words.year(&c[1]) } else { self.words.cardinal(&c[1]) })
+            Some(if yearish && !quantity {
+                self.words.year(&c[1])
+            } else {
+                self.words.cardinal(&c[1])
+            })
         });
     }
 
     /// Symbols left after the rules: "%", "°", "=", "@" and "#".
     fn symbols(&self, s: &mut String) {
-        if !s.contains(['%', '°', '=', '@', '#', '×', '~']) {
+        if !s.contains(['%', '°', '=', '@', '#', '×', '~', '+']) {
             return;
         }
         let per_cent = if self.us { " percent" } else { " per cent" };
@@ -329,6 +442,7 @@ impl English<'_> {
                 '@' => out.push_str(" at "),
                 '×' => out.push_str(" times "),
                 '~' => out.push_str(" about "),
+                '+' => out.push_str(" plus "),
                 '#' => out.push(' '),
                 _ => out.push(ch),
             }
@@ -340,14 +454,62 @@ impl English<'_> {
 /// Whether `word` is a plural noun that a number before it counts ("cases", "people").
 fn counted_noun(word: &str) -> bool {
     const NOT_NOUNS: &[&str] = &[
-        "was", "is", "has", "as", "its", "this", "thus", "plus", "his", "yes", "us", "does", "was",
-        "always", "afterwards", "towards", "whereas", "perhaps", "sometimes", "series", "news",
-        "olympics", "games", "elections", "championships", "finals", "awards", "oscars",
-        "polls", "accounts", "results", "figures", "levels", "rates", "prices", "budgets",
+        "was",
+        "is",
+        "has",
+        "as",
+        "its",
+        "this",
+        "thus",
+        "plus",
+        "his",
+        "yes",
+        "us",
+        "does",
+        "was",
+        "always",
+        "afterwards",
+        "towards",
+        "whereas",
+        "perhaps",
+        "sometimes",
+        "series",
+        "news",
+        "olympics",
+        "games",
+        "elections",
+        "championships",
+        "finals",
+        "awards",
+        "oscars",
+        "polls",
+        "accounts",
+        "results",
+        "figures",
+        "levels",
+        "rates",
+        "prices",
+        "budgets",
     ];
     const COUNTED: &[&str] = &[
-        "people", "children", "men", "women", "staff", "police", "sheep", "cattle", "deer", "fish",
-        "personnel", "troops", "feet", "teeth", "mice", "geese", "kilometres", "miles",
+        "people",
+        "children",
+        "men",
+        "women",
+        "staff",
+        "police",
+        "sheep",
+        "cattle",
+        "deer",
+        "fish",
+        "personnel",
+        "troops",
+        "feet",
+        "teeth",
+        "mice",
+        "geese",
+        "kilometres",
+        "miles",
     ];
     if COUNTED.contains(&word) {
         return true;
@@ -363,7 +525,8 @@ fn counted_noun(word: &str) -> bool {
 fn starts_with_score(text: &str) -> bool {
     let mut parts = text.splitn(2, ['-', '–']);
     let a = parts.next().unwrap_or_default();
-    let b: String = parts.next().unwrap_or_default().chars().take_while(char::is_ascii_digit).collect();
+    let b: String =
+        parts.next().unwrap_or_default().chars().take_while(char::is_ascii_digit).collect();
     !a.is_empty() && a.len() <= 2 && a.chars().all(|c| c.is_ascii_digit()) && !b.is_empty()
 }
 

@@ -14,7 +14,8 @@ pub(crate) struct Words {
 }
 
 const SCALES: &[&str] = &["thousand", "million", "billion", "trillion", "quadrillion"];
-const DIGITS: [&str; 10] = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+const DIGITS: [&str; 10] =
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
 
 impl Words {
     /// "1,234" or "1234" → "one thousand two hundred and thirty-four". Digits only (commas
@@ -37,7 +38,8 @@ impl Words {
     pub(crate) fn ordinal(self, digits: &str) -> String {
         match digits.parse::<i64>() {
             Ok(n) if digits.len() <= 15 => {
-                let words = Num2Words::new(n).ordinal().to_words().unwrap_or_else(|_| n.to_string());
+                let words =
+                    Num2Words::new(n).ordinal().to_words().unwrap_or_else(|_| n.to_string());
                 self.settle_and(&words)
             }
             _ => digits.to_owned(),
@@ -48,7 +50,8 @@ impl Words {
     pub(crate) fn decimal(self, number: &str) -> String {
         match number.split_once('.') {
             Some((whole, fraction)) => {
-                let whole = if whole.is_empty() { String::new() } else { self.cardinal(whole) + " " };
+                let whole =
+                    if whole.is_empty() { String::new() } else { self.cardinal(whole) + " " };
                 format!("{whole}point {}", digit_string(fraction, "zero"))
             }
             None => self.cardinal(number),
@@ -155,6 +158,9 @@ mod tests {
         assert_eq!(GB.decimal("0.05"), "zero point zero five");
         assert_eq!(GB.decade("1980"), "nineteen eighties");
         assert_eq!(GB.decade("2000"), "two thousands");
-        assert_eq!(GB.cardinal("12345678901234567890"), digit_string("12345678901234567890", "zero"));
+        assert_eq!(
+            GB.cardinal("12345678901234567890"),
+            digit_string("12345678901234567890", "zero")
+        );
     }
 }

@@ -12,12 +12,10 @@ use crate::segment::normalize::text::{
 
 static DOTTED: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:[A-Z]\.){2,}(?:[A-Z]\b)?"));
 static STREET_OR_SAINT: LazyLock<Regex> = LazyLock::new(|| re(r"\b(St|Dr|Mt|Ave|Rd|Blvd)\b(\.?)"));
-static VERSUS: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(\b[A-Z][\w'’.-]*\s+)v\.?(\s+[A-Z])"));
+static VERSUS: LazyLock<Regex> = LazyLock::new(|| re(r"(\b[A-Z][\w'’.-]*\s+)v\.?(\s+[A-Z])"));
 static NUMBER_SIGN: LazyLock<Regex> = LazyLock::new(|| re(r"\b(No|Nos)\.?\s?(\d)"));
 static CIRCA: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:c|ca)\.\s?(\d)"));
-static ROMAN: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b([A-Z][\w'’]*)\s+([IVXLCDM]+)\b(\.?)"));
+static ROMAN: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Z][\w'’]*)\s+([IVXLCDM]+)\b(\.?)"));
 static AMPERSAND: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Z]{1,3})\s?&\s?([A-Z]{1,3})\b"));
 static CAPITALS: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Z]{2,})(s|'s|’s)?\b"));
 static GENERATION: LazyLock<Regex> = LazyLock::new(|| re(r"\bGen\s([XYZ])\b"));
@@ -32,16 +30,93 @@ const NUMBERED: &[&str] = &[
 const NUMBERED_LETTERS: &[&str] = &["Episode", "Part", "Chapter", "Act", "Volume", "Book", "Bowl"];
 /// Said with "the" and an ordinal: "Henry the Eighth".
 const REGNAL: &[&str] = &[
-    "Henry", "Edward", "George", "William", "Elizabeth", "Charles", "James", "Richard", "Mary",
-    "Anne", "John", "Louis", "Philip", "Felipe", "Carlos", "Alexander", "Nicholas", "Peter",
-    "Catherine", "Frederick", "Ferdinand", "Benedict", "Pius", "Leo", "Gregory", "Innocent",
-    "Clement", "Paul", "Francis", "Urban", "Boniface", "Sixtus", "Emmanuel", "Wilhelm", "Ludwig",
-    "Napoleon", "Ramesses", "Constantine", "Harald", "Olav", "Haakon", "Gustaf", "Gustav",
-    "Christian", "Frederik", "Margrethe", "Albert", "Rainier", "Hassan", "Abdullah", "Hussein",
-    "Rama", "Robert", "David", "Alfonso", "Manuel", "Pedro", "Isabella", "Joseph", "Otto",
-    "Leopold", "Rudolf", "Maximilian", "Stephen", "Harold", "Edmund", "Victor", "Juan", "Willem",
-    "Malcolm", "Kamehameha", "Selim", "Suleiman", "Mehmed", "Cyrus", "Darius", "Xerxes",
-    "Ptolemy", "Cleopatra", "Amenhotep", "Thutmose", "Tsar", "Ivan",
+    "Henry",
+    "Edward",
+    "George",
+    "William",
+    "Elizabeth",
+    "Charles",
+    "James",
+    "Richard",
+    "Mary",
+    "Anne",
+    "John",
+    "Louis",
+    "Philip",
+    "Felipe",
+    "Carlos",
+    "Alexander",
+    "Nicholas",
+    "Peter",
+    "Catherine",
+    "Frederick",
+    "Ferdinand",
+    "Benedict",
+    "Pius",
+    "Leo",
+    "Gregory",
+    "Innocent",
+    "Clement",
+    "Paul",
+    "Francis",
+    "Urban",
+    "Boniface",
+    "Sixtus",
+    "Emmanuel",
+    "Wilhelm",
+    "Ludwig",
+    "Napoleon",
+    "Ramesses",
+    "Constantine",
+    "Harald",
+    "Olav",
+    "Haakon",
+    "Gustaf",
+    "Gustav",
+    "Christian",
+    "Frederik",
+    "Margrethe",
+    "Albert",
+    "Rainier",
+    "Hassan",
+    "Abdullah",
+    "Hussein",
+    "Rama",
+    "Robert",
+    "David",
+    "Alfonso",
+    "Manuel",
+    "Pedro",
+    "Isabella",
+    "Joseph",
+    "Otto",
+    "Leopold",
+    "Rudolf",
+    "Maximilian",
+    "Stephen",
+    "Harold",
+    "Edmund",
+    "Victor",
+    "Juan",
+    "Willem",
+    "Kamehameha",
+    "Selim",
+    "Suleiman",
+    "Mehmed",
+    "Cyrus",
+    "Darius",
+    "Xerxes",
+    "Ptolemy",
+    "Cleopatra",
+    "Amenhotep",
+    "Thutmose",
+    "Tsar",
+    "Ivan",
+];
+/// Capitalised at the start of a sentence, but no place name: "The St Andrews course".
+const FUNCTION_WORDS: &[&str] = &[
+    "The", "A", "An", "In", "On", "At", "From", "To", "By", "And", "But", "Near", "Outside",
+    "Inside", "Of", "For", "With", "Like", "Visit", "Visiting", "Said", "Says", "Meet", "Then",
 ];
 /// A title before a name makes any numeral after it regnal: "King Charles III".
 const TITLES: &[&str] = &[
@@ -76,8 +151,8 @@ impl English<'_> {
             let ends = stop && at_end(hay, m.end());
             // A place name before ("Baker St", "10 Downing St") and no name after it, or
             // the sentence ending there: a street.
-            let place_before = (is_capitalised_word(before) || before.ends_with(|c: char| c.is_ascii_digit()))
-                && !starts_text(hay, before, m.start());
+            let place_before = (is_capitalised_word(before) && !FUNCTION_WORDS.contains(&before))
+                || before.ends_with(|c: char| c.is_ascii_digit());
             let name_after = after.chars().next().is_some_and(char::is_uppercase);
             let (place, person) = match &c[1] {
                 "St" => ("Street", "Saint"),
@@ -126,9 +201,13 @@ impl English<'_> {
                 if single && numeral != "I" && !NUMBERED_LETTERS.contains(&word) {
                     return None;
                 }
-                self.words.int(i64::from(value))
+                capitalise(&self.words.int(i64::from(value)))
             } else if REGNAL.contains(&word) || titled {
-                if numeral == "I" && !titled && !at_end(hay, m.end()) && !followed_by_of(hay, m.end()) {
+                if numeral == "I"
+                    && !titled
+                    && !at_end(hay, m.end())
+                    && !followed_by_of(hay, m.end())
+                {
                     return None;
                 }
                 if single && !matches!(numeral, "I" | "V" | "X") {
@@ -208,13 +287,6 @@ fn capitalise(word: &str) -> String {
     }
 }
 
-/// Whether the token before `pos` is the first word of the text (a capital there says
-/// nothing about a name).
-fn starts_text(hay: &str, token: &str, pos: usize) -> bool {
-    let head = hay[..pos].trim_end();
-    head.len() == token.len() || head[..head.len() - token.len()].trim_end().ends_with(['.', '!', '?', ':'])
-}
-
 fn followed_by_of(hay: &str, end: usize) -> bool {
     matches!(token_after(hay, end), "of" | "and" | "was" | "had" | "died" | "reigned" | "in")
         || hay[end..].starts_with([',', ';', ')'])
@@ -231,7 +303,7 @@ fn is_common_word(word: &str) -> bool {
 }
 
 /// The value of a well-formed Roman numeral ("XIV" → 14), `None` for anything else.
-pub(super) fn roman(numeral: &str) -> Option<u32> {
+pub(crate) fn roman(numeral: &str) -> Option<u32> {
     let value = |c: char| match c {
         'I' => Some(1),
         'V' => Some(5),
@@ -256,8 +328,19 @@ pub(super) fn roman(numeral: &str) -> Option<u32> {
 
 fn to_roman(mut n: u32) -> String {
     const TABLE: [(u32, &str); 13] = [
-        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
-        (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
     ];
     let mut out = String::new();
     for (value, letters) in TABLE {

@@ -233,6 +233,7 @@ impl Normalizer {
         let mut said = text::tidy(&s);
         // "2019 was…" → "Twenty nineteen was…": a sentence still starts with a capital.
         if text.trim_start().starts_with(|c: char| c.is_ascii_digit())
+            && text.trim_end().ends_with(['.', '!', '?'])
             && said.starts_with(|c: char| c.is_lowercase())
         {
             said = text::capitalise_first(&said);

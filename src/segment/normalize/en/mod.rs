@@ -54,7 +54,7 @@ static VULGAR: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:\b(?P<w>\d+)\s?)?(?P<f>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])"));
 static DECADE: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(1[0-9]\d0|20\d0)(?:s|'s|’s)\b|(?:['’]|\b)([1-9]0)s\b"));
-static YEAR: LazyLock<Regex> = LazyLock::new(|| re(r"\b(1[1-9]\d\d|20\d\d)\b(?P<next>[.,]\d)?"));
+static YEAR: LazyLock<Regex> = LazyLock::new(|| re(r"\b(1[0-9]\d\d|20\d\d)\b(?P<next>[.,]\d)?"));
 static ORDINAL: LazyLock<Regex> = LazyLock::new(|| re(r"\b(\d+)(st|nd|rd|th)\b"));
 static ALPHA_DASH_NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Z][A-Za-z]*)-(\d{1,3})\b"));
 static ALPHA_NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Z]{1,4})(\d{1,3})\b"));
@@ -193,7 +193,8 @@ impl English<'_> {
     /// `s` with English rules applied.
     pub(crate) fn normalize(&self, s: &mut String) {
         self.dotted_acronyms(s);
-        if s.bytes().any(|b| b.is_ascii_digit()) {
+        if s.bytes().any(|b| b.is_ascii_digit()) || s.contains(['½', '⅓', '⅔', '¼', '¾', '⅛'])
+        {
             self.numbers(s);
         }
         self.weekday_ranges(s);
@@ -389,8 +390,11 @@ impl English<'_> {
             return format!("{} over {}", self.words.int(n.into()), self.words.int(d.into()));
         };
         let part = if n == 1 {
-            let article = if whole.is_some() || d == 2 { "a" } else { "one" };
-            format!("{article} {unit}")
+            match (whole, d) {
+                (None, 2) => unit.to_owned(),
+                (Some(_), _) => format!("a {unit}"),
+                (None, _) => format!("one {unit}"),
+            }
         } else {
             format!("{} {unit}", self.words.int(n.into()))
         };

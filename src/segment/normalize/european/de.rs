@@ -102,9 +102,24 @@ impl Tongue for German {
         cardinal(n)
     }
 
-    fn before_noun(&self, n: u64, _noun: &str) -> String {
+    fn before_noun(&self, n: u64, noun: &str) -> String {
         // "ein Euro", "eine Million": the bare "eins" only counts.
-        if n == 1 { "ein".into() } else { cardinal(n) }
+        const FEMININE: &[&str] = &[
+            "Million",
+            "Milliarde",
+            "Stunde",
+            "Woche",
+            "Person",
+            "Frau",
+            "Minute",
+            "Sekunde",
+            "Tonne",
+        ];
+        match n {
+            1 if FEMININE.contains(&noun) => "eine".into(),
+            1 => "ein".into(),
+            _ => cardinal(n),
+        }
     }
 
     fn ordinal(&self, n: u64, ending: &str) -> String {

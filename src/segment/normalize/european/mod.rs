@@ -70,7 +70,7 @@ struct Patterns {
 fn patterns(num: &str, scales: &str) -> Patterns {
     Patterns {
         money_before: re(&format!(
-            r"(?P<cur>{CURRENCY})\s?(?P<a>{num})(?:\s(?P<sc>{scales})(?:\s|$))?"
+            r"(?P<cur>{CURRENCY})\s?(?P<a>{num})(?:\s(?P<sc>{scales})(?:\s|$|[.,;:!?)]))?"
         )),
         money_after: re(&format!(
             r"\b(?P<a>{num})\s?(?:(?P<sc>{scales})\s?)?(?P<cur>{CURRENCY})(?:\s|$|[.,;:!?)])"
@@ -113,7 +113,10 @@ static PT_TIME: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(\d{1,2})h(\d{2})?\b|\b(\d{1,2}):(\d{2})\b"));
 static DE_ORDINAL: LazyLock<Regex> = LazyLock::new(|| re(r"\b(\d{1,3})\.\s(\p{L})"));
 static FR_ORDINAL: LazyLock<Regex> = LazyLock::new(|| re(r"\b(\d+)(er|re|ère|e|ème|eme)\b"));
-static FR_ROMAN_ORDINAL: LazyLock<Regex> = LazyLock::new(|| re(r"\b([IVXLCDM]+)(er|e|ème)\b"));
+static FR_ROMAN_ORDINAL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b([IVXLCDM]{2,}|[VX])(e|ème)\b|\b(I)(er)\b"));
+static DE_SCALE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(\d+(?:,\d+)?)\s(Mio|Mrd|Mill)\.(\s|$)"));
 static IBERIAN_ORDINAL: LazyLock<Regex> = LazyLock::new(|| re(r"\b(\d+)\.?(º|ª|\.er\b)"));
 
 /// Words before a four-digit number that make it a year in German.
@@ -138,8 +141,30 @@ const DE_YEAR_BEFORE: &[&str] = &[
 
 /// `s` with the rules of `lang` applied.
 pub(crate) fn normalize(s: &mut String, lang: Lang) {
+    if lang == Lang::French {
+        replace(s, &FR_ROMAN_ORDINAL, |_, c| {
+            let (numeral, marker) = match c.get(1) {
+                Some(n) => (n.as_str(), &c[2]),
+                None => (&c[3], &c[4]),
+            };
+            let n = u64::from(crate::segment::normalize::en::roman(numeral)?);
+            Some(French.ordinal(n, French.ordinal_ending("", marker)))
+        });
+    }
     if !s.bytes().any(|b| b.is_ascii_digit()) {
         return;
+    }
+    if lang == Lang::German {
+        replace(s, &DE_SCALE, |_, c| {
+            let one = &c[1] == "1";
+            let word = match (&c[2], one) {
+                ("Mrd", true) => "Milliarde",
+                ("Mrd", false) => "Milliarden",
+                (_, true) => "Million",
+                (_, false) => "Millionen",
+            };
+            Some(format!("{} {word}{}", &c[1], &c[3]))
+        });
     }
     let brazil = matches!(lang, Lang::Portuguese { brazil: true });
     let (tongue, patterns): (&dyn Tongue, &Patterns) = match lang {
@@ -174,7 +199,15 @@ pub(crate) fn normalize(s: &mut String, lang: Lang) {
             if let Some(scale) = c.name("sc") {
                 let (one, many) = scale_words(scale.as_str(), words);
                 let value = number(amount);
-                let scale = if whole_n == 1 && cents.is_none() { one } else { many };
+                let single = whole_n == 1 && cents.is_none();
+                // A scale written out ("bilhões", "millones") is said as written.
+                let written =
+                    scale.as_str().chars().all(char::is_alphabetic) && scale.as_str().len() > 3;
+                let scale = match (written, single) {
+                    (true, _) => scale.as_str(),
+                    (false, true) => one,
+                    (false, false) => many,
+                };
                 let (unit, _) = tongue.currency(cur, true);
                 let value = if whole_n == 1 && cents.is_none() {
                     tongue.before_noun(1, scale)
@@ -259,10 +292,6 @@ pub(crate) fn normalize(s: &mut String, lang: Lang) {
         Lang::French => {
             replace(s, &FR_ORDINAL, |_, c| {
                 let n: u64 = c[1].parse().ok()?;
-                Some(tongue.ordinal(n, tongue.ordinal_ending("", &c[2])))
-            });
-            replace(s, &FR_ROMAN_ORDINAL, |_, c| {
-                let n = u64::from(crate::segment::normalize::en::roman(&c[1])?);
                 Some(tongue.ordinal(n, tongue.ordinal_ending("", &c[2])))
             });
         }

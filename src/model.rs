@@ -420,6 +420,10 @@ pub struct ManifestSegment {
     pub kind: BlockKind,
     /// The article's own words, before any pronunciation rewriting.
     pub text: String,
+    /// In a dry run only: exactly what this segment sends to its engine, after
+    /// normalisation and the lexicon (an SSML document for an SSML engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speak: Option<String>,
     /// Start in milliseconds.
     pub start_ms: Option<u64>,
     /// End in milliseconds.

@@ -151,3 +151,75 @@ fn an_ssml_backend_receives_sub_aliases_and_escaped_text() {
     }
     insta::assert_snapshot!("ssml_requests", bodies.join("\n----\n"));
 }
+
+#[test]
+fn extract_spoken_and_the_dry_run_show_exactly_what_the_engine_is_sent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (profile, log) = recording_command(tmp.path());
+    articulate()
+        .args(["narrate", EXAMPLE, "--no-cache", "--voice"])
+        .arg(&profile)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success();
+    let sent = std::fs::read_to_string(&log).unwrap();
+    let requests: Vec<&str> = sent.split("\n----\n").filter(|r| !r.is_empty()).collect();
+
+    let spoken = articulate()
+        .args(["extract", EXAMPLE, "--spoken", "--voice"])
+        .arg(&profile)
+        .assert()
+        .success();
+    let spoken = String::from_utf8(spoken.get_output().stdout.clone()).unwrap();
+    let chunks: Vec<&str> = spoken.trim_end().split("\n\n").collect();
+    assert_eq!(chunks, requests);
+    assert!(spoken.contains("Ozeman"), "the lexicon applies: {spoken}");
+    assert!(spoken.contains("the twenty-fifth of April, twenty twenty-two"), "{spoken}");
+
+    let dry = articulate()
+        .args(["narrate", EXAMPLE, "--dry-run", "--voice"])
+        .arg(&profile)
+        .assert()
+        .success();
+    let manifest: serde_json::Value = serde_json::from_slice(&dry.get_output().stdout).unwrap();
+    let speak: Vec<&str> = manifest["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["speak"].as_str().unwrap())
+        .collect();
+    assert_eq!(speak, requests);
+}
+
+#[test]
+fn extract_spoken_shows_an_ssml_engines_documents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let article = tmp.path().join("a.txt");
+    std::fs::write(&article, "Headline here\n\nOseman & co paid £5.50 on 3 May.\n").unwrap();
+    let profile = tmp.path().join("azure.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "backend = \"azure\"\nlanguage = \"en-GB\"\nbase_url = \"http://127.0.0.1:9\"\n\
+             voice = \"en-GB-SoniaNeural\"\noutput_format = \"riff-24khz-16bit-mono-pcm\"\n\
+             api_key_env = \"ARTICULATE_TEST_AZURE_KEY\"\nconcurrency = 1\n\n{LEXICON}"
+        ),
+    )
+    .unwrap();
+    let out = articulate()
+        .env("ARTICULATE_TEST_AZURE_KEY", "not-a-real-key")
+        .args(["extract", "--spoken", "--voice"])
+        .arg(&profile)
+        .arg(&article)
+        .assert()
+        .success();
+    let out = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(out.contains("<speak"), "{out}");
+    assert!(
+        out.contains(
+            "<sub alias=\"Ozeman\">Oseman</sub> and co paid five pounds fifty on the third of May."
+        ),
+        "{out}"
+    );
+}

@@ -111,6 +111,13 @@ pub struct ExtractArgs {
     /// List every block in reading order, kept or skipped, with the rule that decided it.
     #[arg(long)]
     pub explain: bool,
+    /// Print exactly what each chunk sends to the engine (after normalisation and the
+    /// lexicon), chunks separated by blank lines.
+    #[arg(long, conflicts_with_all = ["json", "explain", "text"])]
+    pub spoken: bool,
+    /// With --spoken: the voice profile whose engine, limits and lexicon apply.
+    #[arg(long, value_name = "NAME|PATH", requires = "spoken")]
+    pub voice: Option<String>,
 }
 
 /// Run a parsed command line.

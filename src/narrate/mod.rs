@@ -256,7 +256,27 @@ pub fn dry_run(input: &str, config: &Config, casting: &Casting) -> Result<Manife
         })
         .collect();
     manifest.cost = Some(cost);
+    let sent = sent_texts(&prepared);
+    for (segment, sent) in manifest.segments.iter_mut().zip(sent) {
+        segment.speak = Some(sent);
+    }
     Ok(manifest)
+}
+
+/// Exactly what each chunk of a prepared script sends to its engine: the text after
+/// normalisation and the lexicon, as an SSML document for an SSML engine.
+#[must_use]
+pub fn sent_texts(prepared: &Prepared) -> Vec<String> {
+    let language = prepared.article.meta.language.as_deref();
+    prepared
+        .script
+        .chunks
+        .iter()
+        .map(|chunk| {
+            let voice = &prepared.cast.voices[chunk.voice.min(prepared.cast.voices.len() - 1)];
+            voice.backend.capabilities().request_text(&chunk.speak, &chunk.ssml, language)
+        })
+        .collect()
 }
 
 /// What each voice's backend would bill for the prepared script.

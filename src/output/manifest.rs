@@ -39,6 +39,7 @@ pub fn build_manifest(
                 chapter: chunk.chapter,
                 kind: chunk.kind,
                 text: chunk.text.clone(),
+                speak: None,
                 start_ms: span.and_then(|s| ms(s.start)),
                 end_ms: span.and_then(|s| ms(s.end)),
             }

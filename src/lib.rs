@@ -23,6 +23,7 @@ pub mod extract;
 pub mod feed;
 pub mod ingest;
 pub mod model;
+pub mod names;
 pub mod narrate;
 pub mod output;
 pub mod preview;

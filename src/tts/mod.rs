@@ -11,6 +11,7 @@ mod error;
 mod espeak;
 mod http;
 mod limits;
+pub mod phonemize;
 mod piper;
 mod process;
 pub mod registry;

@@ -16,7 +16,7 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         ),
         (r"cz|sz|zs|rz|tx|xh|zh|kh|gj|jj|ij|aa|ii|uu|ao", "letters that rarely meet in English"),
         (r"[^aeiouy]y[aeiou]", "consonant, y and vowel together (as in Pandya)"),
-        (r"[^e][iou]$|^[iou]$", "a final -i, -o or -u (common in Spanish, Italian, Japanese and West African names)"),
+        (r"[^e][iou]$|^[iou]$", "a final -i, -o or -u (as in Spanish, Italian, Japanese or West African names)"),
         (
             r"^[aeiou]?(?:[bcdfghjklmnprstvwyz][aeiou]){3,}$",
             "one consonant and one vowel per syllable throughout (as in Yoruba, Japanese or Italian names)",
@@ -54,6 +54,10 @@ pub(super) fn stress(said: &str) -> Option<String> {
 
 /// Vowel groups, roughly syllables: "Oshunremi" 4, "Heartstopper" 3 (a final silent e is not one).
 pub(super) fn syllables(word: &str) -> usize {
+    word.split(['-', '‐']).map(part_syllables).max().unwrap_or(0)
+}
+
+fn part_syllables(word: &str) -> usize {
     let lower = word.to_lowercase();
     let letters: Vec<char> = lower.chars().filter(|c| c.is_alphabetic()).collect();
     let vowel = |i: usize| {
@@ -93,10 +97,10 @@ mod tests {
 
     #[test]
     fn syllables_are_counted_without_a_silent_final_e() {
-        let counts: Vec<usize> = ["Oshunremi", "Heartstopper", "Locke", "Marylebone", "Akinade", "Yasmin"]
+        let counts: Vec<usize> = ["Oshunremi", "Heartstopper", "Locke", "Marylebone", "Akinade", "Yasmin", "Hyde-Corrin"]
             .iter()
             .map(|w| syllables(w))
             .collect();
-        assert_eq!(counts, [4, 3, 1, 4, 3, 2]);
+        assert_eq!(counts, [4, 3, 1, 4, 3, 2, 2]);
     }
 }

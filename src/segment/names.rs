@@ -40,6 +40,10 @@ const FUNCTION_WORDS: &[&str] = &[
     "Upon", "Us", "Very", "Was", "We", "Were", "What", "Whatever", "When", "Whenever", "Where",
     "Whether", "Which", "While", "Who", "Whom", "Whose", "Why", "Will", "With", "Within",
     "Without", "Would", "Yes", "Yet", "You", "Your", "Yours", "Yourself",
+    // Verbs and adverbs that start sentences (and headings, and promo lines) in the news.
+    "Find", "Read", "Watch", "See", "Listen", "Look", "Click", "Sign", "Get", "Take", "Make",
+    "Let", "Follow", "Share", "Subscribe", "Today", "Tonight", "Yesterday", "Tomorrow", "Last",
+    "Next", "Earlier", "Later", "Here's", "There's", "Update", "Updated", "Breaking", "Live",
     // Titles: the name is what follows.
     "Mr", "Mrs", "Ms", "Mx", "Miss", "Dr", "Prof", "Professor", "Sir", "Dame", "Lord", "Lady",
     "Rev", "Reverend", "Coach", "Captain", "Capt", "Sgt", "Sergeant", "Gen", "General",
@@ -90,18 +94,26 @@ pub fn proper_nouns(article: &Article, splitter: &SentenceSplitter) -> Vec<Prope
             }
         }
     }
-    // Words seen capitalised where a sentence start cannot explain it.
-    let mid: HashSet<&str> = found
-        .iter()
-        .filter(|(_, _, title_case)| !title_case)
-        .flat_map(|(words, initial, _)| words.iter().skip(usize::from(*initial)))
-        .copied()
-        .collect();
+    // How often each word is seen capitalised where a sentence start cannot explain it.
+    let mut mid: HashMap<&str, usize> = HashMap::new();
+    for (words, initial, title_case) in &found {
+        if !title_case {
+            for word in words.iter().skip(usize::from(*initial)) {
+                *mid.entry(word).or_default() += 1;
+            }
+        }
+    }
     // (name, strong): strong when it cannot be a capitalised sentence start.
     let mut seen: Vec<(String, bool)> = Vec::new();
     for (mut words, mut initial, title_case) in found {
-        // "Creator Oseman said": a capital that only ever starts sentences is no part of it.
-        if initial && words.len() > 1 && !mid.contains(words[0]) {
+        // "Creator Oseman said": a capital that only ever starts sentences is no part of a
+        // name that is known without it ("Fisayo Akinade" at the start of a list item is).
+        if initial
+            && words.len() > 1
+            && !mid.contains_key(words[0])
+            && (lower.contains(&words[0].to_lowercase())
+                || words[1..].iter().all(|w| mid.get(w).copied().unwrap_or(0) > 1))
+        {
             words.remove(0);
             initial = false;
         }
@@ -207,6 +219,7 @@ fn runs<'a, 't>(tokens: &'a [Token<'t>]) -> Vec<Vec<Token<'t>>> {
         t.starts_with(char::is_uppercase)
             && t.chars().any(char::is_lowercase)
             && !t.chars().any(|c| c.is_ascii_digit())
+            && !contraction(t)
     };
     let mut out = Vec::new();
     let mut i = 0;
@@ -245,6 +258,12 @@ fn runs<'a, 't>(tokens: &'a [Token<'t>]) -> Vec<Vec<Token<'t>>> {
     out
 }
 
+/// "I'll", "Don't", "We've": a word with its verb, not a name.
+fn contraction(word: &str) -> bool {
+    let Some((_, tail)) = word.rsplit_once(['\'', '’']) else { return false };
+    matches!(tail, "ll" | "ve" | "re" | "d" | "m" | "t")
+}
+
 fn possessive(word: &str) -> bool {
     strip_possessive(word).len() != word.len()
 }
@@ -256,19 +275,14 @@ fn strip_possessive(word: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Block, Decision};
+    use crate::model::{Block, Metadata, SourceRef};
 
     fn article(blocks: &[(BlockKind, &str)]) -> Article {
-        let mut article = Article::default();
-        for (kind, text) in blocks {
-            article.blocks.push(Block {
-                kind: *kind,
-                text: (*text).to_owned(),
-                decision: Decision::Speak { rule: "test".into() },
-                ..Block::default()
-            });
+        Article {
+            meta: Metadata::default(),
+            source: SourceRef { path: "test.txt".into(), sha256: String::new() },
+            blocks: blocks.iter().map(|(kind, text)| Block::speak(*kind, *text, "test")).collect(),
         }
-        article
     }
 
     fn names(blocks: &[(BlockKind, &str)]) -> Vec<(String, usize)> {
@@ -297,7 +311,7 @@ mod tests {
     #[test]
     fn titles_function_words_days_and_acronyms_are_left_out() {
         let got = names(&[p("On Monday Mr. Ajayi met the BBC and Coach Singh. In London, \
-                             Dr Xu spoke. I agree.")]);
+                             Dr Xu spoke. I agree. I'll go. Don't.")]);
         assert_eq!(got, [("Ajayi".into(), 1), ("Singh".into(), 1), ("London".into(), 1), ("Xu".into(), 1)]);
     }
 

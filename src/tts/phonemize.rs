@@ -143,7 +143,14 @@ fn piper_model_voice(model: &Path) -> Option<String> {
 /// `Translate 'word'` for one spelled out by rules (espeak-ng translates a word again
 /// without a suffix, and may then find the stem).
 fn parse_trace(trace: &str) -> Vec<WordSource> {
-    let quoted = |line: &str| line.split('\'').nth(1).map(str::to_owned);
+    // The word may hold an apostrophe ('oseman's'); its closing quote ends it.
+    let quoted = |line: &str| {
+        let rest = &line[line.find('\'')? + 1..];
+        let end = rest.char_indices().position(|(i, c)| {
+            c == '\'' && rest[i + 1..].chars().next().is_none_or(|n| n == ' ' || n == '[')
+        })?;
+        Some(rest.chars().take(end).collect::<String>())
+    };
     let mut words: Vec<WordSource> = Vec::new();
     for line in trace.lines() {
         if let Some(word) = line.strip_prefix("Translate ").and_then(quoted) {

@@ -74,7 +74,8 @@ pub fn import(xml: &str) -> Result<Imported, PlsError> {
     for lexeme in root.children().filter(|n| is(n, "lexeme")) {
         let at = line(lexeme);
         let text = |node: roxmltree::Node<'_, '_>| {
-            let text: String = node.descendants().filter_map(|d| d.text()).collect();
+            let text: String =
+                node.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect();
             text.split_whitespace().collect::<Vec<_>>().join(" ")
         };
         let graphemes: Vec<String> = lexeme

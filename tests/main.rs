@@ -11,6 +11,8 @@ mod cache;
 mod errors;
 mod extract;
 mod feed;
+mod lexicon;
+mod names;
 mod narrate;
 mod preview;
 mod pronunciation;

@@ -216,7 +216,15 @@ impl Config {
         let mut config = Config { base_dir, ..Config::default() };
         for (key, value) in table {
             match key.as_str() {
-                "narrate" => section(&key, value, &mut config.narrate, &mut problems),
+                "narrate" => {
+                    // Kept even when the section has a mistake elsewhere, so the house
+                    // dictionary's own problems are reported with it.
+                    let lexicon = value.get("lexicon").and_then(toml::Value::as_str).map(PathBuf::from);
+                    section(&key, value, &mut config.narrate, &mut problems);
+                    if let Some(lexicon) = lexicon {
+                        config.narrate.lexicon = lexicon;
+                    }
+                }
                 "extract" => section(&key, value, &mut config.extract, &mut problems),
                 "segment" => section(&key, value, &mut config.segment, &mut problems),
                 "audio" => section(&key, value, &mut config.audio, &mut problems),

@@ -94,25 +94,22 @@ pub fn proper_nouns(article: &Article, splitter: &SentenceSplitter) -> Vec<Prope
             }
         }
     }
-    // How often each word is seen capitalised where a sentence start cannot explain it.
-    let mut mid: HashMap<&str, usize> = HashMap::new();
-    for (words, initial, title_case) in &found {
-        if !title_case {
-            for word in words.iter().skip(usize::from(*initial)) {
-                *mid.entry(word).or_default() += 1;
-            }
-        }
-    }
+    // Words seen capitalised where a sentence start cannot explain it.
+    let mid: HashSet<&str> = found
+        .iter()
+        .filter(|(_, _, title_case)| !title_case)
+        .flat_map(|(words, initial, _)| words.iter().skip(usize::from(*initial)))
+        .copied()
+        .collect();
     // (name, strong): strong when it cannot be a capitalised sentence start.
     let mut seen: Vec<(String, bool)> = Vec::new();
     for (mut words, mut initial, title_case) in found {
-        // "Creator Oseman said": a capital that only ever starts sentences is no part of a
-        // name that is known without it ("Fisayo Akinade" at the start of a list item is).
+        // "Creator Oseman said": a capital that only starts sentences, of a word also
+        // written in lower case, is no part of the name ("Keir Starmer said" keeps "Keir").
         if initial
             && words.len() > 1
-            && !mid.contains_key(words[0])
-            && (lower.contains(&words[0].to_lowercase())
-                || words[1..].iter().all(|w| mid.get(w).copied().unwrap_or(0) > 1))
+            && !mid.contains(words[0])
+            && lower.contains(&words[0].to_lowercase())
         {
             words.remove(0);
             initial = false;
@@ -125,8 +122,12 @@ pub fn proper_nouns(article: &Article, splitter: &SentenceSplitter) -> Vec<Prope
     for (name, _) in &seen {
         *occurrences.entry(name.as_str()).or_default() += 1;
     }
+    // "Starmer said" at the start of a sentence, after "Keir Starmer" elsewhere.
+    let name_words: HashSet<&str> =
+        strong.iter().filter(|n| n.contains(' ')).flat_map(|n| n.split(' ')).collect();
     let is_name = |name: &str| {
         strong.contains(name)
+            || name_words.contains(name)
             || (occurrences.get(name).copied().unwrap_or(0) > 1
                 && !lower.contains(&name.to_lowercase()))
     };
@@ -164,11 +165,21 @@ pub fn proper_nouns(article: &Article, splitter: &SentenceSplitter) -> Vec<Prope
     folded
 }
 
-/// A heading in Title Case capitalises ordinary words, so its capitals prove nothing.
+/// A heading in Title Case capitalises ordinary words, so its capitals prove nothing. In
+/// one, only short function words stay in lower case; any other lower-case word means it is
+/// written in sentence case.
 fn looks_title_cased(text: &str) -> bool {
-    let words: Vec<&str> = text.split_whitespace().filter(|w| w.len() > 3).collect();
-    let capitalised = words.iter().filter(|w| w.starts_with(char::is_uppercase)).count();
-    words.len() >= 3 && capitalised * 4 >= words.len() * 3
+    const MINOR: &[&str] = &[
+        "a", "an", "the", "and", "but", "or", "nor", "for", "so", "yet", "of", "in", "on", "at",
+        "to", "by", "up", "as", "via", "vs", "v", "from", "into", "with", "over",
+    ];
+    let words: Vec<&str> =
+        text.split_whitespace().filter(|w| w.starts_with(char::is_alphabetic)).collect();
+    words.len() >= 3
+        && words.iter().all(|w| {
+            !w.starts_with(char::is_lowercase)
+                || MINOR.contains(&w.trim_end_matches(|c: char| !c.is_alphabetic()))
+        })
 }
 
 fn tokenize(sentence: &str) -> Vec<Token<'_>> {
@@ -296,9 +307,18 @@ mod tests {
 
     #[test]
     fn multiword_names_and_mid_sentence_capitals_are_names_but_sentence_starts_are_not() {
-        let got = names(&[p("The drama is based on Alice Oseman's novels. Fans love it. \
-                             Creator Oseman and Patrick Walters teased Netflix viewers.")]);
-        assert_eq!(got, [("Alice Oseman".into(), 2), ("Patrick Walters".into(), 1), ("Netflix".into(), 1)]);
+        let got = names(&[p("The drama is based on Alice Oseman's novels. Its creator is \
+                             famous. Creator Oseman and Patrick Walters teased Netflix viewers. \
+                             Keir Starmer watched. Starmer liked it.")]);
+        assert_eq!(
+            got,
+            [
+                ("Alice Oseman".into(), 2),
+                ("Patrick Walters".into(), 1),
+                ("Netflix".into(), 1),
+                ("Keir Starmer".into(), 2)
+            ]
+        );
     }
 
     #[test]
@@ -343,7 +363,16 @@ mod tests {
         let got = names(&[
             (BlockKind::Heading, "Everything We Know About Season Two"),
             (BlockKind::Heading, "Will there be a Heartstopper season 2?"),
+            (BlockKind::Headline, "Keir Starmer met Xi Jinping in Kyiv"),
         ]);
-        assert_eq!(got, [("Heartstopper".into(), 1)]);
+        assert_eq!(
+            got,
+            [
+                ("Heartstopper".into(), 1),
+                ("Keir Starmer".into(), 1),
+                ("Xi Jinping".into(), 1),
+                ("Kyiv".into(), 1)
+            ]
+        );
     }
 }

@@ -24,7 +24,8 @@ fn recording_voice(dir: &Path, lexicon: &str) -> (PathBuf, PathBuf) {
     let wav = dir.join("reply.wav");
     std::fs::write(&wav, crate::util::tone_wav(24_000, 2_400)).unwrap();
     let log = dir.join("requests.log");
-    let script = format!("cat >> '{}'; echo >> '{}'; cat '{}'", log.display(), log.display(), wav.display());
+    let script =
+        format!("cat >> '{}'; echo >> '{}'; cat '{}'", log.display(), log.display(), wav.display());
     let profile = dir.join("recording.toml");
     std::fs::write(
         &profile,
@@ -120,13 +121,17 @@ fn a_configured_house_dictionary_that_is_missing_is_an_error_naming_it() {
     assert!(!out.status.success());
     let stderr = stderr_of(&out);
     assert!(stderr.starts_with("error: invalid pronunciation lexicon: "), "{stderr}");
-    assert!(stderr.contains(&dir.path().join("names/house.toml").display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains(&dir.path().join("names/house.toml").display().to_string()),
+        "{stderr}"
+    );
     assert!(stderr.contains("[narrate] lexicon"), "{stderr}");
 }
 
 #[test]
 fn a_syntax_error_in_the_house_dictionary_names_its_line() {
-    let (_dir, config) = config_dir(Some(("house.toml", "[lexicon]\nOseman = \"Ozeman\"\nLocke = \n")));
+    let (_dir, config) =
+        config_dir(Some(("house.toml", "[lexicon]\nOseman = \"Ozeman\"\nLocke = \n")));
     let out = articulate().arg("--config").arg(&config).args(["voices"]).output().unwrap();
     let stderr = stderr_of(&out);
     assert!(!out.status.success() && stderr.contains("house.toml line 3: "), "{stderr}");
@@ -156,7 +161,10 @@ fn the_house_dictionary_round_trips_through_pls() {
     let pls = String::from_utf8(out.stdout.clone()).unwrap();
     let doc = roxmltree::Document::parse(&pls).unwrap();
     let root = doc.root_element();
-    assert_eq!(root.tag_name().namespace(), Some("http://www.w3.org/2005/01/pronunciation-lexicon"));
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2005/01/pronunciation-lexicon")
+    );
     assert_eq!(root.attribute("alphabet"), Some("ipa"));
     assert_eq!(root.attribute(("http://www.w3.org/XML/1998/namespace", "lang")), Some("en-GB"));
     let graphemes: Vec<&str> =
@@ -214,7 +222,10 @@ fn an_import_keeps_comments_and_order_adds_new_entries_at_the_end_and_keeps_diff
     let house = std::fs::read_to_string(dir.path().join("house.toml")).unwrap();
     assert_eq!(house, format!("{HOUSE}Saoirse = \"Seersha\"\n"));
     let stderr = stderr_of(&out);
-    assert!(stderr.contains("line 7: tomato: phonemes in x-sampa are not IPA: skipped"), "{stderr}");
+    assert!(
+        stderr.contains("line 7: tomato: phonemes in x-sampa are not IPA: skipped"),
+        "{stderr}"
+    );
     assert!(stderr.contains("kept Oseman = \"Ozeman\""), "{stderr}");
     assert!(stderr.contains("1 added, 0 replaced, 1 already there, 1 kept"), "{stderr}");
 
@@ -271,6 +282,9 @@ fn a_file_that_is_not_pls_is_refused_and_the_dictionary_left_alone() {
     assert!(!out.status.success());
     let stderr = stderr_of(&out);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("bad.pls is not a PLS lexicon: line 2: the root element is <speak>"), "{stderr}");
+    assert!(
+        stderr.contains("bad.pls is not a PLS lexicon: line 2: the root element is <speak>"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read_to_string(dir.path().join("house.toml")).unwrap(), HOUSE);
 }

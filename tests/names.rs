@@ -48,7 +48,8 @@ fn names(config: &Path, article: &Path, voice: &Path, json: bool) -> String {
 
 /// What espeak-ng itself says, asked directly.
 fn espeak_ipa(text: &str, voice: &str) -> String {
-    let out = Command::new("espeak-ng").args(["-q", "-x", "--ipa", "-v", voice, text]).output().unwrap();
+    let out =
+        Command::new("espeak-ng").args(["-q", "-x", "--ipa", "-v", voice, text]).output().unwrap();
     String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -117,7 +118,10 @@ fn names_flags_words_espeak_ng_guesses_that_look_foreign_and_suggests_a_dictiona
     assert_eq!(akinade["suggestion"], "Akinade = \"Akinade\"");
     assert_eq!(word(find(&report, "Tao Xu"), "Xu")["likely_wrong"], true);
     let connor = word(find(&report, "Kit Connor"), "Connor");
-    assert_eq!((&connor["in_dictionary"], &connor["likely_wrong"]), (&Value::Bool(true), &Value::Bool(false)));
+    assert_eq!(
+        (&connor["in_dictionary"], &connor["likely_wrong"]),
+        (&Value::Bool(true), &Value::Bool(false))
+    );
     // Covered by the lexicon: never flagged, whatever its letters.
     assert_eq!(find(&report, "Alice Oseman")["likely_wrong"], false);
 }

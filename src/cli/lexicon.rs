@@ -56,12 +56,21 @@ pub(super) fn run(args: &LexiconArgs, config: &Config) -> anyhow::Result<()> {
     }
 }
 
-fn export(config: &Config, format: &str, voice: Option<&str>, lang: Option<&str>) -> anyhow::Result<()> {
-    let profile = VoiceProfile::resolve(voice.unwrap_or(&config.narrate.voice), &config.voices_dir())?;
+fn export(
+    config: &Config,
+    format: &str,
+    voice: Option<&str>,
+    lang: Option<&str>,
+) -> anyhow::Result<()> {
+    let profile =
+        VoiceProfile::resolve(voice.unwrap_or(&config.narrate.voice), &config.voices_dir())?;
     let lexicon = match voice {
         Some(_) => config.lexicon_for(&profile)?,
-        None => Lexicon::compile(std::slice::from_ref(&config.house_lexicon), config.narrate.lexicon_ignore_case)
-            .map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?,
+        None => Lexicon::compile(
+            std::slice::from_ref(&config.house_lexicon),
+            config.narrate.lexicon_ignore_case,
+        )
+        .map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?,
     };
     let entries: Vec<(&str, &Pronunciation)> = lexicon.entries().map(|(k, p, _)| (k, p)).collect();
     let mut out = std::io::stdout().lock();
@@ -74,7 +83,11 @@ fn export(config: &Config, format: &str, voice: Option<&str>, lang: Option<&str>
     let (xml, skipped) = pls::export(entries, language);
     out.write_all(xml.as_bytes())?;
     if !skipped.is_empty() {
-        eprintln!("Left out {} regex entries, which PLS cannot express: {}", skipped.len(), skipped.join(", "));
+        eprintln!(
+            "Left out {} regex entries, which PLS cannot express: {}",
+            skipped.len(),
+            skipped.join(", ")
+        );
     }
     Ok(())
 }
@@ -84,9 +97,11 @@ fn import(config: &Config, file: &Path, print: bool, replace: bool) -> anyhow::R
     if file == Path::new("-") {
         std::io::stdin().read_to_string(&mut xml).context("cannot read stdin")?;
     } else {
-        xml = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        xml = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
     }
-    let imported = pls::import(&xml).with_context(|| format!("{} is not a PLS lexicon", file.display()))?;
+    let imported =
+        pls::import(&xml).with_context(|| format!("{} is not a PLS lexicon", file.display()))?;
     for note in &imported.notes {
         eprintln!("{}: {note}", file.display());
     }
@@ -109,7 +124,8 @@ fn import(config: &Config, file: &Path, print: bool, replace: bool) -> anyhow::R
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     // What is written must load: checked like any other house dictionary first.
     let origin = path.display().to_string();
-    let table = LexiconTable::parse_file(&origin, &merged.text).map_err(|e| anyhow::anyhow!("{origin} {e}"))?;
+    let table = LexiconTable::parse_file(&origin, &merged.text)
+        .map_err(|e| anyhow::anyhow!("{origin} {e}"))?;
     Lexicon::compile(&[table], config.narrate.lexicon_ignore_case)
         .map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
     if merged.text != before {

@@ -68,9 +68,18 @@ fn table(report: &Report) -> String {
                 .filter(|w| w.likely_wrong)
                 .map(|w| format!("{}: {}", w.word, w.signs.join("; ")))
                 .collect::<Vec<_>>();
-            let check =
-                if check.is_empty() { String::new() } else { format!("LIKELY WRONG {}", check.join(" | ")) };
-            [n.name.clone(), n.count.to_string(), n.phonemes.clone().unwrap_or_else(|| "?".into()), lexicon, check]
+            let check = if check.is_empty() {
+                String::new()
+            } else {
+                format!("LIKELY WRONG {}", check.join(" | "))
+            };
+            [
+                n.name.clone(),
+                n.count.to_string(),
+                n.phonemes.clone().unwrap_or_else(|| "?".into()),
+                lexicon,
+                check,
+            ]
         })
         .collect();
     let header = ["NAME", "×", "PHONEMES", "LEXICON", "CHECK"].map(str::to_owned);

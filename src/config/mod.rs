@@ -219,7 +219,8 @@ impl Config {
                 "narrate" => {
                     // Kept even when the section has a mistake elsewhere, so the house
                     // dictionary's own problems are reported with it.
-                    let lexicon = value.get("lexicon").and_then(toml::Value::as_str).map(PathBuf::from);
+                    let lexicon =
+                        value.get("lexicon").and_then(toml::Value::as_str).map(PathBuf::from);
                     section(&key, value, &mut config.narrate, &mut problems);
                     if let Some(lexicon) = lexicon {
                         config.narrate.lexicon = lexicon;

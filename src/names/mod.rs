@@ -85,14 +85,22 @@ pub struct Word {
 
 /// The names of `article` as `profile` will say them with `lexicon`.
 #[must_use]
-pub fn report(article: &Article, config: &Config, profile: &VoiceProfile, lexicon: &Lexicon) -> Report {
+pub fn report(
+    article: &Article,
+    config: &Config,
+    profile: &VoiceProfile,
+    lexicon: &Lexicon,
+) -> Report {
     let splitter = SentenceSplitter::new(&config.segment.abbreviations);
     let normalizer = Normalizer::new(&config.segment.normalize, article.meta.language.as_deref())
         .protecting(lexicon.words());
     let phonemizer = Phonemizer::for_profile(profile);
     let mut unknown = match &phonemizer {
         Some(_) => None,
-        None => Some(format!("{} voices phonemise for themselves; only IPA from the lexicon is known", profile.backend)),
+        None => Some(format!(
+            "{} voices phonemise for themselves; only IPA from the lexicon is known",
+            profile.backend
+        )),
     };
     let house = &config.house_lexicon.origin;
     let mut names = Vec::new();
@@ -115,7 +123,8 @@ pub fn report(article: &Article, config: &Config, profile: &VoiceProfile, lexico
             let whole = matches.iter().find(|m| m.range == (0..text.len()))?;
             whole.ipa.map(str::to_owned)
         });
-        let ipa_words: Vec<&str> = ipa.as_deref().map(|i| i.split(' ').collect()).unwrap_or_default();
+        let ipa_words: Vec<&str> =
+            ipa.as_deref().map(|i| i.split(' ').collect()).unwrap_or_default();
         let written: Vec<&str> = noun.name.split(' ').collect();
         let mut words = Vec::new();
         let mut offset = 0;
@@ -123,15 +132,19 @@ pub fn report(article: &Article, config: &Config, profile: &VoiceProfile, lexico
             let start = text[offset..].find(word).map_or(usize::MAX, |p| p + offset);
             let range = start..start.saturating_add(word.len());
             offset = range.end.min(text.len());
-            let covered = matches.iter().any(|m| m.range.start < range.end && range.start < m.range.end);
+            let covered =
+                matches.iter().any(|m| m.range.start < range.end && range.start < m.range.end);
             // Aligned only when espeak-ng kept the words apart (it joins some compounds).
             let said = (ipa_words.len() == written.len()).then(|| ipa_words[i]);
             let in_dictionary = phonemes.as_ref().map(|p| {
-                word.split(['-', '‐'])
-                    .all(|part| p.words.iter().any(|w| w.in_dictionary && w.word == part.to_lowercase()))
+                word.split(['-', '‐']).all(|part| {
+                    p.words.iter().any(|w| w.in_dictionary && w.word == part.to_lowercase())
+                })
             });
             let mut found = signs::letters(word);
-            if in_dictionary == Some(false) && let Some(said) = said {
+            if in_dictionary == Some(false)
+                && let Some(said) = said
+            {
                 found.extend(signs::stress(said));
             }
             if in_dictionary == Some(false) && signs::syllables(word) >= 4 {
@@ -139,7 +152,14 @@ pub fn report(article: &Article, config: &Config, profile: &VoiceProfile, lexico
             }
             let likely_wrong = !covered && in_dictionary != Some(true) && !found.is_empty();
             let suggestion = likely_wrong.then(|| suggest(word));
-            words.push(Word { word: (*word).to_owned(), in_dictionary, covered, signs: found, likely_wrong, suggestion });
+            words.push(Word {
+                word: (*word).to_owned(),
+                in_dictionary,
+                covered,
+                signs: found,
+                likely_wrong,
+                suggestion,
+            });
         }
         let covered_by = matches
             .iter()
@@ -150,7 +170,15 @@ pub fn report(article: &Article, config: &Config, profile: &VoiceProfile, lexico
             })
             .collect();
         let likely_wrong = words.iter().any(|w| w.likely_wrong);
-        names.push(Name { name: noun.name, count: noun.count, sent, phonemes: ipa, covered_by, words, likely_wrong });
+        names.push(Name {
+            name: noun.name,
+            count: noun.count,
+            sent,
+            phonemes: ipa,
+            covered_by,
+            words,
+            likely_wrong,
+        });
     }
     Report {
         voice: profile.name.clone(),

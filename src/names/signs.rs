@@ -48,8 +48,9 @@ pub(super) fn letters(word: &str) -> Vec<String> {
 /// ("Donovan" dˈɒnəvˌan, "Julio" dʒˈuːlɪˌəʊ), which English names seldom have.
 pub(super) fn stress(said: &str) -> Option<String> {
     let last = said.rfind(['ˈ', 'ˌ'])?;
-    (said[last..].starts_with('ˌ') && said[..last].contains('ˈ'))
-        .then(|| format!("stressed late ({said}), as espeak-ng's rules do with words they do not know"))
+    (said[last..].starts_with('ˌ') && said[..last].contains('ˈ')).then(|| {
+        format!("stressed late ({said}), as espeak-ng's rules do with words they do not know")
+    })
 }
 
 /// Vowel groups, roughly syllables: "Oshunremi" 4, "Heartstopper" 3 (a final silent e is not one).
@@ -62,7 +63,8 @@ fn part_syllables(word: &str) -> usize {
     let letters: Vec<char> = lower.chars().filter(|c| c.is_alphabetic()).collect();
     let vowel = |i: usize| {
         let c = letters[i];
-        "aeiouáéíóúàèìòùâêîôûäëïöü".contains(c) || (c == 'y' && i > 0 && !"aeiou".contains(letters[i - 1]))
+        "aeiouáéíóúàèìòùâêîôûäëïöü".contains(c)
+            || (c == 'y' && i > 0 && !"aeiou".contains(letters[i - 1]))
     };
     let mut count = 0;
     for i in 0..letters.len() {
@@ -80,10 +82,35 @@ mod tests {
 
     #[test]
     fn names_from_other_languages_show_signs_and_english_ones_do_not() {
-        for foreign in ["Xu", "Akinade", "Fisayo", "Oshunremi", "Ajayi", "Pandya", "Julio", "Siobhán", "Nguyen", "Qin", "Przybylski"] {
+        for foreign in [
+            "Xu",
+            "Akinade",
+            "Fisayo",
+            "Oshunremi",
+            "Ajayi",
+            "Pandya",
+            "Julio",
+            "Siobhán",
+            "Nguyen",
+            "Qin",
+            "Przybylski",
+        ] {
             assert!(!letters(foreign).is_empty(), "{foreign} shows no sign");
         }
-        for english in ["Connor", "Locke", "Henderson", "Olivia", "Oseman", "Turkington", "Jenny", "Walters", "Spring", "Nelson", "Hyde-Corrin", "O'Brien"] {
+        for english in [
+            "Connor",
+            "Locke",
+            "Henderson",
+            "Olivia",
+            "Oseman",
+            "Turkington",
+            "Jenny",
+            "Walters",
+            "Spring",
+            "Nelson",
+            "Hyde-Corrin",
+            "O'Brien",
+        ] {
             assert_eq!(letters(english), Vec::<String>::new(), "{english}");
         }
     }
@@ -97,10 +124,18 @@ mod tests {
 
     #[test]
     fn syllables_are_counted_without_a_silent_final_e() {
-        let counts: Vec<usize> = ["Oshunremi", "Heartstopper", "Locke", "Marylebone", "Akinade", "Yasmin", "Hyde-Corrin"]
-            .iter()
-            .map(|w| syllables(w))
-            .collect();
+        let counts: Vec<usize> = [
+            "Oshunremi",
+            "Heartstopper",
+            "Locke",
+            "Marylebone",
+            "Akinade",
+            "Yasmin",
+            "Hyde-Corrin",
+        ]
+        .iter()
+        .map(|w| syllables(w))
+        .collect();
         assert_eq!(counts, [4, 3, 1, 4, 3, 2, 2]);
     }
 }

@@ -23,6 +23,7 @@ pub struct ProperNoun {
 }
 
 /// Words that are capitalised only at the start of a sentence, and titles before a name.
+#[rustfmt::skip]
 const FUNCTION_WORDS: &[&str] = &[
     "A", "About", "After", "Again", "Against", "All", "Almost", "Already", "Also", "Although",
     "Always", "Am", "Among", "An", "And", "Another", "Any", "Are", "Around", "As", "At",
@@ -58,6 +59,7 @@ const FUNCTION_WORDS: &[&str] = &[
 ];
 
 /// Lower-case words that join the parts of one name.
+#[rustfmt::skip]
 const PARTICLES: &[&str] = &[
     "van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "dos", "das", "le", "la",
     "bin", "ibn", "al", "el", "ter", "zu",
@@ -239,7 +241,8 @@ fn runs<'a, 't>(tokens: &'a [Token<'t>]) -> Vec<Vec<Token<'t>>> {
             i += 1;
             continue;
         }
-        let mut run = vec![Token { text: tokens[i].text, initial: tokens[i].initial, joined: false }];
+        let mut run =
+            vec![Token { text: tokens[i].text, initial: tokens[i].initial, joined: false }];
         let mut j = i + 1;
         while j < tokens.len() && tokens[j].joined && !possessive(run[run.len() - 1].text) {
             let t = &tokens[j];
@@ -253,7 +256,8 @@ fn runs<'a, 't>(tokens: &'a [Token<'t>]) -> Vec<Vec<Token<'t>>> {
         }
         i = j;
         // "The", "In", "Mr" before a name are not part of it, but do make it mid-sentence.
-        let lead = run.iter().take_while(|t| FUNCTION_WORDS.contains(&strip_possessive(t.text))).count();
+        let lead =
+            run.iter().take_while(|t| FUNCTION_WORDS.contains(&strip_possessive(t.text))).count();
         let mut rest: Vec<Token<'t>> = run.into_iter().skip(lead).collect();
         if rest.is_empty() {
             continue;
@@ -332,7 +336,10 @@ mod tests {
     fn titles_function_words_days_and_acronyms_are_left_out() {
         let got = names(&[p("On Monday Mr. Ajayi met the BBC and Coach Singh. In London, \
                              Dr Xu spoke. I agree. I'll go. Don't.")]);
-        assert_eq!(got, [("Ajayi".into(), 1), ("Singh".into(), 1), ("London".into(), 1), ("Xu".into(), 1)]);
+        assert_eq!(
+            got,
+            [("Ajayi".into(), 1), ("Singh".into(), 1), ("London".into(), 1), ("Xu".into(), 1)]
+        );
     }
 
     #[test]
@@ -351,10 +358,18 @@ mod tests {
 
     #[test]
     fn list_items_after_a_dash_give_both_names() {
-        let got = names(&[(BlockKind::ListItem, "Fisayo Akinade - Mr. Ajayi"), (BlockKind::ListItem, "Joe Locke - Charlie Spring")]);
+        let got = names(&[
+            (BlockKind::ListItem, "Fisayo Akinade - Mr. Ajayi"),
+            (BlockKind::ListItem, "Joe Locke - Charlie Spring"),
+        ]);
         assert_eq!(
             got,
-            [("Fisayo Akinade".into(), 1), ("Ajayi".into(), 1), ("Joe Locke".into(), 1), ("Charlie Spring".into(), 1)]
+            [
+                ("Fisayo Akinade".into(), 1),
+                ("Ajayi".into(), 1),
+                ("Joe Locke".into(), 1),
+                ("Charlie Spring".into(), 1)
+            ]
         );
     }
 

@@ -75,7 +75,9 @@ impl Phonemizer {
             "piper" => {
                 let voice = setting("model")
                     .and_then(|m| piper_model_voice(Path::new(m)))
-                    .or_else(|| profile.languages.first().map(|l| l.to_lowercase().replace('_', "-")))
+                    .or_else(|| {
+                        profile.languages.first().map(|l| l.to_lowercase().replace('_', "-"))
+                    })
                     .unwrap_or_else(|| "en-us".into());
                 Some(Phonemizer { program: "espeak-ng".into(), voice })
             }

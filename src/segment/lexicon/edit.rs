@@ -121,7 +121,8 @@ mod tests {
     #[test]
     fn new_entries_go_at_the_end_and_comments_stay() {
         let text = "# Our names\n[lexicon]\n# authors\nOseman = \"Ozeman\"  # Alice\n";
-        let entries = [say("Oseman", "Ozeman"), say("Niamh", "Neev"), say("Dún Laoghaire", "Dun Leary")];
+        let entries =
+            [say("Oseman", "Ozeman"), say("Niamh", "Neev"), say("Dún Laoghaire", "Dun Leary")];
         let merged = merge(text, &entries, false).unwrap();
         assert_eq!(
             merged.text,
@@ -139,7 +140,10 @@ mod tests {
         let entries = [("Oseman".to_owned(), ipa)];
         let kept = merge(text, &entries, false).unwrap();
         assert_eq!(kept.text, text);
-        assert_eq!(kept.kept, [("Oseman".to_owned(), "\"Ozeman\"  # checked with the author".to_owned())]);
+        assert_eq!(
+            kept.kept,
+            [("Oseman".to_owned(), "\"Ozeman\"  # checked with the author".to_owned())]
+        );
         let replaced = merge(text, &entries, true).unwrap();
         assert_eq!(
             replaced.text,

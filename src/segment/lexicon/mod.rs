@@ -82,7 +82,9 @@ impl Lexicon {
     ///
     /// Every invalid entry, each naming its table, line (when known) and key.
     pub fn compile(tables: &[LexiconTable], ignore_case: bool) -> Result<Lexicon, Vec<String>> {
-        let same = |a: &str, b: &str| if ignore_case { a.to_lowercase() == b.to_lowercase() } else { a == b };
+        let same = |a: &str, b: &str| {
+            if ignore_case { a.to_lowercase() == b.to_lowercase() } else { a == b }
+        };
         let mut problems = Vec::new();
         let mut entries: Vec<Entry> = Vec::new();
         for (layer, table) in tables.iter().enumerate() {
@@ -110,7 +112,13 @@ impl Lexicon {
                 match RegexBuilder::new(&source).case_insensitive(ignore_case).build() {
                     Ok(pattern) => {
                         entries.retain(|e| !same(&e.key, key));
-                        entries.push(Entry { key: key.clone(), pattern, pronunciation, regex, layer });
+                        entries.push(Entry {
+                            key: key.clone(),
+                            pattern,
+                            pronunciation,
+                            regex,
+                            layer,
+                        });
                     }
                     Err(e) => problems.push(problem(format!(
                         "invalid regex: {}",
@@ -124,7 +132,9 @@ impl Lexicon {
         }
         // Longer keys first, so "New York Times" wins over "York"; then the later layer.
         let mut order: Vec<usize> = (0..entries.len()).collect();
-        order.sort_by_key(|&i| (std::cmp::Reverse(entries[i].key.len()), std::cmp::Reverse(entries[i].layer)));
+        order.sort_by_key(|&i| {
+            (std::cmp::Reverse(entries[i].key.len()), std::cmp::Reverse(entries[i].layer))
+        });
         let origins = tables.iter().map(|t| t.origin.clone()).collect();
         Ok(Lexicon { entries, order, origins })
     }
@@ -149,7 +159,9 @@ impl Lexicon {
     /// Every entry in force, in the order written, table by table: key, pronunciation, and
     /// the table it came from. Regex entries have keys starting `re:`.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &Pronunciation, &str)> {
-        self.entries.iter().map(|e| (e.key.as_str(), &e.pronunciation, self.origins[e.layer].as_str()))
+        self.entries
+            .iter()
+            .map(|e| (e.key.as_str(), &e.pronunciation, self.origins[e.layer].as_str()))
     }
 
     /// Where entries match `text`, in order, never overlapping: at any place the longest
@@ -160,7 +172,9 @@ impl Lexicon {
         for entry in self.order.iter().map(|&i| &self.entries[i]) {
             for caps in entry.pattern.captures_iter(text) {
                 let Some(m) = caps.get(0) else { continue };
-                if m.is_empty() || found.iter().any(|f| m.start() < f.range.end && f.range.start < m.end()) {
+                if m.is_empty()
+                    || found.iter().any(|f| m.start() < f.range.end && f.range.start < m.end())
+                {
                     continue;
                 }
                 let say = match &entry.pronunciation.say {
@@ -287,8 +301,11 @@ mod tests {
         let house =
             LexiconTable::parse_file("lexicon.toml", "[lexicon]\nA = \"a\"\nB = [1]\n").unwrap();
         let errors = Lexicon::compile(&[house], false).unwrap_err();
-        assert_eq!(errors, ["lexicon.toml line 3: lexicon entry \"B\": expected a respelling \
-            (\"Ozeman\") or a table ({ say = \"Ozeman\", ipa = \"ˈəʊzmən\" }), found array"]);
+        assert_eq!(
+            errors,
+            ["lexicon.toml line 3: lexicon entry \"B\": expected a respelling \
+            (\"Ozeman\") or a table ({ say = \"Ozeman\", ipa = \"ˈəʊzmən\" }), found array"]
+        );
     }
 
     #[test]

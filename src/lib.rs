@@ -24,6 +24,7 @@ pub mod feed;
 pub mod ingest;
 pub mod listener;
 pub mod model;
+pub mod names;
 pub mod narrate;
 pub mod output;
 pub mod preview;

@@ -12,6 +12,8 @@ mod errors;
 mod extract;
 mod feed;
 mod hostile;
+mod lexicon;
+mod names;
 mod narrate;
 mod preview;
 mod pronunciation;

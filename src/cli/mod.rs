@@ -7,6 +7,8 @@ mod batch;
 mod cache;
 mod extract;
 mod feed;
+mod lexicon;
+mod names;
 mod narrate;
 mod preview;
 mod serve;
@@ -21,6 +23,8 @@ use crate::config::Config;
 pub use batch::BatchArgs;
 pub use cache::{CacheArgs, CacheCommand};
 pub use feed::FeedArgs;
+pub use lexicon::{LexiconArgs, LexiconCommand};
+pub use names::NamesArgs;
 pub use preview::PreviewArgs;
 pub use serve::ServeArgs;
 
@@ -56,6 +60,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// Write a podcast RSS feed for the narrations in a directory.
     Feed(FeedArgs),
+    /// List an article's names with the phonemes the voice will use, and flag the ones it
+    /// is likely to get wrong, with the house dictionary line that fixes each.
+    Names(NamesArgs),
+    /// Export the house pronunciation dictionary as W3C PLS, or import a PLS file into it.
+    Lexicon(LexiconArgs),
     /// List voice profiles and which engines are installed.
     Voices {
         /// Also list the voices each installed engine offers.
@@ -136,6 +145,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Cache(cache_args) => cache::run(&cache_args, &config),
         Command::Feed(feed_args) => feed::run(&feed_args, &config),
         Command::Serve(serve_args) => serve::run(&serve_args, &config),
+        Command::Names(names_args) => names::run(&names_args, &config),
+        Command::Lexicon(lexicon_args) => lexicon::run(&lexicon_args, &config),
         Command::Voices { engines } => voices::run(&config, engines),
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod interlude;
 pub mod lexicon;
+pub mod names;
 pub mod normalize;
 mod sentences;
 

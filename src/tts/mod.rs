@@ -12,6 +12,7 @@ mod error;
 mod espeak;
 mod http;
 mod limits;
+pub mod phonemize;
 mod piper;
 mod process;
 pub mod registry;

@@ -422,7 +422,6 @@ pub async fn narrate_prepared(
         manifest.settings_hash = Some(fingerprint);
         manifest.fallback.clone_from(&main.fallback);
         let files = writer.finish(&assembled.timeline, &manifest).map_err(output_error)?;
-<<<<<<< HEAD
         tracing::info!(
             input = %origin,
             duration_ms = manifest.duration_ms.unwrap_or_default(),
@@ -431,8 +430,6 @@ pub async fn narrate_prepared(
             seconds = started.elapsed().as_secs_f32(),
             "Written."
         );
-        Ok(Narration { manifest, files, chunks: script.chunks.len(), counts: cast.counts() })
-=======
         Ok(Narration {
             manifest,
             files,
@@ -440,7 +437,6 @@ pub async fn narrate_prepared(
             counts: cast.counts(),
             render: stats,
         })
->>>>>>> voice
     })
 }
 

@@ -299,20 +299,15 @@ impl Casting {
         }
         let profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
         let lexicon = self.config.lexicon_for(&profile)?;
-<<<<<<< HEAD
-        let built = if self.estimating {
+        let engine = if self.estimating {
             registry::build_for_estimate(&profile)?
         } else {
-            registry::build(&profile)?
+            let engine = registry::build(&profile)?;
+            engine.warm_up()?;
+            engine
         };
-        let backend: Arc<dyn Synthesizer> = Arc::new(Shared::new(built));
-        let voice = Voice { profile, backend, lexicon };
-=======
-        let engine = registry::build(&profile)?;
-        engine.warm_up()?;
         let backend: Arc<dyn Synthesizer> = Arc::new(Shared::new(engine));
         let voice = Voice { profile, backend, lexicon, fallback: None };
->>>>>>> voice
         if let Ok(mut built) = self.built.lock() {
             built.insert(name.to_owned(), voice.clone());
         }

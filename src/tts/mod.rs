@@ -136,7 +136,6 @@ pub trait Synthesizer: Send + Sync {
         None
     }
 
-<<<<<<< HEAD
     /// The engine's own identity beyond its settings (a program's version, a model's), for
     /// cache keys: an upgraded engine must not replay what the old one said. Default: none.
     fn engine(&self) -> Option<String> {
@@ -154,7 +153,8 @@ pub trait Synthesizer: Send + Sync {
     /// over twice the pace of any newsreader.
     fn fastest_letters_per_second(&self) -> Option<f64> {
         Some(check::FASTEST_LETTERS_PER_SECOND)
-=======
+    }
+
     /// Start the engine now (load its model, say), blocking, so a voice that cannot start is
     /// known before any work and another can be chosen. Called once, before the first
     /// request, by casting. Default: nothing to start.
@@ -164,7 +164,6 @@ pub trait Synthesizer: Send + Sync {
     /// The engine cannot be started.
     fn warm_up(&self) -> Result<(), SynthError> {
         Ok(())
->>>>>>> voice
     }
 
     /// The voices this backend offers, as `id — description` lines, for `articulate voices`.

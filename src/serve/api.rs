@@ -5,11 +5,13 @@
 //! | `POST /v1/articles`         | queue an article (202), or answer the current job (200) when unchanged |
 //! | `GET /v1/articles/{id}`     | the job: state, error, manifest and audio URLs        |
 //! | `DELETE /v1/articles/{id}`  | unpublish the article and forget the job              |
+//! | `GET /v1/articles/{id}/stats`, `GET /v1/stats` | listening counts (see [`events`])  |
+//! | `POST /v1/events`           | a player's listening event, no token (see [`events`]) |
 //! | `GET /audio/…`              | the published files, read-only, with `Range`          |
 //! | `GET /healthz`, `/readyz`   | alive; ready (the job database answers)               |
 //! | `GET /metrics`              | Prometheus text                                       |
 //!
-//! `/v1` needs a bearer token. Every error is JSON (`{"error": "…"}`) with a 4xx status
+//! `/v1` needs a bearer token, but for `/v1/events`. Every error is JSON (`{"error": "…"}`) with a 4xx status
 //! saying whose fault it is; only a failing database answers 5xx.
 
 use std::sync::Arc;
@@ -24,7 +26,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tower_http::services::ServeDir;
 
-use super::callback;
+use super::{callback, events};
 use super::queue::{Job, QueueError, Request, Submitted};
 use super::{Service, now_ms};
 
@@ -36,7 +38,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError { status, message: message.into() }
     }
 }
@@ -81,8 +83,14 @@ pub fn router(service: Arc<Service>) -> Router {
                 .route_layer(middleware::from_fn_with_state(Arc::clone(&service), signed)),
         )
         .route("/v1/articles/{id}", get(get_article).delete(delete_article))
+        .route("/v1/articles/{id}/stats", get(events::article_stats))
+        .route("/v1/stats", get(events::all_stats))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
-    let mut routes = Router::new().merge(v1);
+    // Listening events come from browsers, with no token: see `events`.
+    let listens = Router::new().route("/v1/events", post(events::post_event)).layer(
+        DefaultBodyLimit::max(events::MAX_EVENT_BYTES),
+    );
+    let mut routes = Router::new().merge(v1).merge(listens);
     // Files in an object store are fetched from the store, at `public_url`.
     if let Some(dir) = service.output.local_dir() {
         routes = routes.nest_service("/audio", ServeDir::new(dir));
@@ -258,7 +266,8 @@ async fn ready(State(service): State<Arc<Service>>) -> Result<axum::Json<Value>,
 
 async fn metrics(State(service): State<Arc<Service>>) -> Result<Response, ApiError> {
     let counts = service.queue(|q| q.counts()).await?;
-    let text = service.metrics.render(&counts);
+    let mut text = service.metrics.render(&counts);
+    text.push_str(&service.listens.render());
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 

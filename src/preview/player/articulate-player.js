@@ -514,7 +514,11 @@
      * they do, and stops once they leave the text being read.
      */
     watchReaderScrolling() {
-      const scrolled = () => { this.readerScrolledAt = performance.now(); };
+      // The reader taking over ends any scroll of ours.
+      const scrolled = () => {
+        this.readerScrolledAt = performance.now();
+        this.autoScrolling = false;
+      };
       const keys = new Set(['PageUp', 'PageDown', 'Home', 'End', 'ArrowUp', 'ArrowDown', ' ']);
       window.addEventListener('wheel', scrolled, { passive: true });
       window.addEventListener('touchmove', scrolled, { passive: true });

@@ -307,7 +307,7 @@
         h('p', {}, 'From the folder that holds the narration, run ', code('python3 -m http.server'),
           ' and open ', code('localhost:8000/player/'), ', or hear an article with ',
           code('articulate preview ARTICLE'), '.')));
-      console.warn('articulate player: opened from disk (file://); serve it over HTTP.');
+      console.warn('articulate player: opened from disk (a file: URL); serve it over HTTP.');
     }
 
     build(audioUrl) {

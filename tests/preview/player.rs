@@ -651,7 +651,7 @@ fn the_word_being_read_is_highlighted_clickable_and_keeps_up_with_the_speed() {
                 .eval(&format!(
                     "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => \
                      done([{AUDIO}.currentTime * 1000, document.querySelector(\
-                     '.articulate-word-current')?.dataset.articulateWord ?? null])))))"
+                     '.articulate-word-current')?.dataset.articulateWord ?? null]))))"
                 ))
                 .await;
             let ms = sample[0].as_f64().unwrap();

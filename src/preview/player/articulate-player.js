@@ -646,6 +646,11 @@
       this.audio.playbackRate = rate;
       this.speed.value = String(rate);
       if (!remember) return;
+      // Told now, with the rate chosen: the ratechange events come later, maybe after another.
+      if (rate !== this.lastRate) {
+        this.lastRate = rate;
+        this.emit('rate');
+      }
       this.announce(`Speed ${rate} times`);
       const saved = storage();
       try {

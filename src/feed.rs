@@ -171,7 +171,8 @@ impl Episode {
         let mime = if chosen.format == "mp3" { "audio/mpeg" } else { "audio/wav" };
         let chapters = format!("{name}.chapters.json");
         let chapters = size_of(&chapters).is_some().then_some(chapters);
-        let opus = relative(&std::path::Path::new(&chosen.file).with_extension("opus").to_string_lossy());
+        let opus =
+            relative(&std::path::Path::new(&chosen.file).with_extension("opus").to_string_lossy());
         let opus = size_of(&opus).map(|size| (opus, size));
         Some(Episode {
             audio: (relative(&chosen.file), size, mime),
@@ -240,7 +241,10 @@ pub fn write_feed(dir: &Path, options: &FeedOptions) -> Result<Written, FeedErro
             }
         }
         episode.narrated_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        write_atomic(&dir.join(episode.transcript()), transcript_vtt(&episode.manifest).as_bytes())?;
+        write_atomic(
+            &dir.join(episode.transcript()),
+            transcript_vtt(&episode.manifest).as_bytes(),
+        )?;
         // Read as JSON too: word timings are there when the narration has them.
         let words = serde_json::from_str::<serde_json::Value>(&text).ok();
         let json = transcript_json(&episode.manifest, words.as_ref());
@@ -447,7 +451,8 @@ pub const SYNTHETIC_PURPOSE: &str = "synthetic-voice";
 fn alternate_enclosures(xml: &mut String, episode: &Episode, base: &url::Url) {
     let Some((opus, opus_length)) = &episode.opus else { return };
     let seconds = episode.manifest.duration_ms.map(|ms| ms as f64 / 1000.0).filter(|s| *s > 0.0);
-    let bitrate = |length: u64| seconds.map(|s| format!(" bitrate=\"{:.0}\"", length as f64 * 8.0 / s));
+    let bitrate =
+        |length: u64| seconds.map(|s| format!(" bitrate=\"{:.0}\"", length as f64 * 8.0 / s));
     let (audio, length, mime) = &episode.audio;
     let _ = writeln!(
         xml,
@@ -599,7 +604,11 @@ mod tests {
         assert_eq!(parse_date("2022-04-25T10:30+01:00"), Some(at(2022, 4, 25, 34_200)));
         assert_eq!(parse_date("2022-04-25 10:30:00-0500"), Some(at(2022, 4, 25, 55_800)));
         assert_eq!(parse_date("2022-04-25T00:30:00+02:00"), Some(at(2022, 4, 24, 81_000)));
-        assert_eq!(parse_date("2022-04-25T10:30:00"), Some(at(2022, 4, 25, 37_800)), "no zone: UTC");
+        assert_eq!(
+            parse_date("2022-04-25T10:30:00"),
+            Some(at(2022, 4, 25, 37_800)),
+            "no zone: UTC"
+        );
         assert_eq!(parse_date("2022-04-25Tnonsense"), Some(day(2022, 4, 25)), "the date holds");
         assert_eq!(rfc2822(at(2022, 4, 25, 37_800)), "Mon, 25 Apr 2022 10:30:00 +0000");
         assert_eq!(parse_date("25 April 2022"), Some(day(2022, 4, 25)));

@@ -76,9 +76,12 @@ fn the_feed_lists_every_narration_with_enclosures_chapters_and_transcripts_that_
         assert_eq!(json["version"], "1.0.0");
         let segments = json["segments"].as_array().unwrap();
         assert!(!segments.is_empty());
-        assert!(segments.iter().all(|s| s["startTime"].as_f64().unwrap()
-            <= s["endTime"].as_f64().unwrap()
-            && !s["body"].as_str().unwrap().is_empty()));
+        assert!(
+            segments
+                .iter()
+                .all(|s| s["startTime"].as_f64().unwrap() <= s["endTime"].as_f64().unwrap()
+                    && !s["body"].as_str().unwrap().is_empty())
+        );
 
         // The low-bandwidth rendition: Ogg Opus, listed after the MP3 as the default.
         let alternates: Vec<_> =
@@ -86,12 +89,18 @@ fn the_feed_lists_every_narration_with_enclosures_chapters_and_transcripts_that_
         assert_eq!(alternates.len(), 2);
         assert_eq!(alternates[0].attribute("default"), Some("true"));
         let opus = alternates[1];
-        assert_eq!((opus.attribute("type"), opus.attribute("codecs")), (Some("audio/ogg"), Some("opus")));
+        assert_eq!(
+            (opus.attribute("type"), opus.attribute("codecs")),
+            (Some("audio/ogg"), Some("opus"))
+        );
         let source = opus.children().find(|n| n.has_tag_name((podcast, "source"))).unwrap();
         let file = local(source.attribute("uri").unwrap());
         let length: u64 = opus.attribute("length").unwrap().parse().unwrap();
         assert_eq!(length, std::fs::metadata(&file).unwrap().len());
-        assert!(length * 2 < std::fs::metadata(local(enclosure.attribute("url").unwrap())).unwrap().len());
+        assert!(
+            length * 2
+                < std::fs::metadata(local(enclosure.attribute("url").unwrap())).unwrap().len()
+        );
         assert_eq!(ffprobe_codec(&file).as_deref(), Some("opus"));
 
         // Synthetic, for machines and for people.
@@ -136,8 +145,16 @@ fn rfc2822(date: &str) -> bool {
 fn podcast_namespace_problems(doc: &roxmltree::Document<'_>) -> Vec<String> {
     const NS: &str = "https://podcastindex.org/namespace/1.0";
     // The roles of the podcast taxonomy's "cast" group.
-    const CAST: [&str; 8] =
-        ["host", "co-host", "guest host", "guest", "voice actor", "narrator", "announcer", "reporter"];
+    const CAST: [&str; 8] = [
+        "host",
+        "co-host",
+        "guest host",
+        "guest",
+        "voice actor",
+        "narrator",
+        "announcer",
+        "reporter",
+    ];
     let mut problems = Vec::new();
     let rss = doc.root_element();
     if rss.lookup_namespace_uri(Some("podcast")) != Some(NS) {
@@ -151,14 +168,28 @@ fn podcast_namespace_problems(doc: &roxmltree::Document<'_>) -> Vec<String> {
             node.attribute(attribute).is_none_or(|v| v.parse::<f64>().is_ok_and(|n| n >= 0.0))
         };
         let url = |attribute: &str| {
-            node.attribute(attribute).is_some_and(|v| url::Url::parse(v).is_ok_and(|u| u.scheme() == "https"))
+            node.attribute(attribute)
+                .is_some_and(|v| url::Url::parse(v).is_ok_and(|u| u.scheme() == "https"))
         };
         let ok = match name {
-            "chapters" => parent == "item" && url("url") && node.attribute("type") == Some("application/json+chapters"),
+            "chapters" => {
+                parent == "item"
+                    && url("url")
+                    && node.attribute("type") == Some("application/json+chapters")
+            }
             "transcript" => {
                 parent == "item"
                     && url("url")
-                    && matches!(node.attribute("type"), Some("text/vtt" | "application/json" | "text/html" | "application/x-subrip" | "text/plain"))
+                    && matches!(
+                        node.attribute("type"),
+                        Some(
+                            "text/vtt"
+                                | "application/json"
+                                | "text/html"
+                                | "application/x-subrip"
+                                | "text/plain"
+                        )
+                    )
                     && node.attribute("rel").is_none_or(|r| r == "captions")
             }
             "alternateEnclosure" => {
@@ -174,7 +205,9 @@ fn podcast_namespace_problems(doc: &roxmltree::Document<'_>) -> Vec<String> {
                 matches!(parent, "item" | "channel")
                     && node.text().is_some_and(|t| !t.trim().is_empty() && t.len() <= 128)
                     && node.attribute("group").is_none_or(|g| g == "cast")
-                    && node.attribute("role").is_none_or(|r| CAST.contains(&r.to_lowercase().as_str()))
+                    && node
+                        .attribute("role")
+                        .is_none_or(|r| CAST.contains(&r.to_lowercase().as_str()))
             }
             "txt" => {
                 matches!(parent, "item" | "channel")
@@ -237,7 +270,9 @@ fn without_ffmpeg_the_feed_lists_the_mp3_alone_and_says_why() {
         .arg(&out)
         .assert()
         .success()
-        .stderr(predicates::str::contains("no low-bandwidth Opus rendition: ffmpeg is not installed"));
+        .stderr(predicates::str::contains(
+            "no low-bandwidth Opus rendition: ffmpeg is not installed",
+        ));
     let xml = std::fs::read_to_string(out.join("feed.xml")).unwrap();
     assert!(xml.contains("<enclosure ") && !xml.contains("alternateEnclosure"), "{xml}");
 }

@@ -27,8 +27,9 @@ pub fn transcript_json(manifest: &Manifest, words: Option<&Value>) -> String {
             })),
         }
     }
-    let mut text = serde_json::to_string_pretty(&json!({ "version": "1.0.0", "segments": segments }))
-        .unwrap_or_default();
+    let mut text =
+        serde_json::to_string_pretty(&json!({ "version": "1.0.0", "segments": segments }))
+            .unwrap_or_default();
     text.push('\n');
     text
 }
@@ -89,7 +90,8 @@ mod tests {
     #[test]
     fn timed_words_become_one_transcript_segment_each() {
         let (manifest, value) = manifest();
-        let parsed: Value = serde_json::from_str(&transcript_json(&manifest, Some(&value))).unwrap();
+        let parsed: Value =
+            serde_json::from_str(&transcript_json(&manifest, Some(&value))).unwrap();
         let segments = parsed["segments"].as_array().unwrap();
         assert_eq!(segments.len(), 3);
         assert_eq!(segments[0], json!({"startTime": 0.0, "endTime": 0.6, "body": "Big"}));

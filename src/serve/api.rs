@@ -26,9 +26,9 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tower_http::services::ServeDir;
 
-use super::{callback, events};
 use super::queue::{Job, QueueError, Request, Submitted};
 use super::{Service, now_ms};
+use super::{callback, events};
 
 /// An error answer: a status and a message, as JSON.
 #[derive(Debug)]
@@ -87,9 +87,9 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/v1/stats", get(events::all_stats))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
     // Listening events come from browsers, with no token: see `events`.
-    let listens = Router::new().route("/v1/events", post(events::post_event)).layer(
-        DefaultBodyLimit::max(events::MAX_EVENT_BYTES),
-    );
+    let listens = Router::new()
+        .route("/v1/events", post(events::post_event))
+        .layer(DefaultBodyLimit::max(events::MAX_EVENT_BYTES));
     let mut routes = Router::new().merge(v1).merge(listens);
     // Files in an object store are fetched from the store, at `public_url`.
     if let Some(dir) = service.output.local_dir() {

@@ -162,12 +162,13 @@ impl Listens {
     pub fn render(&self) -> String {
         let articles = self.lock();
         let mut out = String::new();
-        let mut family = |name: &str, kind: &str, help: &str, lines: &mut dyn Iterator<Item = String>| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            for line in lines {
-                let _ = writeln!(out, "{name}{line}");
-            }
-        };
+        let mut family =
+            |name: &str, kind: &str, help: &str, lines: &mut dyn Iterator<Item = String>| {
+                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+                for line in lines {
+                    let _ = writeln!(out, "{name}{line}");
+                }
+            };
         family(
             "articulate_listens_total",
             "counter",
@@ -314,7 +315,10 @@ mod tests {
         let json = tally.json("a");
         assert_eq!(json["completes"], 1);
         assert_eq!(json["events"]["play"], 4);
-        assert_eq!(json["drop_off"][3], json!({"from_percent": 30, "to_percent": 40, "listens": 1}));
+        assert_eq!(
+            json["drop_off"][3],
+            json!({"from_percent": 30, "to_percent": 40, "listens": 1})
+        );
 
         let metrics = listens.render();
         for line in [

@@ -93,9 +93,11 @@ fn the_player_is_collapsed_to_one_row_at_desktop_and_phone_widths() {
         let url = serve_dir(dir.path()).await;
         let preview = Preview::start("preview.txt", &super::article());
         let mut report = Vec::new();
-        for (page, scheme) in [("published", "light"), ("preview", "light"), ("published", "dark")] {
+        for (page, scheme) in [("published", "light"), ("preview", "light"), ("published", "dark")]
+        {
             browser.media(&[("prefers-color-scheme", scheme)]).await;
-            for (width_name, size, limit) in [("desktop", DESKTOP, 120.0), ("phone", PHONE, 160.0)] {
+            for (width_name, size, limit) in [("desktop", DESKTOP, 120.0), ("phone", PHONE, 160.0)]
+            {
                 viewport(browser, size).await;
                 if page == "published" {
                     open_published(browser, &url).await;
@@ -167,7 +169,9 @@ fn the_unplayed_part_of_the_seek_bar_has_at_least_3_to_1_contrast_in_light_and_d
                 .await;
             let track = colours[0].as_str().unwrap();
             let ratio = contrast(rgb(track), rgb(colours[1].as_str().unwrap()));
-            println!("{scheme}: the seek bar's unplayed part {track} is {ratio:.2}:1 on the player");
+            println!(
+                "{scheme}: the seek bar's unplayed part {track} is {ratio:.2}:1 on the player"
+            );
             assert!(ratio >= 3.0, "{scheme}: {ratio:.2}:1");
             let gradient = colours[2].as_str().unwrap();
             assert!(gradient.contains(track), "the bar is drawn in that colour: {gradient}");
@@ -242,7 +246,9 @@ fn axe_core_finds_no_wcag_2_2_aa_violations_in_light_and_dark_at_desktop_and_pho
                     let what = format!("{page} page, {scheme}, {width_name}, collapsed");
                     failures.extend(axe(browser, &script, &what).await);
                     // Opened up, mid-narration, following: every part of the player shown.
-                    browser.eval("document.querySelector('.articulate-chapters-toggle').click()").await;
+                    browser
+                        .eval("document.querySelector('.articulate-chapters-toggle').click()")
+                        .await;
                     if page == "published" {
                         browser
                             .eval("document.querySelector('.articulate-transcript-toggle').click()")
@@ -373,7 +379,10 @@ fn every_control_works_from_the_keyboard_alone() {
         browser.press("Escape").await;
         assert_eq!(focused(browser).await, "articulate-chapters-toggle");
         assert_eq!(browser.eval(&expanded).await, "false");
-        assert_eq!(browser.eval("document.querySelector('.articulate-chapters').hidden").await, true);
+        assert_eq!(
+            browser.eval("document.querySelector('.articulate-chapters').hidden").await,
+            true
+        );
 
         // Transcript and follow along: Enter opens one and turns the other on.
         browser.press("Tab").await;
@@ -381,7 +390,10 @@ fn every_control_works_from_the_keyboard_alone() {
         browser.press("Enter").await;
         let open = attribute(".articulate-transcript-toggle", "aria-expanded");
         assert_eq!(browser.eval(&open).await, "true");
-        assert_eq!(browser.eval("document.querySelector('.articulate-transcript').hidden").await, false);
+        assert_eq!(
+            browser.eval("document.querySelector('.articulate-transcript').hidden").await,
+            false
+        );
         browser.press("Tab").await;
         assert_eq!(focused(browser).await, "articulate-follow");
         browser.press(" ").await;
@@ -438,7 +450,9 @@ fn the_page_scrolls_to_the_text_only_when_the_reader_asks_and_stops_when_they_sc
                 "the text being read to be in view",
             )
             .await;
-        browser.wait_for("document.querySelector('.articulate-docked')", "the player to dock").await;
+        browser
+            .wait_for("document.querySelector('.articulate-docked')", "the player to dock")
+            .await;
         assert!(on_screen(browser, ".articulate-play").await, "the controls stay on screen");
         assert!(on_screen(browser, ".articulate-follow").await);
 
@@ -452,7 +466,9 @@ fn the_page_scrolls_to_the_text_only_when_the_reader_asks_and_stops_when_they_sc
             )
             .await;
         let left = scroll_y(browser).await;
-        let segment = browser.eval("document.querySelector('.articulate-current').dataset.articulateSegment").await;
+        let segment = browser
+            .eval("document.querySelector('.articulate-current').dataset.articulateSegment")
+            .await;
         browser
             .wait_for(
                 &format!(
@@ -487,10 +503,9 @@ fn with_reduced_motion_the_page_jumps_instead_of_gliding_and_nothing_animates() 
             open(browser, &preview).await;
             browser.eval("window.scrollTo(0, 0)").await;
             seek(browser, late).await;
-            let [moved, transition] = <[Value; 2]>::try_from(
-                browser.eval(follow).await.as_array().unwrap().clone(),
-            )
-            .unwrap();
+            let [moved, transition] =
+                <[Value; 2]>::try_from(browser.eval(follow).await.as_array().unwrap().clone())
+                    .unwrap();
             if reduce {
                 assert!(moved.as_f64().unwrap() > 0.0, "an instant jump");
                 assert_eq!(transition, "0s");
@@ -530,11 +545,15 @@ fn at_200_percent_zoom_every_control_fits_and_works() {
         assert_eq!(layout["inside"], true, "every control inside the viewport");
         assert_eq!(layout["overlaps"], 0, "no control over another");
         assert_eq!(layout["scroll"], true, "no horizontal scrolling");
-        browser.screenshot_of(".articulate-player", 8.0, &screenshot_path("player-zoom-200.png")).await;
+        browser
+            .screenshot_of(".articulate-player", 8.0, &screenshot_path("player-zoom-200.png"))
+            .await;
         browser.click(".articulate-play").await;
         browser.wait_for(&format!("{AUDIO}.currentTime > 0.5"), "playback at 200 %").await;
-        seeked_after(browser, async || browser.click(".articulate-chapter[data-chapter='1']").await)
-            .await;
+        seeked_after(browser, async || {
+            browser.click(".articulate-chapter[data-chapter='1']").await
+        })
+        .await;
         assert!(browser.errors().is_empty(), "console errors: {:#?}", browser.errors());
     });
 }
@@ -560,7 +579,8 @@ fn opened_from_disk_the_player_says_it_needs_http_and_how() {
 /// Give every timed segment of the manifest at `path` word timings, as a word-timing backend
 /// would: each run of non-space characters a word, the segment's time shared by length.
 fn add_words(path: &Path) -> Value {
-    let mut manifest: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     for segment in manifest["segments"].as_array_mut().unwrap() {
         let (Some(start), Some(end)) = (segment["start_ms"].as_u64(), segment["end_ms"].as_u64())
         else {
@@ -610,7 +630,12 @@ fn the_word_being_read_is_highlighted_clickable_and_keeps_up_with_the_speed() {
         .enumerate()
         .flat_map(|(s, segment)| {
             segment["words"].as_array().unwrap().iter().enumerate().map(move |(w, word)| {
-                (s, w, word["start_ms"].as_u64().unwrap(), word["text"].as_str().unwrap().to_owned())
+                (
+                    s,
+                    w,
+                    word["start_ms"].as_u64().unwrap(),
+                    word["text"].as_str().unwrap().to_owned(),
+                )
             })
         })
         .collect();
@@ -688,7 +713,8 @@ fn sentences_are_a_keyboard_step_when_words_are_timed() {
                 starts.push(word["start_ms"].as_u64().unwrap() as f64 / 1000.0);
             }
             // As the player reads a sentence's end: . ! ? or …, maybe inside closing quotes.
-            let text = word["text"].as_str().unwrap().trim_end_matches(['"', '\'', '”', '’', ')', ']']);
+            let text =
+                word["text"].as_str().unwrap().trim_end_matches(['"', '\'', '”', '’', ')', ']']);
             next = text.ends_with(['.', '!', '?', '…']);
         }
     }
@@ -700,7 +726,10 @@ fn sentences_are_a_keyboard_step_when_words_are_timed() {
         for expected in starts.iter().skip(1).take(6) {
             seeked_after(browser, async || browser.press_with("ArrowRight", 8).await).await;
             let time = current_time(browser).await;
-            assert!((time - expected).abs() < 0.01, "at {time} s, the next sentence is {expected} s");
+            assert!(
+                (time - expected).abs() < 0.01,
+                "at {time} s, the next sentence is {expected} s"
+            );
         }
         let here = current_time(browser).await;
         seeked_after(browser, async || browser.press_with("ArrowLeft", 8).await).await;
@@ -754,9 +783,8 @@ fn the_player_tells_the_page_about_plays_seeks_pauses_speed_progress_and_the_end
             })
             .collect();
         println!("events: {names:?}");
-        let mut expected: Vec<String> = ["seek", "play first=true", "pause", "play first=false"]
-            .map(str::to_owned)
-            .to_vec();
+        let mut expected: Vec<String> =
+            ["seek", "play first=true", "pause", "play first=false"].map(str::to_owned).to_vec();
         expected.extend(["rate 2", "rate 16"].map(str::to_owned));
         expected.extend((20..=90).step_by(10).map(|p| format!("progress {p}")));
         expected.push("complete".into());
@@ -800,7 +828,9 @@ fn serves_collector_counts_plays_completion_and_drop_off_from_its_published_play
                     .await;
                 browser.click(".articulate-play").await;
                 browser.eval(&format!("{AUDIO}.playbackRate = 4")).await;
-                browser.wait_for(&format!("{AUDIO}.paused && {AUDIO}.currentTime > 1"), "the stop").await;
+                browser
+                    .wait_for(&format!("{AUDIO}.paused && {AUDIO}.currentTime > 1"), "the stop")
+                    .await;
             }
         }
     });
@@ -820,7 +850,8 @@ fn serves_collector_counts_plays_completion_and_drop_off_from_its_published_play
     assert_eq!(stats["reached"][4]["listens"], 1, "{stats}");
     let completion = stats["average_completion"].as_f64().unwrap();
     assert!((0.55..=0.7).contains(&completion), "{completion}");
-    let drops: u64 = stats["drop_off"].as_array().unwrap().iter().map(|d| d["listens"].as_u64().unwrap()).sum();
+    let drops: u64 =
+        stats["drop_off"].as_array().unwrap().iter().map(|d| d["listens"].as_u64().unwrap()).sum();
     assert_eq!(drops, 1, "one listen dropped off: {stats}");
     let metrics = String::from_utf8(server.get("/metrics").body).unwrap();
     assert!(metrics.contains("articulate_listens_total{article=\"ferry\"} 2"), "{metrics}");

@@ -759,8 +759,11 @@ fn the_player_tells_the_page_about_plays_seeks_pauses_speed_progress_and_the_end
         browser.click(".articulate-play").await;
         browser.wait_for(&format!("{AUDIO}.currentTime > 5.5"), "playback").await;
         browser.click(".articulate-play").await;
-        browser.wait_for(&format!("{AUDIO}.paused"), "the pause").await;
+        // The media element's events come a moment after the clicks that cause them.
+        let told = |n: usize| format!("heard.length === {n}");
+        browser.wait_for(&told(3), "the pause event").await;
         browser.click(".articulate-play").await;
+        browser.wait_for(&told(4), "the second play event").await;
         // Speed from the selector, then 16 × to reach the end quickly.
         browser
             .eval(

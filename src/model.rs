@@ -490,6 +490,13 @@ pub struct Manifest {
     /// not speak (an engine that is not installed, a language it does not speak).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<ManifestFallback>,
+    /// Always true: the narration is a synthetic voice, not a person. A machine-readable
+    /// disclosure, as are the MP3's ID3 tag, the feed's `podcast:` tags and the player's label.
+    #[serde(default = "always")]
+    pub synthetic: bool,
+    /// The same disclosure in words, naming the backend and voice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosure: Option<String>,
     /// Length of the audio in milliseconds; `null` in a dry run.
     pub duration_ms: Option<u64>,
     /// The audio files written.
@@ -509,6 +516,11 @@ pub struct Manifest {
     /// `batch --changed-only` the narration is current. Absent in a dry run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_hash: Option<String>,
+}
+
+/// Manifests written before `synthetic` existed were synthetic too.
+fn always() -> bool {
+    true
 }
 
 #[cfg(test)]

@@ -55,7 +55,8 @@ use tempfile::NamedTempFile;
 
 pub use atomic::{prepare_dir, sweep_temp_files, write_atomic};
 pub use error::OutputError;
-pub use manifest::build_manifest;
+pub use id3::SYNTHETIC_VOICE;
+pub use manifest::{build_manifest, disclosure, disclosure_of};
 pub use mp3::lossy_effect as mp3_lossy_effect;
 
 use crate::model::{Manifest, ManifestAudio, SampleRate, Timeline};

@@ -42,7 +42,9 @@ use std::path::PathBuf;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
-pub use player::{PLAYER_CSS, PLAYER_DIR, PLAYER_JS, manifest_file, write_player};
+pub use player::{
+    PLAYER_CSS, PLAYER_DIR, PLAYER_JS, PlayerPage, manifest_file, write_player, write_player_page,
+};
 
 use crate::config::Config;
 use crate::model::{Article, Manifest, Script};

@@ -5,11 +5,13 @@
 //! | `POST /v1/articles`         | queue an article (202), or answer the current job (200) when unchanged |
 //! | `GET /v1/articles/{id}`     | the job: state, error, manifest and audio URLs        |
 //! | `DELETE /v1/articles/{id}`  | unpublish the article and forget the job              |
+//! | `GET /v1/articles/{id}/stats`, `GET /v1/stats` | listening counts (see [`events`])  |
+//! | `POST /v1/events`           | a player's listening event, no token (see [`events`]) |
 //! | `GET /audio/…`              | the published files, read-only, with `Range`          |
 //! | `GET /healthz`, `/readyz`   | alive; ready (the job database answers)               |
 //! | `GET /metrics`              | Prometheus text                                       |
 //!
-//! `/v1` needs a bearer token, and with a webhook secret every mutating request (POST,
+//! `/v1` needs a bearer token (but for `/v1/events`), and with a webhook secret every mutating request (POST,
 //! DELETE) must be signed over its timestamp, method, path and body, within a window, once.
 //! Every error is JSON (`{"error": "…"}`) with a 4xx status saying whose fault it is; only a
 //! failing database or store answers 5xx. `/audio/` serves only the files finished jobs
@@ -27,9 +29,9 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tower_http::services::ServeFile;
 
-use super::callback;
 use super::queue::{Job, QueueError, Request, Submitted};
 use super::{Service, now_ms};
+use super::{callback, events};
 
 /// An error answer: a status and a message, as JSON.
 #[derive(Debug)]
@@ -39,7 +41,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError { status, message: message.into() }
     }
 }
@@ -80,9 +82,15 @@ pub fn router(service: Arc<Service>) -> Router {
     let v1 = Router::new()
         .route("/v1/articles", post(post_article))
         .route("/v1/articles/{id}", get(get_article).delete(delete_article))
+        .route("/v1/articles/{id}/stats", get(events::article_stats))
+        .route("/v1/stats", get(events::all_stats))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), signed))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
-    let mut routes = Router::new().merge(v1);
+    // Listening events come from browsers, with no token: see `events`.
+    let listens = Router::new()
+        .route("/v1/events", post(events::post_event))
+        .layer(DefaultBodyLimit::max(events::MAX_EVENT_BYTES));
+    let mut routes = Router::new().merge(v1).merge(listens);
     // Files in an object store are fetched from the store, at `public_url`.
     if service.output.local_dir().is_some() {
         routes = routes.route("/audio/{*path}", get(audio));
@@ -388,12 +396,15 @@ async fn audio(
 }
 
 /// Whether `path` (relative to the output directory) is one of the files article `id`'s
-/// publication wrote: its manifest and audio, their chapters and transcript, its player.
+/// publication wrote: its manifest and audio, their chapters and transcripts, the feed's Opus
+/// rendition, its player.
 fn publishes(published: &super::queue::Published, id: &str, path: &str) -> bool {
     let derived = [
         format!("{id}/{id}.chapters.json"),
         format!("{id}/{id}.chapters.vtt"),
         format!("{id}/{id}.transcript.vtt"),
+        format!("{id}/{id}.transcript.json"),
+        format!("{id}/{id}.opus"),
     ];
     let player = published.player.as_ref().map(|index| {
         let dir = index.rsplit_once('/').map_or("", |(d, _)| d);
@@ -416,7 +427,8 @@ async fn ready(State(service): State<Arc<Service>>) -> Result<axum::Json<Value>,
 
 async fn metrics(State(service): State<Arc<Service>>) -> Result<Response, ApiError> {
     let counts = service.queue(|q| q.counts()).await?;
-    let text = service.metrics.render(&counts);
+    let mut text = service.metrics.render(&counts);
+    text.push_str(&service.listens.render());
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 

@@ -18,6 +18,7 @@
 pub mod api;
 pub mod callback;
 mod config;
+pub mod events;
 pub mod metrics;
 pub mod queue;
 pub mod store;
@@ -192,6 +193,8 @@ pub struct Service {
     /// Token digests: comparing two digests takes the same time wherever they differ.
     tokens: Vec<blake3::Hash>,
     metrics: Metrics,
+    /// Listening counts from the players' events.
+    listens: events::Listens,
     /// Wakes idle workers when a job is queued.
     wake: Arc<tokio::sync::Notify>,
     /// One feed rewrite at a time.
@@ -389,6 +392,7 @@ pub async fn run(
         castings: Mutex::new(HashMap::new()),
         tokens,
         metrics: Metrics::default(),
+        listens: events::Listens::default(),
         wake: Arc::new(tokio::sync::Notify::new()),
         feed: tokio::sync::Mutex::new(()),
         callback: options.callback,

@@ -227,9 +227,23 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         counts.requests,
         counts.billed_chars,
     );
-    // The player, with a page for this article: `ID/player/index.html`.
+    // The player, with a page for this article: `ID/player/index.html`. Served by this
+    // process, its listening events come back here (same origin); see `events`.
     let manifest = staging.dir().join(format!("{id}.json"));
-    crate::preview::write_player(staging.dir(), &[manifest])?;
+    let events_url = service.output.local_dir().is_some().then_some("/v1/events");
+    let page = crate::preview::PlayerPage { id: Some(id), events_url };
+    crate::preview::write_player_page(staging.dir(), &[manifest], page)?;
+    // The feed's low-bandwidth rendition, `ID.opus`, where ffmpeg is there to make it.
+    if let Some(mp3) = narration.manifest.audio.iter().find(|a| a.format == "mp3") {
+        let mp3 = staging.dir().join(&mp3.file);
+        let opus = crate::feed::opus::rendition_of(&mp3);
+        let made = tokio::task::block_in_place(|| {
+            crate::feed::opus::encode(&mp3, &opus, &narration.manifest)
+        });
+        if let Err(e) = made {
+            tracing::debug!(%id, "{e}");
+        }
+    }
     service.output.publish(id, &staging, &narration.manifest).await?;
     // Listed in the feed, or not done: a feed that cannot be written fails the job.
     service.write_feed().await.map_err(PublishError::Feed)?;

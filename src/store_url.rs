@@ -79,6 +79,14 @@ pub(crate) fn put_options(key: &str) -> PutOptions {
         "html" => "text/html; charset=utf-8",
         "js" => "text/javascript; charset=utf-8",
         "css" => "text/css; charset=utf-8",
+        // A live playlist grows: a CDN must ask again every time, never keep a copy.
+        "m3u8" => {
+            return Attributes::from_iter([
+                (Attribute::ContentType, "application/vnd.apple.mpegurl"),
+                (Attribute::CacheControl, "no-cache"),
+            ])
+            .into();
+        }
         _ => return PutOptions::default(),
     };
     Attributes::from_iter([(Attribute::ContentType, mime)]).into()

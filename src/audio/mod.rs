@@ -9,6 +9,7 @@
 mod decode;
 mod dynamics;
 mod limiter;
+mod live;
 pub mod loudness;
 mod meter;
 mod resample;
@@ -19,6 +20,7 @@ use serde::Deserialize;
 
 pub use decode::{Pcm, decode, probe};
 pub use limiter::Limiter;
+pub use live::LiveLevel;
 pub use resample::Resampler;
 pub use stitch::{Assembled, Assembler, RenderOptions, RenderStats};
 

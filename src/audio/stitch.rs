@@ -29,6 +29,8 @@ pub struct Assembler {
     compressor: Compressor,
     /// The deepest gain reduction the compressor applied so far, dB.
     compressed_db: f64,
+    /// A copy of everything written since the last [`Assembler::take_tapped`], when tapped.
+    tapped: Option<Vec<f32>>,
 }
 
 impl Assembler {
@@ -54,7 +56,37 @@ impl Assembler {
                 config.compressor_ratio,
             ),
             compressed_db: 0.0,
+            tapped: None,
         })
+    }
+
+    /// Keep a copy of the samples each [`Assembler::push`] lays down (its pause, then its
+    /// chunk), exactly as spooled, for [`Assembler::take_tapped`]: what a live stream of the
+    /// narration plays while the rest is still being synthesized.
+    pub fn tap(&mut self) {
+        self.tapped.get_or_insert_with(Vec::new);
+    }
+
+    /// The samples laid down since the last call (empty when not tapped).
+    pub fn take_tapped(&mut self) -> Vec<f32> {
+        self.tapped.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// The frames laid down so far.
+    #[must_use]
+    pub fn position(&self) -> Samples {
+        self.position
+    }
+
+    /// The silence [`Assembler::push`] puts before a chunk with this pause (the lead-in
+    /// before the first), and [`Assembler::finish`] after the last (`None`).
+    #[must_use]
+    pub fn gap(&self, pause: Option<Pause>, first: bool) -> Samples {
+        match pause {
+            _ if first => self.rate.frames_in_ms(self.config.lead_in_ms),
+            Some(pause) => self.pause(pause),
+            None => self.rate.frames_in_ms(self.config.tail_ms),
+        }
     }
 
     /// Append the next chunk: its pause (the lead-in before the first), then its decoded,
@@ -89,11 +121,7 @@ impl Assembler {
         // After level matching, so the threshold, set relative to the loudness target, means
         // the same for every chunk.
         self.compressed_db = self.compressed_db.max(self.compressor.process(&mut samples));
-        let pause = if self.segments.is_empty() {
-            self.rate.frames_in_ms(self.config.lead_in_ms)
-        } else {
-            self.pause(chunk.pause_before)
-        };
+        let pause = self.gap(Some(chunk.pause_before), self.segments.is_empty());
         self.write_silence(pause)?;
         let start = self.position;
         self.write(&samples)?;
@@ -171,6 +199,9 @@ impl Assembler {
     fn write(&mut self, samples: &[f32]) -> Result<(), AudioError> {
         for s in samples {
             self.spool.write_all(&s.to_le_bytes())?;
+        }
+        if let Some(tapped) = &mut self.tapped {
+            tapped.extend_from_slice(samples);
         }
         self.meter.push(samples)?;
         self.position += Samples(samples.len() as u64);

@@ -20,6 +20,7 @@
 //! ```
 
 mod fingerprint;
+mod live;
 mod voices;
 
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 
 pub use fingerprint::settings_hash;
+pub use live::LiveOptions;
 pub use voices::{Cast, CastError, Casting, Voice, VoicesConfig};
 
 use crate::audio::{Assembled, Assembler, AudioError, Limiter, RenderOptions, RenderStats};
@@ -35,7 +37,7 @@ use crate::cache::Counts;
 use crate::config::Config;
 use crate::extract::{self, ExtractError};
 use crate::ingest::{self, IngestError};
-use crate::model::{Article, Manifest, ManifestCost, Script, Source};
+use crate::model::{Article, Manifest, ManifestCost, SampleRate, Script, Source};
 use crate::output::{self, OutputError, OutputFormat, Writer};
 use crate::segment::{self, InterludeConfig, SegmentError, VoiceLimits};
 use crate::tts::{self, SynthError, Synthesizer};
@@ -320,6 +322,35 @@ pub async fn narrate_prepared(
     config: &Config,
     on_chunk: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Narration, NarrateError> {
+    narrate_streaming(prepared, job, config, on_chunk, None).await
+}
+
+/// [`narrate_prepared`], publishing the narration as it is made, as `live` says (see
+/// [`crate::output::hls`]): the first chunk is synthesized before any other, and each is
+/// streamed as soon as it is assembled. The stream is complete (its playlist ended) before
+/// the files are rendered.
+///
+/// # Errors
+///
+/// As [`narrate`], and a live stream that cannot be written. The stream's files are the
+/// caller's to remove, whether it succeeded or failed.
+pub async fn narrate_live(
+    prepared: Prepared,
+    job: &Job,
+    config: &Config,
+    on_chunk: &(dyn Fn(usize, usize) + Sync),
+    live: LiveOptions,
+) -> Result<Narration, NarrateError> {
+    narrate_streaming(prepared, job, config, on_chunk, Some(live)).await
+}
+
+async fn narrate_streaming(
+    prepared: Prepared,
+    job: &Job,
+    config: &Config,
+    on_chunk: &(dyn Fn(usize, usize) + Sync),
+    live: Option<LiveOptions>,
+) -> Result<Narration, NarrateError> {
     if let Some(max) = job.max_chars {
         tts::cost::check_max_chars(&estimate(&prepared), max).map_err(|e| {
             NarrateError::OverCap { origin: prepared.source.origin.clone(), source: e }
@@ -352,12 +383,28 @@ pub async fn narrate_prepared(
     );
     let started = std::time::Instant::now();
     let mut assembler = Assembler::new(&config.audio).map_err(|e| audio_error(None, e))?;
-    let mut replies = tts::synthesize_stream(
-        &backends,
-        &script.chunks,
-        article.meta.language.as_deref(),
-        config.narrate.concurrency,
-    );
+    let live_error = |e| match e {
+        live::LiveError::Audio(e) => audio_error(None, e),
+        live::LiveError::Output(e) => NarrateError::Output { origin: origin.clone(), source: e },
+    };
+    let rate = SampleRate(config.audio.sample_rate);
+    let mut live = match live {
+        Some(options) => {
+            assembler.tap();
+            let started = tokio::task::block_in_place(|| {
+                live::Live::start(options, &source.stem, config, rate)
+            });
+            Some(started.map_err(live_error)?)
+        }
+        None => None,
+    };
+    let language = article.meta.language.as_deref();
+    let concurrency = config.narrate.concurrency;
+    let mut replies = if live.is_some() {
+        tts::synthesize_stream_head_first(&backends, &script.chunks, language, concurrency).boxed()
+    } else {
+        tts::synthesize_stream(&backends, &script.chunks, language, concurrency).boxed()
+    };
     let total = script.chunks.len();
     let mut done = 0;
     while let Some(reply) = replies.next().await {
@@ -365,10 +412,19 @@ pub async fn narrate_prepared(
         let chunk = &script.chunks[done];
         tokio::task::block_in_place(|| assembler.push(chunk, &audio))
             .map_err(|e| audio_error(Some(done), e))?;
+        if let Some(live) = &mut live {
+            let tapped = assembler.take_tapped();
+            let next = script.chunks.get(done + 1).map(|c| c.pause_before);
+            let gap = assembler.gap(next, false);
+            tokio::task::block_in_place(|| live.push(&tapped, gap)).map_err(live_error)?;
+        }
         done += 1;
         on_chunk(done, total);
     }
     drop(replies);
+    if let Some(live) = live {
+        tokio::task::block_in_place(|| live.finish()).map_err(live_error)?;
+    }
     let counts = cast.counts();
     tracing::info!(
         input = %origin,

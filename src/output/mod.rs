@@ -41,6 +41,7 @@
 mod atomic;
 mod chapters;
 mod error;
+pub mod hls;
 mod id3;
 mod manifest;
 mod mp3;
@@ -55,6 +56,7 @@ use tempfile::NamedTempFile;
 
 pub use atomic::{prepare_dir, sweep_temp_files, write_atomic};
 pub use error::OutputError;
+pub use hls::{LivePublished, LiveStream};
 pub use id3::SYNTHETIC_VOICE;
 pub use manifest::{build_manifest, disclosure, disclosure_of};
 pub use mp3::lossy_effect as mp3_lossy_effect;

@@ -142,6 +142,30 @@ fn encoder(config: &OutputConfig, rate: SampleRate, stereo: bool) -> Result<Enco
     builder.build().map_err(e("settings"))
 }
 
+/// A LAME encoder for a live stream of mono audio at `rate`: constant bitrate (the
+/// configured one, or 64 kbit/s when the file is VBR), no LAME tag (a stream has no end to
+/// record), and no bit reservoir, so that every frame carries all its own data and a
+/// stream cut between any two frames leaves pieces that decode on their own.
+pub(super) fn live_encoder(config: &OutputConfig, rate: SampleRate) -> Result<Encoder, String> {
+    let mut builder = Builder::new().ok_or("LAME could not allocate an encoder")?;
+    let e = |what: &'static str| move |e: mp3lame_encoder::BuildError| format!("{what}: {e}");
+    builder.set_num_channels(1).map_err(e("channels"))?;
+    builder.set_sample_rate(rate.0).map_err(e("sample rate"))?;
+    builder.set_output_sample_rate(NonZeroU32::new(rate.0)).map_err(e("output sample rate"))?;
+    builder.set_quality(quality(config.mp3_quality)).map_err(e("quality"))?;
+    let kbps = if config.mp3_vbr { 64 } else { config.mp3_bitrate };
+    builder.set_vbr_mode(VbrMode::Off).map_err(e("vbr mode"))?;
+    builder.set_brate(bitrate(kbps).ok_or("not an mp3 bitrate")?).map_err(e("bitrate"))?;
+    builder.set_to_write_vbr_tag(false).map_err(e("lame tag"))?;
+    // SAFETY: the pointer is the builder's own, live for this call; LAME reads the flag when
+    // `build` initialises its parameters. The crate has no setter for it.
+    let refused = unsafe { mp3lame_encoder::ffi::lame_set_disable_reservoir(builder.as_ptr(), 1) };
+    if refused != 0 {
+        return Err("LAME would not turn off its bit reservoir".into());
+    }
+    builder.build().map_err(e("settings"))
+}
+
 /// LAME's algorithm quality, 0 (best, slowest) to 9.
 fn quality(q: u8) -> Quality {
     match q {

@@ -39,6 +39,11 @@ pub struct PlayerPage<'a> {
     pub id: Option<&'a str>,
     /// Where to POST listening events (`data-articulate-events`), e.g. `/v1/events`.
     pub events_url: Option<&'a str>,
+    /// The HLS playlist of the narration while it is being made (`data-articulate-live`),
+    /// relative to the page: the player plays it while it is there, then the manifest's audio.
+    pub live: Option<&'a str>,
+    /// The article's title (`data-articulate-title`), shown before there is a manifest.
+    pub title: Option<&'a str>,
 }
 
 /// Write `player/` into `output_dir`: the script, its stylesheet, and an `index.html` with a
@@ -79,6 +84,12 @@ fn index_html(manifests: &[PathBuf], page: PlayerPage<'_>) -> String {
     }
     if let Some(url) = page.events_url {
         extra.push_str(&format!(" data-articulate-events=\"{}\"", escape(url)));
+    }
+    if let Some(url) = page.live {
+        extra.push_str(&format!(" data-articulate-live=\"{}\"", escape(url)));
+    }
+    if let Some(title) = page.title {
+        extra.push_str(&format!(" data-articulate-title=\"{}\"", escape(title)));
     }
     let players: String = manifests
         .iter()
@@ -136,12 +147,29 @@ mod tests {
 
     #[test]
     fn a_published_page_tells_its_player_the_article_and_the_collector() {
-        let page = PlayerPage { id: Some("story-1"), events_url: Some("/v1/events") };
+        let page = PlayerPage {
+            id: Some("story-1"),
+            events_url: Some("/v1/events"),
+            ..PlayerPage::default()
+        };
         let html = index_html(&[PathBuf::from("story-1.json")], page);
         assert!(html.contains(
             "data-articulate-manifest=\"../story-1.json\" data-articulate-id=\"story-1\" \
              data-articulate-events=\"/v1/events\""
         ));
+    }
+
+    #[test]
+    fn a_page_published_with_a_stream_names_its_playlist_and_title() {
+        let page = PlayerPage {
+            id: Some("s"),
+            live: Some("../s.m3u8"),
+            title: Some("Cats & \"dogs\""),
+            ..PlayerPage::default()
+        };
+        let html = index_html(&[PathBuf::from("s.json")], page);
+        assert!(html.contains(" data-articulate-live=\"../s.m3u8\""), "{html}");
+        assert!(html.contains(" data-articulate-title=\"Cats &amp; &quot;dogs&quot;\""), "{html}");
     }
 
     #[test]

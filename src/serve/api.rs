@@ -7,7 +7,7 @@
 //! | `DELETE /v1/articles/{id}`  | unpublish the article and forget the job              |
 //! | `GET /v1/articles/{id}/stats`, `GET /v1/stats` | listening counts (see [`events`])  |
 //! | `POST /v1/events`           | a player's listening event, no token (see [`events`]) |
-//! | `GET /audio/…`              | the published files, read-only, with `Range`          |
+//! | `GET /audio/…`              | the published files, read-only, with `Range`; while a job is playable, its live playlist and segments |
 //! | `GET /healthz`, `/readyz`   | alive; ready (the job database answers)               |
 //! | `GET /metrics`              | Prometheus text                                       |
 //!
@@ -15,7 +15,8 @@
 //! DELETE) must be signed over its timestamp, method, path and body, within a window, once.
 //! Every error is JSON (`{"error": "…"}`) with a 4xx status saying whose fault it is; only a
 //! failing database or store answers 5xx. `/audio/` serves only the files finished jobs
-//! published, never whatever else is in the directory.
+//! published, and a playable job's live stream (the playlist and the segments it lists),
+//! never whatever else is in the directory.
 
 use std::sync::Arc;
 
@@ -365,18 +366,22 @@ async fn audio(
         return Err(not_found());
     };
     let parts: Vec<&str> = path.split('/').collect();
-    let published = match parts.as_slice() {
-        [feed] if *feed == "feed.xml" => true,
+    let served = match parts.as_slice() {
+        [feed] if *feed == "feed.xml" => Some(Served::Final),
         [id, ..] if valid_id(id) && !reserved_id(id) => {
             let asked = (*id).to_owned();
             let job = service.queue(move |q| q.get(&asked)).await?;
-            job.and_then(|j| j.published).is_some_and(|p| publishes(&p, id, &path))
+            job.and_then(|job| {
+                let live = job.live.as_ref().and_then(|live| streams(live, id, &path, &root));
+                let published = job.published.as_ref().is_some_and(|p| publishes(p, id, &path));
+                live.or(published.then_some(Served::Final))
+            })
         }
-        _ => false,
+        _ => None,
     };
-    if !published {
+    let Some(served) = served else {
         return Err(not_found());
-    }
+    };
     // A published name, checked part by part: no link may lead out of the directory.
     let mut file = root.clone();
     for part in &parts {
@@ -387,12 +392,73 @@ async fn audio(
         }
     }
     match ServeFile::new(&file).try_call(request).await {
-        Ok(response) => Ok(response.map(axum::body::Body::new)),
+        Ok(response) => {
+            let mut response = response.map(axum::body::Body::new);
+            let headers = response.headers_mut();
+            match served {
+                Served::Final => {}
+                Served::Playlist => {
+                    let kind = HeaderValue::from_static("application/vnd.apple.mpegurl");
+                    headers.insert(header::CONTENT_TYPE, kind);
+                    // It grows: ask again every time (a 304 when it has not).
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                }
+                Served::Live => {
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=60"));
+                }
+            }
+            Ok(response)
+        }
         Err(e) => {
             tracing::warn!(file = %file.display(), "Cannot serve: {e}");
             Err(not_found())
         }
     }
+}
+
+/// What kind of file `/audio/` is serving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Served {
+    /// A finished job's file, or the feed.
+    Final,
+    /// A playable job's live playlist.
+    Playlist,
+    /// A segment its playlist lists, or the player page put up with it.
+    Live,
+}
+
+/// Whether `path` (relative to the output directory `root`) belongs to the live stream of
+/// playable article `id`: its playlist, a segment the playlist lists now (one written but
+/// not yet listed is not published), or the player page put up with it.
+fn streams(
+    live: &super::queue::Live,
+    id: &str,
+    path: &str,
+    root: &std::path::Path,
+) -> Option<Served> {
+    if path == live.playlist {
+        return Some(Served::Playlist);
+    }
+    if let Some(index) = &live.player {
+        let dir = index.rsplit_once('/').map_or("", |(d, _)| d);
+        let player = [
+            index.clone(),
+            format!("{dir}/articulate-player.js"),
+            format!("{dir}/articulate-player.css"),
+        ];
+        if player.iter().any(|p| p == path) {
+            return Some(Served::Live);
+        }
+    }
+    if !path.starts_with(&live.segments) {
+        return None;
+    }
+    let playlist = std::fs::read_to_string(root.join(&live.playlist)).ok()?;
+    playlist
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .any(|uri| path.strip_prefix(id).and_then(|p| p.strip_prefix('/')) == Some(uri.trim()))
+        .then_some(Served::Live)
 }
 
 /// Whether `path` (relative to the output directory) is one of the files article `id`'s
@@ -437,6 +503,7 @@ async fn metrics(State(service): State<Arc<Service>>) -> Result<Response, ApiErr
 pub fn job_json(service: &Service, job: &Job) -> Value {
     let url = |path: &str| format!("{}{path}", service.public_url);
     let published = job.published.as_ref();
+    let live = job.live.as_ref();
     json!({
         "id": job.request.id,
         "state": job.state,
@@ -453,7 +520,11 @@ pub fn job_json(service: &Service, job: &Job) -> Value {
         "finished_at_ms": job.finished_at,
         "manifest_url": published.map(|p| url(&p.manifest)),
         "audio_urls": published.map(|p| p.audio.iter().map(|a| url(a)).collect::<Vec<_>>()),
-        "player_url": published.and_then(|p| p.player.as_deref()).map(url),
+        "player_url": published
+            .and_then(|p| p.player.as_deref())
+            .or_else(|| live.and_then(|l| l.player.as_deref()))
+            .map(url),
+        "playlist_url": live.map(|l| url(&l.playlist)),
         "chunks": published.map(|p| p.chunks),
         "cache_hits": published.map(|p| p.cache_hits),
         "requests": published.map(|p| p.requests),

@@ -1,4 +1,5 @@
-//! The completion callback: each finished job's JSON, POSTed and signed.
+//! The callback: a job's JSON, POSTed and signed, when it becomes playable and when it
+//! finishes.
 //!
 //! The receiver checks `X-Articulate-Signature: sha256=HEX`, the HMAC-SHA256 of the exact
 //! body bytes under the shared secret, before trusting the body. Delivery is retried with
@@ -105,6 +106,19 @@ impl std::fmt::Debug for Callback {
 impl Callback {
     /// Deliver `body`; whether the receiver accepted it within the attempts.
     pub async fn deliver(&self, client: &reqwest::Client, body: Vec<u8>) -> bool {
+        let (_never, superseded) = tokio::sync::watch::channel(false);
+        self.deliver_unless(client, body, superseded).await
+    }
+
+    /// [`Callback::deliver`], giving up between attempts once `superseded` turns true (a
+    /// newer callback for the same job is waiting to go: a `playable` that the receiver
+    /// refused is not worth retrying once the job is `done`).
+    pub async fn deliver_unless(
+        &self,
+        client: &reqwest::Client,
+        body: Vec<u8>,
+        mut superseded: tokio::sync::watch::Receiver<bool>,
+    ) -> bool {
         let signature = sign(&self.secret, &body);
         let mut wait = self.backoff;
         for attempt in 1..=self.attempts {
@@ -123,7 +137,16 @@ impl Callback {
                 Err(error) => tracing::warn!(attempt, %error, "Callback not delivered."),
             }
             if attempt < self.attempts {
-                tokio::time::sleep(wait).await;
+                let newer = async {
+                    // A sender gone without superseding never will.
+                    if superseded.wait_for(|s| *s).await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = newer => return false,
+                }
                 wait *= 2;
             }
         }

@@ -53,6 +53,9 @@ pub struct ServeConfig {
     pub callback_url: String,
     /// Attempts to deliver a callback. Default: 5.
     pub callback_attempts: u32,
+    /// Publish each narration as it is made (HLS), so it can be played within seconds;
+    /// the job is `playable` meanwhile. Default: true.
+    pub stream: bool,
 }
 
 impl Default for ServeConfig {
@@ -76,6 +79,7 @@ impl Default for ServeConfig {
             feed_episodes: 300,
             callback_url: String::new(),
             callback_attempts: 5,
+            stream: true,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod api;
 pub mod callback;
 mod config;
 pub mod events;
+mod live;
 pub mod metrics;
 pub mod queue;
 pub mod store;
@@ -151,6 +152,9 @@ pub fn weak_token(token: &str) -> Option<String> {
     (bits < 80.0).then(|| format!("about {bits:.0} bits"))
 }
 
+/// A callback delivery, awaitable by the next one for the same article.
+type Delivery = futures::future::Shared<futures::future::BoxFuture<'static, ()>>;
+
 /// Everything the service needs, resolved from config and command line.
 pub struct ServeOptions {
     /// Where to listen.
@@ -200,6 +204,9 @@ pub struct Service {
     /// One feed rewrite at a time.
     feed: tokio::sync::Mutex<()>,
     callback: Option<Callback>,
+    /// Callbacks being delivered, by article: how to tell the latest that a newer one is
+    /// waiting, and when it is over.
+    callbacks: Mutex<HashMap<String, (Arc<tokio::sync::watch::Sender<bool>>, Delivery)>>,
     webhook_secret: Option<Vec<u8>>,
     /// Signatures already accepted, with the Unix second after which their timestamp is
     /// too old to be accepted anyway (and the entry is forgotten).
@@ -396,6 +403,7 @@ pub async fn run(
         wake: Arc::new(tokio::sync::Notify::new()),
         feed: tokio::sync::Mutex::new(()),
         callback: options.callback,
+        callbacks: Mutex::new(HashMap::new()),
         webhook_secret: options.webhook_secret.filter(|s| !s.is_empty()),
         signatures: Mutex::new(HashMap::new()),
         signature_window: Duration::from_secs(config.serve.signature_window_secs),

@@ -200,6 +200,111 @@ impl OutputStore {
         o.delete(stale).await
     }
 
+    /// Where a live stream of `id` (a valid id) is written: the article's own directory, or
+    /// for a store a local directory its files are uploaded from (removed when dropped).
+    ///
+    /// # Errors
+    ///
+    /// A directory that cannot be created.
+    pub fn live_dir(&self, id: &str) -> Result<Staging, StoreError> {
+        match self {
+            OutputStore::Dir(dir) => {
+                let dir = dir.join(id);
+                std::fs::create_dir_all(&dir)
+                    .map_err(|source| StoreError::Io { path: dir.clone(), source })?;
+                Ok(Staging { dir, _temp: None })
+            }
+            OutputStore::Objects(_) => self.stage(id),
+        }
+    }
+
+    /// Publish files of a live stream of `id` written under `dir` ([`OutputStore::live_dir`]),
+    /// in the order given (each segment before the playlist that lists it). Files in a
+    /// directory are published where they are written.
+    ///
+    /// # Errors
+    ///
+    /// A file outside `dir`, or an upload the store refuses.
+    pub async fn put_live(
+        &self,
+        id: &str,
+        dir: &Path,
+        files: &[PathBuf],
+    ) -> Result<(), StoreError> {
+        let OutputStore::Objects(o) = self else { return Ok(()) };
+        for file in files {
+            let relative = file.strip_prefix(dir).map_err(|_| StoreError::Io {
+                path: file.clone(),
+                source: std::io::Error::other("not in the stream's directory"),
+            })?;
+            let parts: Vec<_> = relative.iter().map(|p| p.to_string_lossy()).collect();
+            o.upload(dir, id, &parts.join("/")).await?;
+        }
+        Ok(())
+    }
+
+    /// Take down (parts of) the live stream of `id` (a valid id): the segments in
+    /// `live/TAG/`, or every stream's (`live/`) when `tag` is `None`; with `playlist` its
+    /// playlist, taken down first (a player that can read it finds its segments); with
+    /// `player` the player page too. What is not there is nothing to do.
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be removed, a listing or deletion the store refuses.
+    pub async fn remove_live(
+        &self,
+        id: &str,
+        tag: Option<&str>,
+        playlist: bool,
+        player: bool,
+    ) -> Result<(), StoreError> {
+        let segments = match tag {
+            Some(tag) => format!("{id}/live/{tag}"),
+            None => format!("{id}/live"),
+        };
+        let mut files = Vec::new();
+        if playlist {
+            files.push(format!("{id}/{id}.m3u8"));
+        }
+        let mut dirs = vec![segments];
+        if player {
+            dirs.push(format!("{id}/{}", crate::preview::PLAYER_DIR));
+        }
+        match self {
+            OutputStore::Dir(dir) => {
+                let gone = |result: std::io::Result<()>, path: PathBuf| match result {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        Err(StoreError::Io { path, source: e })
+                    }
+                    _ => Ok(()),
+                };
+                for file in files {
+                    let path = dir.join(file);
+                    gone(tokio::fs::remove_file(&path).await, path)?;
+                }
+                for sub in dirs {
+                    let path = dir.join(sub);
+                    gone(tokio::fs::remove_dir_all(&path).await, path)?;
+                }
+                // `live/` itself once no stream is left in it (a new one may be starting),
+                // and the article's directory if the stream was all there was.
+                let _ = tokio::fs::remove_dir(dir.join(id).join("live")).await;
+                if player {
+                    let _ = tokio::fs::remove_dir(dir.join(id)).await;
+                }
+                Ok(())
+            }
+            OutputStore::Objects(o) => {
+                o.delete(files.iter().map(|f| Key::from(f.as_str())).collect()).await?;
+                for sub in dirs {
+                    let keys = o.keys(&sub).await?;
+                    o.delete(keys).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Remove everything published for `id` (a valid id); whether there was anything.
     ///
     /// # Errors

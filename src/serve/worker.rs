@@ -1,11 +1,14 @@
 //! A worker: claim a job, narrate it while renewing its lease, publish, record, repeat.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::queue::{Claim, Finished, Outcome, Published, Request};
+use futures::FutureExt;
+
+use super::live::{self, Stream};
+use super::queue::{Claim, Finished, Outcome, Published};
 use super::store::StoreError;
 use super::{Service, now_ms};
 use crate::model::SourceFormat;
@@ -40,20 +43,58 @@ pub async fn run(service: Arc<Service>, number: usize, mut stop: watch::Receiver
         };
         tracing::info!(worker = number, id = %claim.request.id, generation = claim.generation,
             "Narrating.");
+        let stream = service.config.serve.stream.then(Stream::new);
         let kept = tokio::select! {
-            kept = leased(&service, &claim, lease_ms) => kept,
-            _ = stop.changed() => None,
+            kept = leased(&service, &claim, lease_ms, stream.as_ref()) => kept,
+            _ = stop.changed() => Err(Lost::Stopping),
         };
-        let Some((outcome, synthesis)) = kept else {
-            // Stopping, or the lease was lost: whoever holds the job now finishes it.
-            let back = claim.clone();
-            if let Err(e) = service.queue(move |q| q.release(&back)).await {
-                tracing::warn!(id = %claim.request.id, "Job not released: {e}");
+        let id = &claim.request.id;
+        let (outcome, synthesis) = match kept {
+            Ok(kept) => kept,
+            Err(lost) => {
+                // Stopping, or the lease was lost: whoever holds the job now finishes it.
+                if let Some(stream) = &stream {
+                    let owned = lost == Lost::Stopping;
+                    live::end(
+                        &service,
+                        id,
+                        stream,
+                        owned,
+                        owned && unpublished(&service, id).await,
+                    )
+                    .await;
+                }
+                let back = claim.clone();
+                if let Err(e) = service.queue(move |q| q.release(&back)).await {
+                    tracing::warn!(%id, "Job not released: {e}");
+                }
+                continue;
             }
-            continue;
         };
+        // The stream comes down before the job is recorded: once it is done or failed,
+        // nothing of the narration in progress is published.
+        if let Some(stream) = &stream {
+            let failed = matches!(outcome, Outcome::Failed(_));
+            live::end(&service, id, stream, true, failed && unpublished(&service, id).await).await;
+        }
         record(&service, &claim, outcome, synthesis).await;
     }
+}
+
+/// How a job in hand was lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lost {
+    /// The worker is stopping.
+    Stopping,
+    /// The lease ran out: another worker holds the job now.
+    Lease,
+}
+
+/// Whether nothing was ever published for article `id` (so a failed stream's player page
+/// must not stay). A database that cannot say is taken to mean something was.
+async fn unpublished(service: &Arc<Service>, id: &str) -> bool {
+    let asked = id.to_owned();
+    matches!(service.queue(move |q| q.get(&asked)).await, Ok(Some(job)) if job.published.is_none())
 }
 
 /// Narrate the claim while a task of its own renews its lease a third of the way through
@@ -63,15 +104,16 @@ async fn leased(
     service: &Arc<Service>,
     claim: &Claim,
     lease_ms: i64,
-) -> Option<(Outcome, Duration)> {
+    stream: Option<&Stream>,
+) -> Result<(Outcome, Duration), Lost> {
     let started = Instant::now();
     let (lost, mut lost_rx) = tokio::sync::oneshot::channel::<()>();
     let heartbeat = tokio::spawn(renew(Arc::clone(service), claim.clone(), lease_ms, lost));
     let outcome = tokio::select! {
-        outcome = narrate_request(service, &claim.request) => Some((outcome, started.elapsed())),
+        outcome = narrate_request(service, claim, stream) => Ok((outcome, started.elapsed())),
         Ok(()) = &mut lost_rx => {
             tracing::warn!(id = %claim.request.id, "Lease lost; abandoning the job.");
-            None
+            Err(Lost::Lease)
         }
     };
     heartbeat.abort();
@@ -135,19 +177,47 @@ async fn record(service: &Arc<Service>, claim: &Claim, outcome: Outcome, synthes
             }
         }
     }
-    if finished == Finished::Recorded
-        && let Some(callback) = service.callback.clone()
-    {
-        let asked = id.clone();
-        let Ok(Some(job)) = service.queue(move |q| q.get(&asked)).await else { return };
-        let body = super::api::job_json(service, &job).to_string().into_bytes();
-        let client = service.client.clone();
-        tokio::spawn(async move {
-            if !callback.deliver(&client, body).await {
-                tracing::error!(%id, "Callback given up after {} attempts.", callback.attempts);
-            }
-        });
+    if finished == Finished::Recorded {
+        tell_callback(service, &id).await;
     }
+}
+
+/// POST article `id`'s job as it stands to the callback, if there is one. Callbacks for one
+/// article go in order, each after the one before has been delivered or given up; one still
+/// being retried gives up as soon as a newer one is waiting.
+pub(super) async fn tell_callback(service: &Arc<Service>, id: &str) {
+    let Some(callback) = service.callback.clone() else { return };
+    let asked = id.to_owned();
+    let Ok(Some(job)) = service.queue(move |q| q.get(&asked)).await else { return };
+    let body = super::api::job_json(service, &job).to_string().into_bytes();
+    let client = service.client.clone();
+    let (supersede, superseded) = tokio::sync::watch::channel(false);
+    let supersede = Arc::new(supersede);
+    let mine = Arc::clone(&supersede);
+    let owner = Arc::clone(service);
+    let key = id.to_owned();
+    let id = id.to_owned();
+    let mut pending = service.callbacks.lock().unwrap_or_else(PoisonError::into_inner);
+    let before = pending.remove(&id).map(|(newer, delivered)| {
+        newer.send_replace(true);
+        delivered
+    });
+    let task = tokio::spawn(async move {
+        if let Some(before) = before {
+            before.await;
+        }
+        if !callback.deliver_unless(&client, body, superseded).await && !*mine.borrow() {
+            tracing::error!(%id, "Callback given up after {} attempts.", callback.attempts);
+        }
+        let mut pending = owner.callbacks.lock().unwrap_or_else(PoisonError::into_inner);
+        if pending.get(&id).is_some_and(|(current, _)| Arc::ptr_eq(current, &mine)) {
+            pending.remove(&id);
+        }
+    });
+    let delivered = async move {
+        let _ = task.await;
+    };
+    pending.insert(key, (supersede, delivered.boxed().shared()));
 }
 
 /// How `/metrics` labels a backend's failure: its final HTTP status, else what went wrong
@@ -176,17 +246,31 @@ enum PublishError {
     /// Published, but the feed cannot list it: the job has not done its work.
     #[error("the article's files are published but the feed could not be written: {0}")]
     Feed(#[source] crate::feed::FeedError),
+    #[error(transparent)]
+    Live(#[from] live::LiveError),
     /// A job queued before its id was reserved.
     #[error("id {0:?} is reserved: the service publishes a file of that name")]
     Reserved(String),
 }
 
 /// Narrate one request and publish it as `ID/ID.*` in the output.
-async fn narrate_request(service: &Arc<Service>, request: &Request) -> Outcome {
-    match publish(service, request).await {
+async fn narrate_request(
+    service: &Arc<Service>,
+    claim: &Claim,
+    stream: Option<&Stream>,
+) -> Outcome {
+    match publish(service, claim, stream).await {
         Ok(published) => Outcome::Done(published),
         Err(e) => {
-            if let PublishError::Narrate(NarrateError::Synth { source, .. }) = &e {
+            let synth = match &e {
+                PublishError::Narrate(NarrateError::Synth { source, .. })
+                | PublishError::Live(live::LiveError::Narrate(NarrateError::Synth {
+                    source,
+                    ..
+                })) => Some(source),
+                _ => None,
+            };
+            if let Some(source) = synth {
                 service.metrics.synth_error(&failure_kind(source));
             }
             Outcome::Failed(crate::errors::one_line(&e))
@@ -194,7 +278,12 @@ async fn narrate_request(service: &Arc<Service>, request: &Request) -> Outcome {
     }
 }
 
-async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published, PublishError> {
+async fn publish(
+    service: &Arc<Service>,
+    claim: &Claim,
+    stream: Option<&Stream>,
+) -> Result<Published, PublishError> {
+    let request = &claim.request;
     let id = &request.id;
     if super::api::reserved_id(id) {
         return Err(PublishError::Reserved(id.clone()));
@@ -219,7 +308,10 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         formats: service.formats.clone(),
         max_chars: None,
     };
-    let narration = narrate::narrate_prepared(prepared, &job, config, &|_, _| {}).await?;
+    let narration = match stream {
+        Some(stream) => live::narrate(service, claim, stream, prepared, &job).await?,
+        None => narrate::narrate_prepared(prepared, &job, config, &|_, _| {}).await?,
+    };
     let counts = narration.counts;
     service.metrics.narrated(
         narration.chunks,
@@ -231,7 +323,14 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
     // process, its listening events come back here (same origin); see `events`.
     let manifest = staging.dir().join(format!("{id}.json"));
     let events_url = service.output.local_dir().is_some().then_some("/v1/events");
-    let page = crate::preview::PlayerPage { id: Some(id), events_url };
+    // A page that plays the next narration's stream while there is one.
+    let playlist = format!("../{id}.m3u8");
+    let page = crate::preview::PlayerPage {
+        id: Some(id),
+        events_url,
+        live: stream.is_some().then_some(playlist.as_str()),
+        title: None,
+    };
     crate::preview::write_player_page(staging.dir(), &[manifest], page)?;
     // The feed's low-bandwidth rendition, `ID.opus`, where ffmpeg is there to make it.
     if let Some(mp3) = narration.manifest.audio.iter().find(|a| a.format == "mp3") {

@@ -186,7 +186,33 @@ pub fn synthesize_stream(
     language: Option<&str>,
     concurrency: usize,
 ) -> impl Stream<Item = Result<SpeechAudio, SynthError>> + Send + 'static {
+    synthesize_ordered(backends, chunks, language, concurrency, false)
+}
+
+/// [`synthesize_stream`] for a narration that is played while it is made: the first chunk
+/// is asked for alone, and the others only once it is back. Backends serve waiting requests
+/// in turn, so when many narrations start at once every one of them gets its opening (and
+/// becomes playable) before any gets its second chunk.
+pub fn synthesize_stream_head_first(
+    backends: &[Arc<dyn Synthesizer>],
+    chunks: &[Chunk],
+    language: Option<&str>,
+    concurrency: usize,
+) -> impl Stream<Item = Result<SpeechAudio, SynthError>> + Send + 'static {
+    synthesize_ordered(backends, chunks, language, concurrency, true)
+}
+
+fn synthesize_ordered(
+    backends: &[Arc<dyn Synthesizer>],
+    chunks: &[Chunk],
+    language: Option<&str>,
+    concurrency: usize,
+    head_first: bool,
+) -> impl Stream<Item = Result<SpeechAudio, SynthError>> + Send + 'static {
     let backends: Vec<Arc<dyn Synthesizer>> = backends.to_vec();
+    // Opened once the first chunk is back (or failed); only the others wait for it.
+    let (head_done, head) = tokio::sync::watch::channel(!head_first);
+    let head_done = Arc::new(head_done);
     let permits: Vec<Arc<Semaphore>> = backends
         .iter()
         .map(|b| Arc::new(Semaphore::new(b.capabilities().concurrency.max(1))))
@@ -208,12 +234,20 @@ pub fn synthesize_stream(
         })
         .collect();
     stream::iter(requests)
-        .map(move |owned| {
+        .enumerate()
+        .map(move |(i, owned)| {
             let backend = Arc::clone(&backends[owned.voice]);
             let permits = Arc::clone(&permits[owned.voice]);
+            let mut head = head.clone();
+            let head_done = (i == 0).then(|| Arc::clone(&head_done));
             tokio::spawn(async move {
+                let _opens = head_done.map(OpenOnDrop);
                 if let Some(path) = &owned.file {
                     return read_audio_file(owned.chunk, path);
+                }
+                if i > 0 {
+                    // The sender lives in the first task: closed means it is over.
+                    let _ = head.wait_for(|open| *open).await;
                 }
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = permits.acquire_owned().await.ok();
@@ -233,6 +267,15 @@ pub fn synthesize_stream(
             Ok(result) => result,
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         })
+}
+
+/// Opens the gate the other chunks wait at when the first chunk's task ends, however it ends.
+struct OpenOnDrop(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        self.0.send_replace(true);
+    }
 }
 
 /// An intro or outro file, played rather than synthesized.

@@ -91,6 +91,9 @@ pub enum State {
     Queued,
     /// A worker holds its lease.
     Running,
+    /// A worker holds its lease and the narration is being published as it is made: the
+    /// job's `live` stream can be played (the stored state stays `running`).
+    Playable,
     /// Published.
     Done,
     /// Failed; `error` says why.
@@ -99,7 +102,8 @@ pub enum State {
 
 impl State {
     /// Every state, in the order metrics list them.
-    pub const ALL: [State; 4] = [State::Queued, State::Running, State::Done, State::Failed];
+    pub const ALL: [State; 5] =
+        [State::Queued, State::Running, State::Playable, State::Done, State::Failed];
 
     /// The name stored and shown.
     #[must_use]
@@ -107,6 +111,7 @@ impl State {
         match self {
             State::Queued => "queued",
             State::Running => "running",
+            State::Playable => "playable",
             State::Done => "done",
             State::Failed => "failed",
         }
@@ -176,6 +181,19 @@ pub struct Published {
     pub requests: usize,
 }
 
+/// A narration being published while it is made (see [`crate::output::hls`]): paths
+/// relative to the output directory.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Live {
+    /// The HLS playlist, `ID/ID.m3u8`.
+    pub playlist: String,
+    /// The directory of its segments, ending in `/`: `ID/live/TAG/`.
+    pub segments: String,
+    /// The player page, when one is published with the stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub player: Option<String>,
+}
+
 /// A job as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
@@ -191,6 +209,8 @@ pub struct Job {
     pub error: Option<String>,
     /// The last publication (of any generation).
     pub published: Option<Published>,
+    /// The stream of the narration in progress, while the job is [`State::Playable`].
+    pub live: Option<Live>,
     /// Claims so far of this generation.
     pub attempts: i64,
     /// Generations completed, this one included.
@@ -300,6 +320,15 @@ pub trait Queue: Send + Sync {
     /// The store failed.
     fn release(&self, claim: &Claim) -> Result<(), QueueError>;
 
+    /// Record that the claim's narration can be played as it is made, from `live`: the job
+    /// is [`State::Playable`] until it ends, is given back, or its content changes. False
+    /// when the claim is no longer this worker's, or is for an older generation.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    fn playable(&self, claim: &Claim, live: &Live) -> Result<bool, QueueError>;
+
     /// End a claim.
     ///
     /// # Errors
@@ -331,6 +360,7 @@ struct RawJob {
     state: String,
     error: Option<String>,
     published: Option<String>,
+    live: Option<String>,
     attempts: i64,
     completions: i64,
     queued_at: i64,
@@ -347,8 +377,17 @@ impl RawJob {
             Some(text) => Some(serde_json::from_str(text).map_err(|e| corrupt(location, id, e))?),
             None => None,
         };
-        let state = State::parse(&self.state)
+        let mut state = State::parse(&self.state)
             .ok_or_else(|| corrupt(location, id, format!("unknown state {:?}", self.state)))?;
+        let live: Option<Live> = match &self.live {
+            Some(text) if state == State::Running => {
+                Some(serde_json::from_str(text).map_err(|e| corrupt(location, id, e))?)
+            }
+            _ => None,
+        };
+        if live.is_some() {
+            state = State::Playable;
+        }
         Ok(Job {
             request,
             hash: self.hash,
@@ -356,6 +395,7 @@ impl RawJob {
             state,
             error: self.error,
             published,
+            live,
             attempts: self.attempts,
             completions: self.completions,
             queued_at: self.queued_at,
@@ -387,6 +427,10 @@ fn gave_up(attempts: i64) -> String {
          finishing"
     )
 }
+
+/// Counting jobs by state as shown: a running job with a live stream is playable.
+const COUNT_STATES: &str = "SELECT CASE WHEN state = 'running' AND live IS NOT NULL \
+    THEN 'playable' ELSE state END AS shown, COUNT(*) FROM jobs GROUP BY shown";
 
 /// Counts by state as the metrics want them: every state, zero when absent.
 fn all_counts(rows: &[(String, i64)]) -> Vec<(State, u64)> {

@@ -14,8 +14,8 @@ use postgres::{Client, GenericClient, Row};
 
 use super::connection::Connection;
 use super::{
-    Claim, Finished, Job, Outcome, Queue, QueueError, RawJob, Request, State, Submitted,
-    all_counts, corrupt, gave_up, new_token,
+    COUNT_STATES, Claim, Finished, Job, Live, Outcome, Queue, QueueError, RawJob, Request, State,
+    Submitted, all_counts, corrupt, gave_up, new_token,
 };
 
 const SCHEMA: &str = "
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts    BIGINT NOT NULL DEFAULT 0,
     error       TEXT,
     published   TEXT,
+    live        TEXT,
     queued_at   BIGINT NOT NULL,
     started_at  BIGINT,
     finished_at BIGINT
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS completions (
     finished_at BIGINT NOT NULL,
     PRIMARY KEY (id, generation)
 );
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS live TEXT;
 ";
 
 /// Held while the schema is created: `CREATE … IF NOT EXISTS` is not safe against itself
@@ -118,7 +120,7 @@ fn listen(db: &Connection, wake: &(dyn Fn() + Send + Sync)) {
 
 const SELECT_JOB: &str = "SELECT id, request, hash, generation, state, error, published, \
     attempts, (SELECT COUNT(*) FROM completions c WHERE c.id = jobs.id), queued_at, \
-    started_at, finished_at FROM jobs WHERE id = $1";
+    started_at, finished_at, live FROM jobs WHERE id = $1";
 
 fn raw_job(client: &mut impl GenericClient, id: &str) -> Result<Option<RawJob>, postgres::Error> {
     let row: Option<Row> = client.query_opt(SELECT_JOB, &[&id])?;
@@ -136,6 +138,7 @@ fn raw_job(client: &mut impl GenericClient, id: &str) -> Result<Option<RawJob>, 
             queued_at: row.try_get(9)?,
             started_at: row.try_get(10)?,
             finished_at: row.try_get(11)?,
+            live: row.try_get(12)?,
         })
     })
     .transpose()
@@ -179,7 +182,7 @@ impl Queue for PostgresQueue {
                                 "UPDATE jobs SET request = $2, hash = $3, \
                                  generation = generation + 1, state = $4, attempts = 0, \
                                  error = NULL, queued_at = $5, started_at = NULL, \
-                                 finished_at = NULL WHERE id = $1",
+                                 finished_at = NULL, live = NULL WHERE id = $1",
                                 &[&id, &text, &hash, &state, &now],
                             )?;
                             if state == "queued" {
@@ -243,7 +246,7 @@ impl Queue for PostgresQueue {
                 let token = new_token();
                 tx.execute(
                     "UPDATE jobs SET state = 'running', token = $2, lease_until = $3, \
-                     attempts = attempts + 1, started_at = $4 WHERE id = $1",
+                     attempts = attempts + 1, started_at = $4, live = NULL WHERE id = $1",
                     &[&id, &token, &(now + lease_ms), &now],
                 )?;
                 tx.commit()?;
@@ -277,7 +280,7 @@ impl Queue for PostgresQueue {
             let mut tx = client.transaction()?;
             let released = tx.execute(
                 "UPDATE jobs SET state = 'queued', token = NULL, lease_until = NULL, \
-                 started_at = NULL, attempts = GREATEST(attempts - 1, 0) \
+                 started_at = NULL, attempts = GREATEST(attempts - 1, 0), live = NULL \
                  WHERE id = $1 AND token = $2 AND state = 'running'",
                 &[&claim.request.id, &claim.token],
             )?;
@@ -285,6 +288,19 @@ impl Queue for PostgresQueue {
                 announce(&mut tx)?;
             }
             tx.commit()
+        })
+    }
+
+    fn playable(&self, claim: &Claim, live: &Live) -> Result<bool, QueueError> {
+        let text = serde_json::to_string(live)
+            .map_err(|e| corrupt(&self.db.location, &claim.request.id, e))?;
+        self.with(|c| {
+            c.execute(
+                "UPDATE jobs SET live = $4 WHERE id = $1 AND token = $2 AND generation = $3 \
+                 AND state = 'running'",
+                &[&claim.request.id, &claim.token, &claim.generation, &text],
+            )
+            .map(|n| n > 0)
         })
     }
 
@@ -319,7 +335,7 @@ impl Queue for PostgresQueue {
                     if current == claim.generation {
                         tx.execute(
                             "UPDATE jobs SET state = 'done', token = NULL, lease_until = NULL, \
-                             error = NULL, finished_at = $2 WHERE id = $1",
+                             error = NULL, finished_at = $2, live = NULL WHERE id = $1",
                             &[&id, &now],
                         )?;
                         Finished::Recorded
@@ -340,7 +356,7 @@ impl Queue for PostgresQueue {
 
     fn counts(&self) -> Result<Vec<(State, u64)>, QueueError> {
         let rows = self.with(|c| {
-            c.query("SELECT state, COUNT(*) FROM jobs GROUP BY state", &[])?
+            c.query(COUNT_STATES, &[])?
                 .iter()
                 .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
                 .collect::<Result<Vec<(String, i64)>, postgres::Error>>()
@@ -368,7 +384,7 @@ fn fail(
 ) -> Result<(), postgres::Error> {
     tx.execute(
         "UPDATE jobs SET state = 'failed', token = NULL, lease_until = NULL, error = $2, \
-         finished_at = $3 WHERE id = $1",
+         finished_at = $3, live = NULL WHERE id = $1",
         &[&id, &error, &now],
     )?;
     tx.execute(
@@ -381,8 +397,8 @@ fn fail(
 
 fn requeue(tx: &mut impl GenericClient, id: &str) -> Result<Finished, postgres::Error> {
     tx.execute(
-        "UPDATE jobs SET state = 'queued', token = NULL, lease_until = NULL, started_at = NULL \
-         WHERE id = $1",
+        "UPDATE jobs SET state = 'queued', token = NULL, lease_until = NULL, started_at = NULL, \
+         live = NULL WHERE id = $1",
         &[&id],
     )?;
     announce(tx)?;

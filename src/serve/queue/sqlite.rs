@@ -6,8 +6,8 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Claim, Finished, Job, Outcome, Queue, QueueError, RawJob, Request, State, Submitted,
-    all_counts, corrupt, gave_up, new_token,
+    COUNT_STATES, Claim, Finished, Job, Live, Outcome, Queue, QueueError, RawJob, Request, State,
+    Submitted, all_counts, corrupt, gave_up, new_token,
 };
 
 const SCHEMA: &str = "
@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts    INTEGER NOT NULL DEFAULT 0,
     error       TEXT,
     published   TEXT,
+    live        TEXT,
     queued_at   INTEGER NOT NULL,
     started_at  INTEGER,
     finished_at INTEGER
@@ -62,6 +63,18 @@ impl SqliteQueue {
             .map_err(db)?;
         connection.busy_timeout(std::time::Duration::from_secs(10)).map_err(db)?;
         connection.execute_batch(SCHEMA).map_err(db)?;
+        // Databases made before streams were published have no `live` column.
+        let has_live: bool = connection
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('jobs') WHERE name = 'live'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(db)?;
+        if !has_live {
+            connection.execute_batch("ALTER TABLE jobs ADD COLUMN live TEXT").map_err(db)?;
+        }
         Ok(SqliteQueue { connection: Mutex::new(connection), location })
     }
 
@@ -83,7 +96,7 @@ impl SqliteQueue {
 
 const SELECT_JOB: &str = "SELECT id, request, hash, generation, state, error, published, \
     attempts, (SELECT COUNT(*) FROM completions c WHERE c.id = jobs.id), queued_at, \
-    started_at, finished_at FROM jobs WHERE id = ?1";
+    started_at, finished_at, live FROM jobs WHERE id = ?1";
 
 fn raw_job(connection: &Connection, id: &str) -> rusqlite::Result<Option<RawJob>> {
     connection
@@ -101,6 +114,7 @@ fn raw_job(connection: &Connection, id: &str) -> rusqlite::Result<Option<RawJob>
                 queued_at: row.get(9)?,
                 started_at: row.get(10)?,
                 finished_at: row.get(11)?,
+                live: row.get(12)?,
             })
         })
         .optional()
@@ -135,7 +149,7 @@ impl Queue for SqliteQueue {
                     tx.execute(
                         "UPDATE jobs SET request = ?2, hash = ?3, generation = generation + 1, \
                          state = ?4, attempts = 0, error = NULL, queued_at = ?5, \
-                         started_at = NULL, finished_at = NULL WHERE id = ?1",
+                         started_at = NULL, finished_at = NULL, live = NULL WHERE id = ?1",
                         params![request.id, text, hash, state, now],
                     )?;
                     Submitted::Changed
@@ -192,7 +206,7 @@ impl Queue for SqliteQueue {
                 let token = new_token();
                 tx.execute(
                     "UPDATE jobs SET state = 'running', token = ?2, lease_until = ?3, \
-                     attempts = attempts + 1, started_at = ?4 WHERE id = ?1",
+                     attempts = attempts + 1, started_at = ?4, live = NULL WHERE id = ?1",
                     params![id, token, now + lease_ms, now],
                 )?;
                 tx.commit()?;
@@ -226,11 +240,23 @@ impl Queue for SqliteQueue {
         self.with(|c| {
             c.execute(
                 "UPDATE jobs SET state = 'queued', token = NULL, lease_until = NULL, \
-                 started_at = NULL, attempts = MAX(attempts - 1, 0) \
+                 started_at = NULL, attempts = MAX(attempts - 1, 0), live = NULL \
                  WHERE id = ?1 AND token = ?2 AND state = 'running'",
                 params![claim.request.id, claim.token],
             )
             .map(|_| ())
+        })
+    }
+
+    fn playable(&self, claim: &Claim, live: &Live) -> Result<bool, QueueError> {
+        let text = serde_json::to_string(live).map_err(|e| self.corrupt(&claim.request.id, e))?;
+        self.with(|c| {
+            c.execute(
+                "UPDATE jobs SET live = ?4 WHERE id = ?1 AND token = ?2 AND generation = ?3 \
+                 AND state = 'running'",
+                params![claim.request.id, claim.token, claim.generation, text],
+            )
+            .map(|n| n > 0)
         })
     }
 
@@ -268,7 +294,7 @@ impl Queue for SqliteQueue {
                     if current == claim.generation {
                         tx.execute(
                             "UPDATE jobs SET state = 'done', token = NULL, lease_until = NULL, \
-                             error = NULL, finished_at = ?2 WHERE id = ?1",
+                             error = NULL, finished_at = ?2, live = NULL WHERE id = ?1",
                             params![id, now],
                         )?;
                         Finished::Recorded
@@ -292,7 +318,7 @@ impl Queue for SqliteQueue {
 
     fn counts(&self) -> Result<Vec<(State, u64)>, QueueError> {
         let rows: Vec<(String, i64)> = self.with(|c| {
-            let mut statement = c.prepare("SELECT state, COUNT(*) FROM jobs GROUP BY state")?;
+            let mut statement = c.prepare(COUNT_STATES)?;
             let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         })?;
@@ -315,7 +341,7 @@ fn fail(
 ) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE jobs SET state = 'failed', token = NULL, lease_until = NULL, error = ?2, \
-         finished_at = ?3 WHERE id = ?1",
+         finished_at = ?3, live = NULL WHERE id = ?1",
         params![id, error, now],
     )?;
     tx.execute(
@@ -328,8 +354,8 @@ fn fail(
 
 fn requeue(tx: &rusqlite::Transaction<'_>, id: &str) -> rusqlite::Result<Finished> {
     tx.execute(
-        "UPDATE jobs SET state = 'queued', token = NULL, lease_until = NULL, started_at = NULL \
-         WHERE id = ?1",
+        "UPDATE jobs SET state = 'queued', token = NULL, lease_until = NULL, started_at = NULL, \
+         live = NULL WHERE id = ?1",
         [id],
     )?;
     Ok(Finished::Requeued)

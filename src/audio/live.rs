@@ -97,7 +97,7 @@ mod tests {
         let mut level = LiveLevel::new(&config, rate, 0.0, 1.0).unwrap();
         let mut out = Vec::new();
         let mut fed = 0;
-        for amplitude in [0.1, 0.12, 0.09, 0.11] {
+        for amplitude in [0.2, 0.25, 0.18, 0.22] {
             let mut piece = vec![0.0; 6_000];
             piece.extend(tone(amplitude, 2.0));
             fed += piece.len();

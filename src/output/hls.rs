@@ -363,7 +363,13 @@ mod tests {
     fn timestamps_count_the_samples_before_each_segment() {
         let tag = timestamp_tag(48_000, SampleRate(24_000));
         let parsed = id3::Tag::read_from2(std::io::Cursor::new(&tag)).unwrap();
-        let private = parsed.frames().find_map(|f| f.content().private()).unwrap();
+        let private = parsed
+            .frames()
+            .find_map(|f| match f.content() {
+                id3::Content::Private(p) => Some(p.clone()),
+                _ => None,
+            })
+            .unwrap();
         assert_eq!(private.owner_identifier, TIMESTAMP_OWNER);
         assert_eq!(private.private_data, 180_000u64.to_be_bytes());
     }

@@ -5,9 +5,9 @@
 //! attempt, so no cache ever mixes two streams). The first publication also puts up the
 //! player page, records the job as `playable` (the stored state stays `running`, with the
 //! stream beside it) and tells the callback. `/audio/` serves the playlist, and the
-//! segments it lists, only while the job is playable; the stream is taken down before the
-//! job is recorded as done or failed, and a failed first narration takes its player page
-//! with it, so nothing of it stays published.
+//! segments it lists, only while the job is playable: from the moment the job is recorded
+//! as done (its final files published) or failed, nothing of the stream is served, and its
+//! files are then removed; a failed first narration takes its player page with it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -89,19 +89,11 @@ pub(super) async fn narrate(
     Ok(narration)
 }
 
-/// Take down `stream` of article `id`: its segments, and the playlist unless the job is no
-/// longer this worker's (`owned` false: another's stream may stand there now). With
-/// `unpublished`, nothing else of the article was ever published, so the player page the
-/// stream put up goes too.
-pub(super) async fn end(
-    service: &Service,
-    id: &str,
-    stream: &Stream,
-    owned: bool,
-    unpublished: bool,
-) {
-    let removed =
-        service.output.remove_live(id, Some(&stream.tag), owned, owned && unpublished).await;
+/// Take down `stream` of article `id`: its segments; with `playlist` its playlist (only
+/// while the job is still this worker's: another's stream may stand there otherwise); with
+/// `player` the player page it put up (when nothing else of the article was published).
+pub(super) async fn end(service: &Service, id: &str, stream: &Stream, playlist: bool, player: bool) {
+    let removed = service.output.remove_live(id, Some(&stream.tag), playlist, player).await;
     if let Err(e) = removed {
         tracing::warn!(%id, "Live stream not removed: {e}");
     }

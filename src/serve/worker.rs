@@ -53,31 +53,30 @@ pub async fn run(service: Arc<Service>, number: usize, mut stop: watch::Receiver
             Ok(kept) => kept,
             Err(lost) => {
                 // Stopping, or the lease was lost: whoever holds the job now finishes it.
-                if let Some(stream) = &stream {
-                    let owned = lost == Lost::Stopping;
-                    live::end(
-                        &service,
-                        id,
-                        stream,
-                        owned,
-                        owned && unpublished(&service, id).await,
-                    )
-                    .await;
-                }
                 let back = claim.clone();
                 if let Err(e) = service.queue(move |q| q.release(&back)).await {
                     tracing::warn!(%id, "Job not released: {e}");
                 }
+                // Given back, the job is not playable; its stream comes down, but for the
+                // playlist when the lease was lost: another's stream may stand there now.
+                if let Some(stream) = &stream {
+                    let owned = lost == Lost::Stopping;
+                    let player = owned && unpublished(&service, id).await;
+                    live::end(&service, id, stream, owned, player).await;
+                }
                 continue;
             }
         };
-        // The stream comes down before the job is recorded: once it is done or failed,
-        // nothing of the narration in progress is published.
+        let failed = matches!(outcome, Outcome::Failed(_));
+        let finished = record(&service, &claim, outcome, synthesis).await;
+        // Recorded as done or failed, the job's stream is no longer served (the final
+        // files, if any, are); now its files come down. Requeued for newer content, the
+        // playlist is left for the next attempt to replace.
         if let Some(stream) = &stream {
-            let failed = matches!(outcome, Outcome::Failed(_));
-            live::end(&service, id, stream, true, failed && unpublished(&service, id).await).await;
+            let recorded = finished == Some(Finished::Recorded);
+            let player = recorded && failed && unpublished(&service, id).await;
+            live::end(&service, id, stream, recorded, player).await;
         }
-        record(&service, &claim, outcome, synthesis).await;
     }
 }
 
@@ -145,7 +144,12 @@ async fn renew(
 }
 
 /// Record how the job ended, then update the feed and tell the callback.
-async fn record(service: &Arc<Service>, claim: &Claim, outcome: Outcome, synthesis: Duration) {
+async fn record(
+    service: &Arc<Service>,
+    claim: &Claim,
+    outcome: Outcome,
+    synthesis: Duration,
+) -> Option<Finished> {
     let id = claim.request.id.clone();
     let ok = matches!(outcome, Outcome::Done(_));
     let waited = Duration::from_millis(u64::try_from(now_ms() - claim.queued_at).unwrap_or(0));
@@ -161,7 +165,7 @@ async fn record(service: &Arc<Service>, claim: &Claim, outcome: Outcome, synthes
         Err(e) => {
             // The lease will expire and the job run again; its files are rewritten whole.
             tracing::error!(%id, "Job result not recorded: {e}");
-            return;
+            return None;
         }
     };
     if finished == Finished::Lost {
@@ -180,6 +184,7 @@ async fn record(service: &Arc<Service>, claim: &Claim, outcome: Outcome, synthes
     if finished == Finished::Recorded {
         tell_callback(service, &id).await;
     }
+    Some(finished)
 }
 
 /// POST article `id`'s job as it stands to the callback, if there is one. Callbacks for one

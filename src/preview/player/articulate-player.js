@@ -19,6 +19,13 @@
  *                               Default: the manifest's URL.
  *   data-articulate-events      URL of a first-party collector (`articulate serve`'s
  *                               /v1/events) to POST analytics events to. Default: none.
+ *   data-articulate-live        URL of the narration's HLS playlist while it is being made
+ *                               (`articulate serve` publishes ID/ID.m3u8). While it is there
+ *                               the player plays it: natively where the browser plays HLS
+ *                               (Safari), else through Media Source Extensions; once it is
+ *                               gone (the narration is finished) it moves to the manifest's
+ *                               audio at the same place. Default: none.
+ *   data-articulate-title       The title to show before there is a manifest.
  *
  * The player starts collapsed to one row; chapters and the transcript open from buttons, and
  * "Follow along" scrolls the text being read into view only while the reader asks for it.
@@ -37,9 +44,10 @@
  * With data-articulate-events the same details are POSTed as JSON, without cookies or any
  * identifier of the listener.
  *
- * The element gets data-articulate-ready once the player is built (articulate:ready). No
- * dependencies, no build step, and nothing is loaded but the stylesheet beside this file, the
- * manifest and its audio.
+ * The element gets data-articulate-ready once the player is built (articulate:ready), and
+ * data-articulate-mode "live" or "final" (articulate:final when a stream gives way to the
+ * finished file). No dependencies, no build step, and nothing is loaded but the stylesheet
+ * beside this file, the manifest and its audio (or the playlist and its segments).
  */
 (() => {
   'use strict';
@@ -242,6 +250,141 @@
     return timed.sort((a, b) => a.start_ms - b.start_ms);
   }
 
+  /** A playlist that is no longer there: the stream was taken down. */
+  const GONE = 'gone';
+
+  /**
+   * An HLS media playlist: its segments ({url, duration}), their total duration, its target
+   * duration and whether it has ended; GONE when it is not found; null when it cannot be
+   * read now (try again later).
+   */
+  async function fetchPlaylist(url) {
+    let response;
+    try {
+      response = await fetch(url, { credentials: 'same-origin', cache: 'no-cache' });
+    } catch (_) {
+      return null;
+    }
+    if (response.status === 404 || response.status === 410) return GONE;
+    if (!response.ok) return null;
+    const text = await response.text();
+    if (!text.startsWith('#EXTM3U')) return null;
+    const segments = [];
+    let duration = 0;
+    let pending = 0;
+    let target = 2;
+    let ended = false;
+    for (const raw of text.split('\n')) {
+      const line = raw.trim();
+      if (!line) continue;
+      if (line.startsWith('#EXTINF:')) pending = parseFloat(line.slice(8)) || 0;
+      else if (line.startsWith('#EXT-X-TARGETDURATION:')) target = Number(line.slice(22)) || target;
+      else if (line === '#EXT-X-ENDLIST') ended = true;
+      else if (!line.startsWith('#')) {
+        segments.push({ url: new URL(line, url).href, duration: pending });
+        duration += pending;
+        pending = 0;
+      }
+    }
+    return { segments, duration, target, ended };
+  }
+
+  /** Whether this browser plays HLS itself (Safari, and phones' browsers). */
+  function playsHls() {
+    const probe = document.createElement('audio');
+    return Boolean(probe.canPlayType && probe.canPlayType('application/vnd.apple.mpegurl'));
+  }
+
+  /** A segment's audio: its bytes after the ID3 tag packed audio starts with. */
+  function stripId3(bytes) {
+    if (bytes.length < 10 || bytes[0] !== 0x49 || bytes[1] !== 0x44 || bytes[2] !== 0x33) return bytes;
+    const size = ((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) |
+      ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f);
+    const footer = bytes[5] & 0x10 ? 10 : 0;
+    return bytes.subarray(Math.min(bytes.length, 10 + size + footer));
+  }
+
+  /**
+   * A live stream's MP3 segments fed to a media element through Media Source Extensions,
+   * in order, as the playlist lists them (browsers without HLS of their own: Chromium,
+   * Firefox). Playing ahead of the stream, the element waits, and goes on when more comes.
+   */
+  class LiveSource {
+    static supported() {
+      return 'MediaSource' in window && MediaSource.isTypeSupported('audio/mpeg');
+    }
+
+    constructor(audio) {
+      this.audio = audio;
+      this.appended = [];
+      this.chain = Promise.resolve();
+      this.closed = false;
+      this.ended = false;
+    }
+
+    open() {
+      this.media = new MediaSource();
+      this.objectUrl = URL.createObjectURL(this.media);
+      return new Promise((resolve) => {
+        this.media.addEventListener('sourceopen', () => {
+          this.buffer = this.media.addSourceBuffer('audio/mpeg');
+          // Segments follow one another: their times come from their order.
+          this.buffer.mode = 'sequence';
+          resolve();
+        }, { once: true });
+        this.audio.src = this.objectUrl;
+      });
+    }
+
+    /** Append what `playlist` has that is not in yet (one update at a time, in order). */
+    update(playlist) {
+      const next = this.chain.then(() => this.append(playlist));
+      this.chain = next.catch(() => {});
+      return next;
+    }
+
+    async append(playlist) {
+      const urls = playlist.segments.map((segment) => segment.url);
+      if (this.appended.some((url, i) => urls[i] !== url)) {
+        throw new Error('the stream started over');
+      }
+      for (let i = this.appended.length; i < urls.length && !this.closed; i += 1) {
+        const response = await fetch(urls[i], { credentials: 'same-origin' });
+        // Taken down meanwhile: the finished file is on its way.
+        if (!response.ok) return;
+        const bytes = stripId3(new Uint8Array(await response.arrayBuffer()));
+        if (this.closed) return;
+        await this.push(bytes);
+        this.appended.push(urls[i]);
+      }
+      if (playlist.ended && !this.ended && !this.closed && this.appended.length === urls.length &&
+          this.media.readyState === 'open') {
+        this.ended = true;
+        this.media.endOfStream();
+      }
+    }
+
+    push(bytes) {
+      return new Promise((resolve, reject) => {
+        const buffer = this.buffer;
+        const settle = (event) => {
+          buffer.removeEventListener('updateend', settle);
+          buffer.removeEventListener('error', settle);
+          if (event.type === 'error') reject(new Error('the browser refused a segment'));
+          else resolve();
+        };
+        buffer.addEventListener('updateend', settle);
+        buffer.addEventListener('error', settle);
+        buffer.appendBuffer(bytes);
+      });
+    }
+
+    close() {
+      this.closed = true;
+      URL.revokeObjectURL(this.objectUrl);
+    }
+  }
+
   class Player {
     constructor(root) {
       this.root = root;
@@ -251,6 +394,12 @@
       this.key = STORE + this.article;
       const events = root.getAttribute('data-articulate-events');
       this.eventsUrl = events ? new URL(events, document.baseURI).href : null;
+      const live = root.getAttribute('data-articulate-live');
+      this.liveUrl = live ? new URL(live, document.baseURI).href : null;
+      this.titleHint = root.getAttribute('data-articulate-title') || '';
+      /** 'live' while the stream plays, 'final' with the finished file. */
+      this.mode = null;
+      this.built = new AbortController();
       this.currentSegment = -1;
       this.currentChapter = -1;
       this.currentWord = null;
@@ -267,31 +416,144 @@
         this.failFromDisk();
         return;
       }
+      if (this.liveUrl && await this.loadLive()) return;
       let manifest;
       try {
-        const response = await fetch(this.manifestUrl, { credentials: 'same-origin' });
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        manifest = await response.json();
+        manifest = await this.fetchManifest();
       } catch (error) {
         this.fail('The narration could not be loaded.');
         console.error(`articulate player: ${this.manifestUrl}:`, error);
         return;
       }
+      if (!this.useManifest(manifest)) this.fail('This narration has no audio yet.');
+    }
+
+    async fetchManifest() {
+      // Revalidated every time: a narration published again keeps its URL.
+      const response = await fetch(this.manifestUrl, { credentials: 'same-origin', cache: 'no-cache' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    }
+
+    /** Build the player for a finished narration; false when the manifest has no audio. */
+    useManifest(manifest, resume) {
       const files = Array.isArray(manifest.audio) ? manifest.audio : [];
       const audio = files.find((a) => a.format === 'mp3') || files[0];
-      if (!audio || typeof manifest.duration_ms !== 'number') {
-        this.fail('This narration has no audio yet.');
-        return;
-      }
+      if (!audio || typeof manifest.duration_ms !== 'number') return false;
       const timed = (items) =>
         (Array.isArray(items) ? items : [])
           .filter((item) => typeof item.start_ms === 'number')
           .sort((a, b) => a.start_ms - b.start_ms);
+      this.mode = 'final';
       this.manifest = manifest;
       this.segments = timed(manifest.segments);
       this.chapters = timed(manifest.chapters);
       this.segmentById = new Map(this.segments.map((s) => [String(s.id), s]));
-      this.build(new URL(audio.file, this.manifestUrl).href);
+      this.build(new URL(audio.file, this.manifestUrl).href, resume);
+      return true;
+    }
+
+    /**
+     * Play the narration while it is still being made, if it is: its HLS playlist, natively
+     * where the browser plays HLS (Safari), else through Media Source Extensions. False when
+     * there is no stream (the narration is finished, or not started) or no way to play it.
+     */
+    async loadLive() {
+      const playlist = await fetchPlaylist(this.liveUrl);
+      if (!playlist || playlist === GONE) return false;
+      const native = playsHls();
+      if (!native && !LiveSource.supported()) return false;
+      this.mode = 'live';
+      this.manifest = {
+        title: this.titleHint,
+        duration_ms: playlist.duration * 1000,
+        synthetic: true,
+        disclosure: 'Narrated by a synthetic voice, not a person.',
+        chapters: [],
+        segments: [],
+      };
+      this.segments = [];
+      this.chapters = [];
+      this.segmentById = new Map();
+      this.build(native ? this.liveUrl : null);
+      if (!native) {
+        this.source = new LiveSource(this.audio);
+        await this.source.open();
+        this.source.update(playlist).catch((error) => this.liveTrouble(error));
+      }
+      this.watchLive(playlist);
+      return true;
+    }
+
+    /** Follow the playlist as it grows; once it is gone the finished file is there. */
+    watchLive(playlist) {
+      clearTimeout(this.liveTimer);
+      const wait = (list) => 1000 * Math.max(0.5, Math.min(2, (list && list.target) || 2) / 2);
+      const poll = async () => {
+        if (this.mode !== 'live') return;
+        const next = await fetchPlaylist(this.liveUrl);
+        if (this.mode !== 'live') return;
+        if (next === GONE) {
+          this.switchToFinal();
+          return;
+        }
+        if (next) {
+          this.total = next.duration;
+          if (next.ended) this.liveLabel.textContent = 'Narrated · finishing';
+          this.render();
+          if (this.source) this.source.update(next).catch((error) => this.liveTrouble(error));
+        }
+        this.liveTimer = setTimeout(poll, wait(next));
+      };
+      this.liveTimer = setTimeout(poll, wait(playlist));
+    }
+
+    /** The stream started over (the narration was taken up again) or broke: start afresh. */
+    liveTrouble(error) {
+      if (this.mode !== 'live') return;
+      console.warn('articulate player: live stream:', error);
+      this.mode = null;
+      clearTimeout(this.liveTimer);
+      this.teardown();
+      this.load().catch((e) => console.error('articulate player:', e));
+    }
+
+    /** Move to the finished file at the same place, playing if the stream was. */
+    async switchToFinal() {
+      this.mode = 'switching';
+      clearTimeout(this.liveTimer);
+      const resume = { time: this.audio.currentTime, playing: !this.audio.paused };
+      // The stream is taken down the moment the files are published; a moment's grace for
+      // a store or cache that lags.
+      for (let attempt = 0; attempt < 30; attempt += 1) {
+        try {
+          const manifest = await this.fetchManifest();
+          this.teardown();
+          if (this.useManifest(manifest, resume)) {
+            this.root.dispatchEvent(new CustomEvent('articulate:final', { bubbles: true }));
+            return;
+          }
+        } catch (_) { /* not there yet */ }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      this.teardown();
+      this.fail('The narration could not be loaded.');
+    }
+
+    /** Stop this build's audio and remove its listeners. */
+    teardown() {
+      this.built.abort();
+      this.built = new AbortController();
+      cancelAnimationFrame(this.frame);
+      if (this.audio) {
+        this.audio.pause();
+        this.audio.removeAttribute('src');
+        this.audio.load();
+      }
+      if (this.source) {
+        this.source.close();
+        this.source = null;
+      }
     }
 
     fail(message) {
@@ -310,11 +572,16 @@
       console.warn('articulate player: opened from disk (a file: URL); serve it over HTTP.');
     }
 
-    build(audioUrl) {
+    /**
+     * The player for `this.manifest`, playing `audioUrl` (none: a live source attaches
+     * itself), from `resume.time` and playing if `resume.playing`.
+     */
+    build(audioUrl, resume) {
       const id = this.id;
+      const live = this.mode === 'live';
       this.total = this.manifest.duration_ms / 1000;
-      this.audio = h('audio', { preload: 'metadata' });
-      this.audio.src = audioUrl;
+      this.audio = h('audio', { preload: live ? 'auto' : 'metadata' });
+      if (audioUrl) this.audio.src = audioUrl;
 
       this.playButton = h('button', { type: 'button', class: 'articulate-play', 'aria-label': 'Play' },
         icon(ICONS.play));
@@ -345,6 +612,10 @@
         ? h('span', { class: 'articulate-synthetic', title: disclosure }, 'Synthetic voice',
           h('span', { class: 'articulate-visually-hidden' }, `: ${disclosure}`))
         : null;
+      this.liveLabel = live
+        ? h('span', { class: 'articulate-live', title: 'It plays while it is narrated; chapters ' +
+          'and the transcript come when it is finished.' }, 'Being narrated')
+        : null;
 
       // Chapters: a list behind a button.
       this.chapterButtons = this.chapters.map((chapter, index) =>
@@ -364,7 +635,7 @@
 
       const selector = this.root.getAttribute('data-articulate-text');
       const page = selector && document.querySelector(selector);
-      this.transcriptPanel = page ? null : this.transcript();
+      this.transcriptPanel = page || live ? null : this.transcript();
       if (this.transcriptPanel) {
         this.transcriptToggle = this.toggleButton('articulate-transcript-toggle', ICONS.transcript,
           'Transcript', { 'aria-expanded': String(!this.transcriptPanel.hidden),
@@ -381,7 +652,7 @@
       const region = h('section', { class: 'articulate-player', 'aria-labelledby': `${id}-heading` },
         h('div', { class: 'articulate-head' },
           h('h2', { class: 'articulate-heading', id: `${id}-heading` }, 'Listen to this article'),
-          label),
+          label, this.liveLabel),
         this.playButton, back,
         h('div', { class: 'articulate-seek' },
           h('p', { class: 'articulate-title' }, this.manifest.title || ''),
@@ -417,51 +688,63 @@
         wrapWords(this.segmentNodes.get(String(segment.id)) || [], segment, index));
       this.sentences = this.sentenceStarts();
 
-      this.playButton.addEventListener('click', () => this.toggle());
-      back.addEventListener('click', () => this.skip(-SKIP_SECONDS));
-      forward.addEventListener('click', () => this.skip(SKIP_SECONDS));
-      this.seek.addEventListener('input', () => this.seekTo(Number(this.seek.value)));
-      this.speed.addEventListener('change', () => this.setSpeed(Number(this.speed.value), true));
+      // Every listener goes with this build: a player rebuilt (the live stream giving way to
+      // the finished file) leaves none behind on the page, the window or the old audio.
+      const on = { signal: this.built.signal };
+      this.playButton.addEventListener('click', () => this.toggle(), on);
+      back.addEventListener('click', () => this.skip(-SKIP_SECONDS), on);
+      forward.addEventListener('click', () => this.skip(SKIP_SECONDS), on);
+      this.seek.addEventListener('input', () => this.seekTo(Number(this.seek.value)), on);
+      this.speed.addEventListener('change', () => this.setSpeed(Number(this.speed.value), true), on);
       this.chapterButtons.forEach((button, index) =>
-        button.addEventListener('click', () => this.playChapter(index)));
+        button.addEventListener('click', () => this.playChapter(index), on));
       if (this.chaptersToggle) {
         this.chaptersToggle.addEventListener('click', () =>
-          this.expand(this.chaptersToggle, this.chapterList));
+          this.expand(this.chaptersToggle, this.chapterList), on);
       }
       if (this.transcriptToggle) {
         this.transcriptToggle.addEventListener('click', () =>
-          this.expand(this.transcriptToggle, this.transcriptPanel));
+          this.expand(this.transcriptToggle, this.transcriptPanel), on);
       }
       if (this.followToggle) {
-        this.followToggle.addEventListener('click', () => this.follow(!this.following));
+        this.followToggle.addEventListener('click', () => this.follow(!this.following), on);
       }
-      region.addEventListener('keydown', (event) => this.onKey(event));
-      if (this.text) this.text.addEventListener('click', (event) => this.onTextClick(event));
+      region.addEventListener('keydown', (event) => this.onKey(event), on);
+      if (this.text) this.text.addEventListener('click', (event) => this.onTextClick(event), on);
       this.watchReaderScrolling();
 
       const audio = this.audio;
-      audio.addEventListener('play', () => this.onPlay());
-      audio.addEventListener('pause', () => this.onPause());
+      audio.addEventListener('play', () => this.onPlay(), on);
+      audio.addEventListener('pause', () => this.onPause(), on);
       for (const name of ['timeupdate', 'seeked', 'durationchange', 'loadedmetadata']) {
-        audio.addEventListener(name, () => this.render());
+        audio.addEventListener(name, () => this.render(), on);
       }
       audio.addEventListener('timeupdate', () => {
         if (Math.abs(audio.currentTime - this.lastSaved) >= 2) this.save();
-      });
-      audio.addEventListener('seeking', () => this.onSeeking());
-      audio.addEventListener('seeked', () => this.save());
-      audio.addEventListener('ratechange', () => this.onRate());
-      audio.addEventListener('ended', () => this.onEnded());
-      audio.addEventListener('error', () => this.announce('The audio could not be played.'));
-      window.addEventListener('pagehide', () => this.save());
+      }, on);
+      audio.addEventListener('seeking', () => this.onSeeking(), on);
+      audio.addEventListener('seeked', () => this.save(), on);
+      audio.addEventListener('ratechange', () => this.onRate(), on);
+      audio.addEventListener('ended', () => this.onEnded(), on);
+      audio.addEventListener('error', () => this.announce('The audio could not be played.'), on);
+      window.addEventListener('pagehide', () => this.save(), on);
 
       const saved = storage();
       const speed = saved ? Number(saved.getItem(`${STORE}speed`)) : NaN;
       this.setSpeed(SPEEDS.includes(speed) ? speed : 1, false);
       this.lastRate = this.audio.playbackRate;
-      this.restore();
+      if (resume) {
+        // Before the metadata loads this sets where playback will start.
+        if (resume.time > 0) this.audio.currentTime = Math.min(resume.time, this.total);
+        if (resume.playing) this.play();
+      } else if (!live) {
+        this.restore();
+      }
       this.lastPosition = this.audio.currentTime;
       this.render();
+      this.root.setAttribute('data-articulate-mode', this.mode);
+      if (live) this.announce('This narration is still being made: it plays as it is narrated.');
+      if (this.root.hasAttribute('data-articulate-ready')) return;
       this.root.setAttribute('data-articulate-ready', '');
       this.root.dispatchEvent(new CustomEvent('articulate:ready', { bubbles: true }));
     }
@@ -520,18 +803,19 @@
         this.autoScrolling = false;
       };
       const keys = new Set(['PageUp', 'PageDown', 'Home', 'End', 'ArrowUp', 'ArrowDown', ' ']);
-      window.addEventListener('wheel', scrolled, { passive: true });
-      window.addEventListener('touchmove', scrolled, { passive: true });
+      const signal = this.built.signal;
+      window.addEventListener('wheel', scrolled, { passive: true, signal });
+      window.addEventListener('touchmove', scrolled, { passive: true, signal });
       window.addEventListener('keydown', (event) => {
         const target = event.target;
         const typing = target && target.closest &&
           target.closest('input, select, textarea, button, [contenteditable], .articulate-player');
         if (keys.has(event.key) && !typing) scrolled();
-      });
+      }, { signal });
       window.addEventListener('mousedown', (event) => {
         // A press on the scrollbar lands on the root element.
         if (event.target === document.documentElement) scrolled();
-      });
+      }, { signal });
       window.addEventListener('scroll', () => {
         if (!this.following || this.autoScrolling) return;
         if (performance.now() - this.readerScrolledAt > READER_SCROLL_MS) return;
@@ -540,13 +824,15 @@
           this.follow(false);
           this.announce('Follow along is off: you scrolled away from the text being read.');
         }
-      }, { passive: true });
+      }, { passive: true, signal });
       if ('IntersectionObserver' in window) {
         this.slotVisible = true;
-        new IntersectionObserver((entries) => {
+        const observer = new IntersectionObserver((entries) => {
           this.slotVisible = entries[entries.length - 1].isIntersecting;
           this.dock();
-        }).observe(this.slot);
+        });
+        observer.observe(this.slot);
+        signal.addEventListener('abort', () => observer.disconnect());
       }
     }
 
@@ -566,6 +852,8 @@
     }
 
     duration() {
+      // A stream's media duration is what has been buffered; the playlist knows more.
+      if (this.mode === 'live') return this.total;
       const known = this.audio.duration;
       return Number.isFinite(known) && known > 0 ? known : this.total;
     }
@@ -714,6 +1002,8 @@
       const end = this.duration();
       const from = this.lastPosition;
       this.lastPosition = time;
+      // While the stream grows its end is not the narration's: deciles wait for the file.
+      if (this.mode !== 'final') return;
       if (!this.listen || !end || this.audio.seeking || !(time > from)) return;
       // A jump of more than a few seconds is a seek the browser reported late, not listening.
       if (time - from > 5 * Math.max(1, this.audio.playbackRate)) return;

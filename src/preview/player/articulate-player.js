@@ -289,10 +289,15 @@
     return { segments, duration, target, ended };
   }
 
-  /** Whether this browser plays HLS itself (Safari, and phones' browsers). */
+  /**
+   * Whether to leave the stream to the browser's own HLS: Safari's (and that of Apple's
+   * phones, which may have no Media Source Extensions). Chromium's, where it claims one, is
+   * newer than our own feeding of the segments, which every other browser gets.
+   */
   function playsHls() {
     const probe = document.createElement('audio');
-    return Boolean(probe.canPlayType && probe.canPlayType('application/vnd.apple.mpegurl'));
+    const native = Boolean(probe.canPlayType && probe.canPlayType('application/vnd.apple.mpegurl'));
+    return native && (!LiveSource.supported() || /Apple/.test(navigator.vendor || ''));
   }
 
   /** A segment's audio: its bytes after the ID3 tag packed audio starts with. */

@@ -395,6 +395,10 @@ async fn audio(
         Ok(response) => {
             let mut response = response.map(axum::body::Body::new);
             let headers = response.headers_mut();
+            // A player page changes with the narration (a stream's, then the file's).
+            if path.ends_with("/index.html") {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            }
             match served {
                 Served::Final => {}
                 Served::Playlist => {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use super::Service;
-use super::queue::{Claim, Live};
+use super::queue::{Claim, Live, State};
 use super::store::StoreError;
 use crate::narrate::{self, Job, LiveOptions, NarrateError, Narration, Prepared};
 use crate::output::LivePublished;
@@ -92,7 +92,13 @@ pub(super) async fn narrate(
 /// Take down `stream` of article `id`: its segments; with `playlist` its playlist (only
 /// while the job is still this worker's: another's stream may stand there otherwise); with
 /// `player` the player page it put up (when nothing else of the article was published).
-pub(super) async fn end(service: &Service, id: &str, stream: &Stream, playlist: bool, player: bool) {
+pub(super) async fn end(
+    service: &Service,
+    id: &str,
+    stream: &Stream,
+    playlist: bool,
+    player: bool,
+) {
     let removed = service.output.remove_live(id, Some(&stream.tag), playlist, player).await;
     if let Err(e) = removed {
         tracing::warn!(%id, "Live stream not removed: {e}");
@@ -171,7 +177,7 @@ impl Announcer {
         match self.service.queue(move |q| q.playable(&claim, &live)).await {
             Ok(true) => {
                 tracing::info!(%id, "Playable.");
-                super::worker::tell_callback(&self.service, id).await;
+                super::worker::tell_callback(&self.service, id, Some(State::Playable)).await;
             }
             Ok(false) => tracing::debug!(%id, "Not playable: the job moved on."),
             Err(e) => tracing::warn!(%id, "Not recorded as playable: {e}"),

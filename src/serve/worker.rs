@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use futures::FutureExt;
 
 use super::live::{self, Stream};
-use super::queue::{Claim, Finished, Outcome, Published};
+use super::queue::{Claim, Finished, Outcome, Published, State};
 use super::store::StoreError;
 use super::{Service, now_ms};
 use crate::model::SourceFormat;
@@ -182,7 +182,7 @@ async fn record(
         }
     }
     if finished == Finished::Recorded {
-        tell_callback(service, &id).await;
+        tell_callback(service, &id, None).await;
     }
     Some(finished)
 }
@@ -190,10 +190,14 @@ async fn record(
 /// POST article `id`'s job as it stands to the callback, if there is one. Callbacks for one
 /// article go in order, each after the one before has been delivered or given up; one still
 /// being retried gives up as soon as a newer one is waiting.
-pub(super) async fn tell_callback(service: &Arc<Service>, id: &str) {
+pub(super) async fn tell_callback(service: &Arc<Service>, id: &str, only: Option<State>) {
     let Some(callback) = service.callback.clone() else { return };
     let asked = id.to_owned();
     let Ok(Some(job)) = service.queue(move |q| q.get(&asked)).await else { return };
+    // Moved on already (a short narration may finish at once): the next callback says so.
+    if only.is_some_and(|state| state != job.state) {
+        return;
+    }
     let body = super::api::job_json(service, &job).to_string().into_bytes();
     let client = service.client.clone();
     let (supersede, superseded) = tokio::sync::watch::channel(false);
@@ -328,14 +332,9 @@ async fn publish(
     // process, its listening events come back here (same origin); see `events`.
     let manifest = staging.dir().join(format!("{id}.json"));
     let events_url = service.output.local_dir().is_some().then_some("/v1/events");
-    // A page that plays the next narration's stream while there is one.
-    let playlist = format!("../{id}.m3u8");
-    let page = crate::preview::PlayerPage {
-        id: Some(id),
-        events_url,
-        live: stream.is_some().then_some(playlist.as_str()),
-        title: None,
-    };
+    // The finished page plays the file; the page a stream puts up (the next edit's, say)
+    // plays the stream, and is replaced by this again.
+    let page = crate::preview::PlayerPage { id: Some(id), events_url, ..Default::default() };
     crate::preview::write_player_page(staging.dir(), &[manifest], page)?;
     // The feed's low-bandwidth rendition, `ID.opus`, where ffmpeg is there to make it.
     if let Some(mp3) = narration.manifest.audio.iter().find(|a| a.format == "mp3") {

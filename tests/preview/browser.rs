@@ -19,7 +19,7 @@ pub(super) const READY: &str = "document.querySelector('[data-articulate-ready]'
 
 /// Run `test` against a fresh headless Chromium. One browser at a time: several at once on a
 /// two-core machine make every page slow.
-pub(super) fn in_chromium(test: impl AsyncFnOnce(&Browser)) {
+pub(crate) fn in_chromium(test: impl AsyncFnOnce(&Browser)) {
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

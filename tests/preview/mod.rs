@@ -4,10 +4,10 @@
 // The helpers here are test code too: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-mod cdp;
+pub(crate) mod cdp;
 mod support;
 
-mod browser;
+pub(crate) mod browser;
 mod player;
 mod publish;
 mod security;

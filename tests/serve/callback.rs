@@ -34,7 +34,7 @@ fn receive(listener: &TcpListener, status: &str) -> (Vec<(String, String)>, Vec<
 }
 
 #[test]
-fn a_finished_job_is_posted_to_the_callback_signed_and_retried_until_accepted() {
+fn a_job_is_posted_to_the_callback_when_playable_and_when_done_signed_and_retried() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let hook = format!("http://{}/hook", listener.local_addr().unwrap());
     let site = Site::new(&format!("callback_url = {hook:?}\ncallback_attempts = 2"));
@@ -47,6 +47,13 @@ fn a_finished_job_is_posted_to_the_callback_signed_and_retried_until_accepted() 
 
     let server = site.start(&[("ARTICULATE_CALLBACK_SECRET", SECRET)]);
     assert_eq!(server.post(&article("called-back", "One sentence to say.")).status, 202);
+    // Told first that it can be played (it is streamed as it is made), then that it is done.
+    let (headers, playable) = receive(&listener, "204 No Content");
+    let signature = headers.iter().find(|(n, _)| n == "x-articulate-signature").unwrap();
+    assert_eq!(signature.1, sign(SECRET.as_bytes(), &playable));
+    let playable: serde_json::Value = serde_json::from_slice(&playable).unwrap();
+    assert_eq!(playable["state"], "playable", "{playable}");
+    assert!(playable["playlist_url"].as_str().unwrap().ends_with("/called-back/called-back.m3u8"));
     let (_, first) = receive(&listener, "500 Internal Server Error");
     let (headers, body) = receive(&listener, "204 No Content");
     assert_eq!(first, body, "the retry sends the same bytes");
@@ -56,6 +63,7 @@ fn a_finished_job_is_posted_to_the_callback_signed_and_retried_until_accepted() 
     let job: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!((job["id"].as_str(), job["state"].as_str()), (Some("called-back"), Some("done")));
     assert!(job["manifest_url"].as_str().unwrap().ends_with("/called-back/called-back.json"));
+    assert_eq!(job["playlist_url"], serde_json::Value::Null);
     drop(server);
     let stderr = std::fs::read_to_string(site.path("stderr.txt")).unwrap();
     assert!(!stderr.contains(SECRET), "the secret was logged:\n{stderr}");

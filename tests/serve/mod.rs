@@ -10,6 +10,7 @@ mod crash;
 mod queue;
 mod s3;
 mod security;
+mod stream;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

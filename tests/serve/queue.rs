@@ -164,7 +164,13 @@ fn jobs_survive_reopening_the_database_and_are_counted_by_state(database: &Datab
     let counts = q.counts().unwrap();
     assert_eq!(
         counts,
-        [(State::Queued, 1), (State::Running, 0), (State::Done, 0), (State::Failed, 1)]
+        [
+            (State::Queued, 1),
+            (State::Running, 0),
+            (State::Playable, 0),
+            (State::Done, 0),
+            (State::Failed, 1)
+        ]
     );
     assert_eq!(q.get("a").unwrap().unwrap().error.as_deref(), Some("no voice"));
     assert!(q.delete("a").unwrap());
@@ -202,7 +208,8 @@ fn workers_with_connections_of_their_own_each_claim_different_jobs_and_finish_ea
     let before = all.len();
     all.dedup();
     assert_eq!((before, all.len()), (JOBS, JOBS), "each job claimed once");
-    assert_eq!(q.counts().unwrap()[2], (State::Done, JOBS as u64));
+    let counts = q.counts().unwrap();
+    assert!(counts.contains(&(State::Done, JOBS as u64)), "{counts:?}");
 }
 
 #[test]

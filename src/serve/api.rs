@@ -522,6 +522,7 @@ pub fn job_json(service: &Service, job: &Job) -> Value {
         "queued_at_ms": job.queued_at,
         "started_at_ms": job.started_at,
         "finished_at_ms": job.finished_at,
+        "playable_at_ms": job.playable_at,
         "manifest_url": published.map(|p| url(&p.manifest)),
         "audio_urls": published.map(|p| p.audio.iter().map(|a| url(a)).collect::<Vec<_>>()),
         "player_url": published

@@ -105,6 +105,32 @@ pub(super) async fn end(
     }
 }
 
+/// Take down what streams a stopped process left behind in a local output directory: the
+/// streams of articles no worker is narrating now (a job still running is another live
+/// process's, or will be taken up again and its stream replaced).
+pub(super) async fn sweep(service: &Arc<Service>) {
+    let Some(root) = service.output.local_dir().map(Path::to_path_buf) else { return };
+    let Ok(entries) = std::fs::read_dir(&root) else { return };
+    for entry in entries.flatten() {
+        let id = entry.file_name().to_string_lossy().into_owned();
+        let dir = entry.path();
+        let streamed = dir.join("live").is_dir() || dir.join(format!("{id}.m3u8")).is_file();
+        if !streamed || !super::api::valid_id(&id) {
+            continue;
+        }
+        let asked = id.clone();
+        let Ok(job) = service.queue(move |q| q.get(&asked)).await else { continue };
+        if job.as_ref().is_some_and(|j| matches!(j.state, State::Running | State::Playable)) {
+            continue;
+        }
+        let unpublished = job.is_none_or(|j| j.published.is_none());
+        match service.output.remove_live(&id, None, true, unpublished).await {
+            Ok(()) => tracing::info!(%id, "Removed the stream a stopped run left."),
+            Err(e) => tracing::warn!(%id, "Stream left by a stopped run not removed: {e}"),
+        }
+    }
+}
+
 struct AbortOnDrop(tokio::task::JoinHandle<Result<(), StoreError>>);
 
 impl Drop for AbortOnDrop {
@@ -133,7 +159,7 @@ impl Announcer {
             self.service.output.put_live(&id, &self.dir, &update.files).await?;
             if !announced {
                 announced = true;
-                self.announce(&id).await?;
+                self.announce(&id, super::now_ms()).await?;
             }
             tracing::debug!(%id, segments = update.segments, ended = update.ended,
                 ms = update.duration.0 * 1000 / u64::from(self.service.config.audio.sample_rate),
@@ -143,7 +169,7 @@ impl Announcer {
     }
 
     /// Put up the player page, record the job as playable and tell the callback.
-    async fn announce(&self, id: &str) -> Result<(), StoreError> {
+    async fn announce(&self, id: &str, first: i64) -> Result<(), StoreError> {
         let playlist = format!("../{id}.m3u8");
         let manifest = self.dir.join(format!("{id}.json"));
         let events_url = self.service.output.local_dir().is_some().then_some("/v1/events");
@@ -172,11 +198,14 @@ impl Announcer {
             playlist: format!("{id}/{id}.m3u8"),
             segments: format!("{id}/live/{}/", self.tag),
             player: Some(format!("{id}/{}/index.html", crate::preview::PLAYER_DIR)),
+            since: first,
         };
         let claim = self.claim.clone();
         match self.service.queue(move |q| q.playable(&claim, &live)).await {
             Ok(true) => {
-                tracing::info!(%id, "Playable.");
+                let waited = u64::try_from(first - self.claim.queued_at).unwrap_or(0);
+                self.service.metrics.playable(std::time::Duration::from_millis(waited));
+                tracing::info!(%id, after_ms = waited, "Playable.");
                 super::worker::tell_callback(&self.service, id, Some(State::Playable)).await;
             }
             Ok(false) => tracing::debug!(%id, "Not playable: the job moved on."),

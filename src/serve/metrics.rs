@@ -52,6 +52,7 @@ pub struct Metrics {
     synth_errors: Mutex<BTreeMap<String, u64>>,
     synthesis: Mutex<Histogram>,
     publish: Mutex<Histogram>,
+    playable: Mutex<Histogram>,
 }
 
 impl Metrics {
@@ -73,6 +74,14 @@ impl Metrics {
         }
         if ok && let Ok(mut h) = self.publish.lock() {
             h.observe(published.as_secs_f64());
+        }
+    }
+
+    /// A job's narration became playable (its stream's first segment published), `latency`
+    /// after the webhook queued it.
+    pub fn playable(&self, latency: Duration) {
+        if let Ok(mut h) = self.playable.lock() {
+            h.observe(latency.as_secs_f64());
         }
     }
 
@@ -150,6 +159,13 @@ impl Metrics {
                 &mut out,
                 "articulate_publish_latency_seconds",
                 "Time from the webhook to the published audio.",
+            );
+        }
+        if let Ok(h) = self.playable.lock() {
+            h.render(
+                &mut out,
+                "articulate_playable_latency_seconds",
+                "Time from the webhook to the first playable audio (the live stream).",
             );
         }
         out

@@ -419,6 +419,9 @@ pub async fn run(
     }
     // Fail now, not on the first job, when the default voice cannot speak.
     service.casting(None).check()?;
+    if options.workers > 0 {
+        live::sweep(&service).await;
+    }
 
     let (stopping, stopped) = tokio::sync::watch::channel(false);
     let stopping = Arc::new(stopping);

@@ -44,10 +44,56 @@ fn assert_whole(dir: &Path, reference: &BTreeMap<String, Vec<u8>>, skip: &[&str]
         }
         // A file may be renamed away between listing and reading; what is read must be whole.
         let Ok(bytes) = std::fs::read(dir.join(&file)) else { continue };
+        if let Some(whole) = live_whole(&file, &bytes, reference) {
+            assert!(whole, "{when}: {file}, of a job's live stream, is not whole");
+            continue;
+        }
         let Some(expected) = reference.get(&file) else {
             panic!("{when}: {file} is not a file an uninterrupted run writes");
         };
         assert!(bytes == *expected, "{when}: {file} is not whole ({} bytes)", bytes.len());
+    }
+}
+
+/// Wait (bounded) until the jobs' live streams are taken down, as each is once its job is
+/// recorded as done.
+fn settle(out: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tree(out).iter().any(|f| f.contains("/live/") || f.ends_with(".m3u8"))
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether `file`, if it belongs to a job's live stream (which the uninterrupted run took
+/// down when each job was done), is whole: a playlist, a segment that decodes, or the
+/// player page the stream put up (the finished one, but for naming the playlist).
+fn live_whole(file: &str, bytes: &[u8], reference: &BTreeMap<String, Vec<u8>>) -> Option<bool> {
+    let parts: Vec<&str> = file.split('/').collect();
+    match parts.as_slice() {
+        [id, name] if *name == format!("{id}.m3u8") => {
+            let text = String::from_utf8_lossy(bytes);
+            Some(text.starts_with("#EXTM3U\n") && text.ends_with('\n'))
+        }
+        [_, "live", _, name] if name.ends_with(".mp3") => Some(
+            bytes.starts_with(b"ID3")
+                && articulate::audio::decode(&articulate::model::SpeechAudio {
+                    bytes: bytes.to_vec(),
+                    format: articulate::model::AudioFormat::Mp3,
+                })
+                .is_ok(),
+        ),
+        [_, "player", "index.html"] => {
+            let text = String::from_utf8_lossy(bytes);
+            if !text.contains(" data-articulate-live=") {
+                return None;
+            }
+            let attributes = regex::Regex::new(r#" data-articulate-(live|title)="[^"]*""#).unwrap();
+            let finished = attributes.replace_all(&text, "");
+            Some(reference.get(file).is_some_and(|r| r == finished.as_bytes()))
+        }
+        _ => None,
     }
 }
 
@@ -207,6 +253,7 @@ fn a_server_with_fifty_queued_jobs_killed_at_twenty_random_moments_does_each_job
         assert_eq!(job["state"], "done", "{job}");
     }
     let whole_run = started.elapsed();
+    settle(&reference_site.path("out"));
     drop(server);
     let reference: PathBuf = reference_site.path("out");
     let expected = contents(&reference);
@@ -240,6 +287,7 @@ fn a_server_with_fifty_queued_jobs_killed_at_twenty_random_moments_does_each_job
         assert_eq!(job["completions"], 1, "{} finished more than once: {job}", id(n));
     }
     // The feed is rewritten by the last job to finish; let it land.
+    settle(&out);
     drop(server);
     assert!(temp_files(&out).is_empty());
     let got = contents(&out);

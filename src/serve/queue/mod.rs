@@ -192,6 +192,9 @@ pub struct Live {
     /// The player page, when one is published with the stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub player: Option<String>,
+    /// Unix milliseconds: when the stream's first segment was published.
+    #[serde(default)]
+    pub since: i64,
 }
 
 /// A job as stored.
@@ -211,6 +214,9 @@ pub struct Job {
     pub published: Option<Published>,
     /// The stream of the narration in progress, while the job is [`State::Playable`].
     pub live: Option<Live>,
+    /// Unix milliseconds: when this generation's narration became playable (its stream's
+    /// first segment published), kept once it is done or failed.
+    pub playable_at: Option<i64>,
     /// Claims so far of this generation.
     pub attempts: i64,
     /// Generations completed, this one included.
@@ -379,12 +385,13 @@ impl RawJob {
         };
         let mut state = State::parse(&self.state)
             .ok_or_else(|| corrupt(location, id, format!("unknown state {:?}", self.state)))?;
-        let live: Option<Live> = match &self.live {
-            Some(text) if state == State::Running => {
-                Some(serde_json::from_str(text).map_err(|e| corrupt(location, id, e))?)
-            }
-            _ => None,
+        let recorded: Option<Live> = match &self.live {
+            Some(text) => Some(serde_json::from_str(text).map_err(|e| corrupt(location, id, e))?),
+            None => None,
         };
+        let playable_at = recorded.as_ref().map(|l| l.since);
+        // The record outlives the stream: it is the stream only while the job runs.
+        let live = recorded.filter(|_| state == State::Running);
         if live.is_some() {
             state = State::Playable;
         }
@@ -396,6 +403,7 @@ impl RawJob {
             error: self.error,
             published,
             live,
+            playable_at,
             attempts: self.attempts,
             completions: self.completions,
             queued_at: self.queued_at,

@@ -335,7 +335,7 @@ impl Queue for PostgresQueue {
                     if current == claim.generation {
                         tx.execute(
                             "UPDATE jobs SET state = 'done', token = NULL, lease_until = NULL, \
-                             error = NULL, finished_at = $2, live = NULL WHERE id = $1",
+                             error = NULL, finished_at = $2 WHERE id = $1",
                             &[&id, &now],
                         )?;
                         Finished::Recorded
@@ -384,7 +384,7 @@ fn fail(
 ) -> Result<(), postgres::Error> {
     tx.execute(
         "UPDATE jobs SET state = 'failed', token = NULL, lease_until = NULL, error = $2, \
-         finished_at = $3, live = NULL WHERE id = $1",
+         finished_at = $3 WHERE id = $1",
         &[&id, &error, &now],
     )?;
     tx.execute(

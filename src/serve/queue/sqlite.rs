@@ -294,7 +294,7 @@ impl Queue for SqliteQueue {
                     if current == claim.generation {
                         tx.execute(
                             "UPDATE jobs SET state = 'done', token = NULL, lease_until = NULL, \
-                             error = NULL, finished_at = ?2, live = NULL WHERE id = ?1",
+                             error = NULL, finished_at = ?2 WHERE id = ?1",
                             params![id, now],
                         )?;
                         Finished::Recorded
@@ -341,7 +341,7 @@ fn fail(
 ) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE jobs SET state = 'failed', token = NULL, lease_until = NULL, error = ?2, \
-         finished_at = ?3, live = NULL WHERE id = ?1",
+         finished_at = ?3 WHERE id = ?1",
         params![id, error, now],
     )?;
     tx.execute(

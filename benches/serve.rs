@@ -9,6 +9,14 @@
 //! Prints, per deployment, jobs per minute over the burst and the p50/p99 time from webhook
 //! to published audio (the server's own `queued_at_ms` → `finished_at_ms`), and the same
 //! time for one article posted alone.
+//!
+//! First, streaming publish with the default neural voice (see `streaming.rs`): webhook to
+//! first playable audio under the same burst, whether synthesis keeps ahead of playback,
+//! and a one-sentence edit republished; `cargo bench --bench serve -- streaming` runs only
+//! that part.
+
+#[path = "serve/streaming.rs"]
+mod streaming;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -16,8 +24,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const TOKEN: &str = "bench-token-5e8c1a9f3d7b";
-const BURST: usize = 12;
+pub(crate) const TOKEN: &str = "bench-token-5e8c1a9f3d7b";
+pub(crate) const BURST: usize = 12;
 const ALONE: usize = 5;
 
 /// How the service runs.
@@ -32,6 +40,14 @@ enum Deployment {
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let example = std::fs::read_to_string(root.join("examples/heartstopper.txt")).expect("example");
+    // `cargo bench --bench serve -- streaming` (or `-- deployments`) runs one part.
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if only.as_deref() != Some("deployments") {
+        streaming::run(&root, &example);
+    }
+    if only.as_deref() == Some("streaming") {
+        return;
+    }
     println!("serve: {BURST} variants of the example at once, espeak-ng, no cache");
     let postgres = postgres_admin(&root);
     let mut deployments = vec![Deployment::Sqlite(1), Deployment::Sqlite(2)];
@@ -105,7 +121,7 @@ fn measure(server: &Server, example: &str, label: &str) {
     );
 }
 
-fn database_args(dir: &Path) -> Vec<String> {
+pub(crate) fn database_args(dir: &Path) -> Vec<String> {
     vec!["--database".to_owned(), dir.join("jobs.sqlite3").display().to_string()]
 }
 
@@ -134,7 +150,7 @@ fn scratch_database(admin: &str) -> String {
 }
 
 /// The example with every paragraph marked `n`, so no two variants share a chunk.
-fn variant(text: &str, n: usize) -> String {
+pub(crate) fn variant(text: &str, n: usize) -> String {
     text.split("\n\n").map(|p| format!("{p} Variant {n}.")).collect::<Vec<_>>().join("\n\n")
 }
 
@@ -143,14 +159,14 @@ fn ms(job: &serde_json::Value, key: &str) -> i64 {
 }
 
 /// The nearest-rank percentile of sorted values.
-fn percentile(sorted: &[i64], p: usize) -> i64 {
+pub(crate) fn percentile(sorted: &[i64], p: usize) -> i64 {
     let rank = (p * sorted.len()).div_ceil(100).max(1);
     sorted[rank - 1]
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Drop for Server {
@@ -162,15 +178,23 @@ impl Drop for Server {
 
 impl Server {
     fn start(root: &Path, dir: &Path, database: &[String], args: &[&str]) -> Server {
-        let config = dir.join("config.toml");
         let voices = root.join("voices");
-        std::fs::write(
-            &config,
-            format!(
-                "[narrate]\nvoice = \"espeak-en-gb\"\ncache = false\nvoices_dir = {voices:?}\n"
-            ),
-        )
-        .expect("config");
+        let config = format!(
+            "[narrate]\nvoice = \"espeak-en-gb\"\ncache = false\nvoices_dir = {voices:?}\n"
+        );
+        Server::start_with(root, dir, &config, database, args)
+    }
+
+    /// `articulate serve` in `dir` with this config.toml, writing to `dir/out`.
+    pub(crate) fn start_with(
+        root: &Path,
+        dir: &Path,
+        config_text: &str,
+        database: &[String],
+        args: &[&str],
+    ) -> Server {
+        let config = dir.join("config.toml");
+        std::fs::write(&config, config_text).expect("config");
         let mut child = Command::new(env!("CARGO_BIN_EXE_articulate"))
             .current_dir(root)
             .env("ARTICULATE_API_TOKENS", TOKEN)
@@ -192,7 +216,7 @@ impl Server {
         Server { child, addr }
     }
 
-    fn call(&self, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    pub(crate) fn call(&self, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
         let mut stream = TcpStream::connect(self.addr).expect("connect");
         let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\n\
@@ -208,7 +232,7 @@ impl Server {
         (status, serde_json::from_str(json).expect("JSON"))
     }
 
-    fn post(&self, id: &str, text: &str) {
+    pub(crate) fn post(&self, id: &str, text: &str) {
         let body = serde_json::json!({ "id": id, "text": text }).to_string();
         let (status, job) = self.call("POST", "/v1/articles", &body);
         assert_eq!(status, 202, "{job}");

@@ -82,11 +82,14 @@ pub(super) fn run(args: &PreviewArgs, config: &Config) -> anyhow::Result<()> {
     }
     let input = args.input.display().to_string();
     let on_event = |event: PreviewEvent<'_>| match event {
-        PreviewEvent::Listening { url } => {
-            println!("Previewing {input} at {url} (Ctrl-C to stop)");
+        PreviewEvent::Playable { url } => {
+            eprintln!("{input}: playing at {url} while it is narrated");
             if args.open {
                 open_browser(url);
             }
+        }
+        PreviewEvent::Listening { url } => {
+            println!("Previewing {input} at {url} (Ctrl-C to stop)");
         }
         PreviewEvent::Renarrated { new_chunks, chunks } => {
             eprintln!("{input}: saved; {new_chunks} of {chunks} chunks new; the page reloads");

@@ -48,7 +48,9 @@ pub use player::{
 
 use crate::config::Config;
 use crate::model::{Article, Manifest, Script};
-use crate::narrate::{Casting, Job, NarrateError, narrate, prepare};
+use crate::narrate::{
+    Casting, Job, LiveOptions, NarrateError, Prepared, narrate, narrate_live, prepare,
+};
 use crate::output::OutputFormat;
 use page::PageContext;
 use server::{App, Snapshot};
@@ -76,6 +78,12 @@ pub struct PreviewOptions {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PreviewEvent<'a> {
+    /// The page is served at `url` while the first narration is still being made: it plays
+    /// the narration as it is made (then [`PreviewEvent::Listening`]).
+    Playable {
+        /// `http://ADDRESS:PORT/`.
+        url: &'a str,
+    },
     /// The first narration is done and the page is served at `url`.
     Listening {
         /// `http://ADDRESS:PORT/`.
@@ -153,7 +161,8 @@ pub async fn run(
     on_event: &(dyn Fn(PreviewEvent<'_>) + Sync),
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), PreviewError> {
-    let mut narrated = Narrated::new(options, config, casting).await?;
+    let input = options.input.to_string_lossy().into_owned();
+    let prepared = prepare(&input, config, casting)?;
     let mut version = 1;
     let listener = tokio::net::TcpListener::bind(options.addr)
         .await
@@ -161,13 +170,27 @@ pub async fn run(
     let addr = listener
         .local_addr()
         .map_err(|source| PreviewError::Bind { addr: options.addr, source })?;
-    let first = narrated.snapshot(options, version, None);
+    // The page is up at once, playing the first narration as it is made.
+    let stream = FirstStream::new(&prepared);
+    let first = stream.snapshot(options, &prepared, version);
     let app = App::new(first, options.output_dir.clone(), addr, &options.allowed_hosts);
     // The server runs on its own task: narrating blocks its task while it encodes.
     let router = server::router(app.clone());
     let limits = crate::listener::Limits::default();
     let mut server =
         tokio::spawn(crate::listener::serve(listener, router, limits, std::future::pending()));
+    on_event(PreviewEvent::Playable { url: &format!("http://{addr}/") });
+    let narrated = stream.narrate(options, config, prepared).await;
+    let mut narrated = match narrated {
+        Ok(narrated) => narrated,
+        Err(e) => {
+            server.abort();
+            return Err(e);
+        }
+    };
+    // The same version: open pages move from the stream to the file on their own.
+    app.publish(narrated.snapshot(options, version, None));
+    stream.remove(&options.output_dir);
     let mut watch = if options.watch {
         let watch = FileWatch::new(&options.input)
             .map_err(|source| PreviewError::Watch { path: options.input.clone(), source })?;
@@ -216,6 +239,102 @@ pub async fn run(
     result
 }
 
+/// The first narration, played while it is made.
+struct FirstStream {
+    /// The playlist's name, `NAME.m3u8`.
+    playlist: String,
+    /// Its segments' directory in the output directory, `live/TAG`.
+    segments: String,
+}
+
+impl FirstStream {
+    fn new(prepared: &Prepared) -> FirstStream {
+        let mut tag = [0u8; 6];
+        tag.iter_mut().for_each(|b| *b = fastrand::u8(..));
+        FirstStream {
+            playlist: format!("{}.m3u8", prepared.source.stem),
+            segments: format!("live/{}", hex::encode(tag)),
+        }
+    }
+
+    /// The page while the narration is made: the article, and a player for the stream.
+    fn snapshot(&self, options: &PreviewOptions, prepared: &Prepared, version: u64) -> Snapshot {
+        let main = prepared.cast.main();
+        let mut manifest = crate::output::build_manifest(
+            &prepared.article,
+            &prepared.script,
+            None,
+            main.backend.name(),
+            &main.profile.name,
+            Vec::new(),
+        );
+        manifest.fallback.clone_from(&main.fallback);
+        let manifest_name = format!("{}.json", prepared.source.stem);
+        let manifest_url = format!("/v/{version}/{}", player::encode_path_segment(&manifest_name));
+        let live_url = format!("/v/{version}/{}", player::encode_path_segment(&self.playlist));
+        let input = options.input.to_string_lossy();
+        let context = PageContext {
+            input: &input,
+            version,
+            manifest_url: &manifest_url,
+            error: None,
+            watching: options.watch,
+            live_url: Some(&live_url),
+        };
+        let page = page::render(&context, &prepared.article, &prepared.script, &manifest);
+        Snapshot {
+            version,
+            page: Bytes::from(page),
+            manifest_name,
+            manifest: None,
+            audio_files: Vec::new(),
+            live: Some(server::LiveFiles {
+                playlist: self.playlist.clone(),
+                segments: self.segments.clone(),
+            }),
+        }
+    }
+
+    /// Narrate, streaming into the output directory.
+    async fn narrate(
+        &self,
+        options: &PreviewOptions,
+        config: &Config,
+        prepared: Prepared,
+    ) -> Result<Narrated, PreviewError> {
+        let job = Job {
+            input: options.input.to_string_lossy().into_owned(),
+            output_dir: options.output_dir.clone(),
+            formats: vec![OutputFormat::Mp3],
+            max_chars: None,
+        };
+        let live = LiveOptions {
+            dir: options.output_dir.clone(),
+            segments: self.segments.clone(),
+            on_publish: Box::new(|_| {}),
+        };
+        let article = prepared.article.clone();
+        let script = prepared.script.clone();
+        let stem = prepared.source.stem.clone();
+        let narration = narrate_live(prepared, &job, config, &|_, _| {}, live).await;
+        let narration = match narration {
+            Ok(narration) => narration,
+            Err(e) => {
+                self.remove(&options.output_dir);
+                return Err(e.into());
+            }
+        };
+        Narrated::from_narration(options, article, script, &stem, narration)
+    }
+
+    /// Take the stream down (once the page serves the finished file, or the narration failed).
+    fn remove(&self, dir: &std::path::Path) {
+        let _ = std::fs::remove_file(dir.join(&self.playlist));
+        let _ = std::fs::remove_dir_all(dir.join(&self.segments));
+        let _ = std::fs::remove_dir(dir.join("live"));
+    }
+}
+
 /// One narration of the input, with what the page needs to show it.
 struct Narrated {
     article: Article,
@@ -247,19 +366,37 @@ impl Narrated {
             if prepared.source.sha256 != narration.manifest.source.sha256 {
                 continue;
             }
-            let manifest_name = format!("{}.json", prepared.source.stem);
-            let path = options.output_dir.join(&manifest_name);
-            let manifest_json =
-                std::fs::read(&path).map_err(|source| PreviewError::Read { path, source })?;
-            return Ok(Narrated {
-                article: prepared.article,
-                script: prepared.script,
-                manifest: narration.manifest,
-                manifest_name,
-                manifest_json: Bytes::from(manifest_json),
-            });
+            let stem = prepared.source.stem.clone();
+            return Narrated::from_narration(
+                options,
+                prepared.article,
+                prepared.script,
+                &stem,
+                narration,
+            );
         }
         Err(PreviewError::Unsettled { path: options.input.clone() })
+    }
+
+    /// What the page needs of a narration of `article` cut as `script`.
+    fn from_narration(
+        options: &PreviewOptions,
+        article: Article,
+        script: Script,
+        stem: &str,
+        narration: crate::narrate::Narration,
+    ) -> Result<Narrated, PreviewError> {
+        let manifest_name = format!("{stem}.json");
+        let path = options.output_dir.join(&manifest_name);
+        let manifest_json =
+            std::fs::read(&path).map_err(|source| PreviewError::Read { path, source })?;
+        Ok(Narrated {
+            article,
+            script,
+            manifest: narration.manifest,
+            manifest_name,
+            manifest_json: Bytes::from(manifest_json),
+        })
     }
 
     /// What the server serves for this narration as `version`, with `error` from a later
@@ -274,14 +411,16 @@ impl Narrated {
             manifest_url: &manifest_url,
             error,
             watching: options.watch,
+            live_url: None,
         };
         let page = page::render(&context, &self.article, &self.script, &self.manifest);
         Snapshot {
             version,
             page: Bytes::from(page),
             manifest_name: self.manifest_name.clone(),
-            manifest: self.manifest_json.clone(),
+            manifest: Some(self.manifest_json.clone()),
             audio_files: self.manifest.audio.iter().map(|a| a.file.clone()).collect(),
+            live: None,
         }
     }
 

@@ -24,6 +24,9 @@ pub(super) struct PageContext<'a> {
     pub(super) error: Option<&'a str>,
     /// Whether saving the input re-narrates.
     pub(super) watching: bool,
+    /// The HLS playlist of the narration while it is being made: the player plays it, then
+    /// the manifest's audio.
+    pub(super) live_url: Option<&'a str>,
 }
 
 /// The whole HTML page for a narration.
@@ -73,10 +76,20 @@ pub(super) fn render(
             escape(error)
         );
     }
+    let live = context
+        .live_url
+        .map(|url| {
+            format!(
+                " data-articulate-live=\"{}\" data-articulate-title=\"{}\"",
+                escape(url),
+                escape(&manifest.title)
+            )
+        })
+        .unwrap_or_default();
     let _ = writeln!(
         html,
         "<div class=\"preview-player\" data-articulate-manifest=\"{manifest}\" \
-         data-articulate-text=\"#article\" data-articulate-id=\"preview:{id}\"></div>",
+         data-articulate-text=\"#article\" data-articulate-id=\"preview:{id}\"{live}></div>",
         manifest = escape(context.manifest_url),
         id = escape(context.input),
     );
@@ -217,6 +230,7 @@ mod tests {
             manifest_url: "/v/3/story.json",
             error: None,
             watching: true,
+            live_url: None,
         };
         render(&context, &article, &script, &manifest)
     }

@@ -5,6 +5,7 @@
 //! | `/`                   | the page                                                   |
 //! | `/player/NAME`        | the player's and the page's own files, from the binary     |
 //! | `/v/VERSION/FILE`     | the current narration's manifest and audio (with `Range`)  |
+//! | `/v/VERSION/live/…`   | while the first narration is made: its HLS stream          |
 //! | `/events`             | server-sent events: the current narration's version        |
 //!
 //! Nothing is served from a path the request names: a file name in a URL is only ever
@@ -39,10 +40,20 @@ pub(super) struct Snapshot {
     pub(super) page: Bytes,
     /// The manifest's file name (`NAME.json`).
     pub(super) manifest_name: String,
-    /// The manifest's bytes as written.
-    pub(super) manifest: Bytes,
+    /// The manifest's bytes as written; none while the narration is still being made.
+    pub(super) manifest: Option<Bytes>,
     /// The audio files' names, as the manifest lists them.
     pub(super) audio_files: Vec<String>,
+    /// The narration's stream while it is being made.
+    pub(super) live: Option<LiveFiles>,
+}
+
+/// A narration's HLS stream in the output directory, while it is being made.
+pub(super) struct LiveFiles {
+    /// The playlist's file name (`NAME.m3u8`).
+    pub(super) playlist: String,
+    /// Its segments' directory, relative to the output directory (`live/TAG`).
+    pub(super) segments: String,
 }
 
 /// The server's shared state.
@@ -96,6 +107,7 @@ pub(super) fn router(app: App) -> Router {
         .route("/", get(page))
         .route("/player/{asset}", get(asset))
         .route("/v/{version}/{file}", get(narration))
+        .route("/v/{version}/live/{tag}/{file}", get(segment))
         .route("/events", get(events))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
@@ -104,9 +116,11 @@ pub(super) fn router(app: App) -> Router {
 
 /// Everything the page loads comes from this server; nothing may frame it or load its files
 /// from elsewhere.
+/// (`blob:` media: a narration played while it is made is fed to the audio element through
+/// Media Source Extensions, whose source is a blob URL of the page's own making.)
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self'; media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; \
-     frame-ancestors 'none'";
+     img-src 'self'; media-src 'self' blob:; connect-src 'self'; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
 
 /// Refuses requests addressed to another host name, and adds the security headers.
 ///
@@ -167,16 +181,56 @@ async fn narration(
         return not_found().await;
     }
     if file == snapshot.manifest_name {
+        let Some(manifest) = snapshot.manifest.clone() else { return not_found().await };
         let headers =
             [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")];
-        return (headers, snapshot.manifest.clone()).into_response();
+        return (headers, manifest).into_response();
+    }
+    if let Some(live) = snapshot.live.as_ref().filter(|live| live.playlist == file) {
+        let path = app.inner.output_dir.join(&live.playlist);
+        let mut response = serve_file(&path, request).await;
+        let served = response.status().is_success();
+        let headers = response.headers_mut();
+        if served {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/vnd.apple.mpegurl"),
+            );
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
+        return response;
     }
     if !snapshot.audio_files.contains(&file) {
         return not_found().await;
     }
     // `file` is one of the names the narration wrote, never a path from the request; and
     // it must still be the file written, not a link someone put in its place.
-    let path = app.inner.output_dir.join(&file);
+    serve_file(&app.inner.output_dir.join(&file), request).await
+}
+
+/// A segment of the stream being made: one its playlist lists now.
+async fn segment(
+    State(app): State<App>,
+    Path((version, tag, file)): Path<(String, String, String)>,
+    request: Request,
+) -> Response {
+    let snapshot = app.current();
+    let Some(live) = snapshot.live.as_ref() else { return not_found().await };
+    if version != snapshot.version.to_string() || live.segments != format!("live/{tag}") {
+        return not_found().await;
+    }
+    let listed = std::fs::read_to_string(app.inner.output_dir.join(&live.playlist))
+        .is_ok_and(|playlist| playlist.lines().any(|l| l == format!("{}/{file}", live.segments)));
+    if !listed {
+        return not_found().await;
+    }
+    serve_file(&app.inner.output_dir.join(&live.segments).join(&file), request).await
+}
+
+/// A file the narration wrote (a name checked against what it wrote, never a path from the
+/// request), which must still be a plain file, not a link someone put in its place.
+async fn serve_file(path: &std::path::Path, request: Request) -> Response {
+    let path = path.to_path_buf();
     if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
         return not_found().await;
     }

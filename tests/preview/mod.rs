@@ -8,6 +8,7 @@ pub(crate) mod cdp;
 mod support;
 
 pub(crate) mod browser;
+mod live;
 mod player;
 mod publish;
 mod security;

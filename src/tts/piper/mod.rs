@@ -141,8 +141,9 @@ struct Piper {
     python: String,
     capabilities: Capabilities,
     slots: Vec<Mutex<Option<Worker>>>,
-    /// A driver started (model loaded) by `warm_up`, waiting for the first request.
-    parked: std::sync::Mutex<Option<Spawned>>,
+    /// Drivers started by `warm_up`, waiting for the first requests: the first with its
+    /// model loaded (`true`), the others still loading theirs.
+    parked: std::sync::Mutex<Vec<(Spawned, bool)>>,
     permits: Semaphore,
 }
 
@@ -182,7 +183,7 @@ pub(super) fn build(profile: &VoiceProfile) -> Result<Arc<dyn Synthesizer>, Synt
         python,
         capabilities,
         slots: (0..concurrency).map(|_| Mutex::new(None)).collect(),
-        parked: std::sync::Mutex::new(None),
+        parked: std::sync::Mutex::new(Vec::new()),
         permits: Semaphore::new(concurrency),
     }))
 }
@@ -323,13 +324,17 @@ impl Piper {
         }
     }
 
-    /// A worker for `chunk`: the one `warm_up` started, else a new one.
+    /// A worker for `chunk`: one `warm_up` started (the ready one first), else a new one.
     async fn start(&self, chunk: usize) -> Result<Worker, SynthError> {
         let io = |e: std::io::Error| self.error(chunk, format!("piper: {e}"), true);
-        if let Some(spawned) = self.parked.lock().ok().and_then(|mut p| p.take()) {
+        let parked = self.parked.lock().ok().and_then(|mut p| p.pop());
+        let (spawned, ready) = match parked {
+            Some(parked) => parked,
+            None => (self.spawn(chunk)?, false),
+        };
+        if ready {
             return Worker::from_spawned(spawned).map_err(io);
         }
-        let spawned = self.spawn(chunk)?;
         let last_error = Arc::clone(&spawned.last_error);
         let mut worker = Worker::from_spawned(spawned).map_err(io)?;
         let mut line = String::new();
@@ -423,8 +428,13 @@ impl Synthesizer for Piper {
 
     fn warm_up(&self) -> Result<(), SynthError> {
         let mut parked = self.parked.lock().map_err(|_| self.error(0, "poisoned", false))?;
-        if parked.is_none() {
-            *parked = Some(self.start_blocking()?);
+        if parked.is_empty() {
+            // The others load their models meanwhile, so a burst of work finds them ready;
+            // the first must load, or the voice cannot speak.
+            let others: Vec<Spawned> =
+                (1..self.settings.concurrency.max(1)).filter_map(|_| self.spawn(0).ok()).collect();
+            parked.extend(others.into_iter().map(|s| (s, false)));
+            parked.push((self.start_blocking()?, true));
         }
         Ok(())
     }

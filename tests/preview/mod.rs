@@ -9,7 +9,7 @@ mod support;
 
 pub(crate) mod browser;
 mod live;
-mod player;
+pub(crate) mod player;
 mod publish;
 mod security;
 mod server;

@@ -180,7 +180,7 @@ fn the_unplayed_part_of_the_seek_bar_has_at_least_3_to_1_contrast_in_light_and_d
 }
 
 /// The axe-core script that scripts/install-deps.sh --test installs from the npm registry.
-fn axe_script() -> String {
+pub(crate) fn axe_script() -> String {
     let path = util::root().join("tests/preview/axe/node_modules/axe-core/axe.min.js");
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
@@ -192,7 +192,7 @@ fn axe_script() -> String {
 
 /// Run axe-core over the whole page for WCAG 2.0, 2.1 and 2.2 A and AA; one report line per
 /// violation, after printing a summary.
-async fn axe(browser: &Browser, script: &str, what: &str) -> Vec<String> {
+pub(crate) async fn axe(browser: &Browser, script: &str, what: &str) -> Vec<String> {
     if browser.eval("typeof window.axe").await != "object" {
         browser.eval(script).await;
     }

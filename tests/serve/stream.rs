@@ -318,6 +318,9 @@ fn the_player_in_chromium_plays_the_stream_while_it_is_made_then_the_finished_fi
             .await;
         let label = browser.eval("document.querySelector('.articulate-live')?.textContent").await;
         assert_eq!(label, "Being narrated");
+        let axe = crate::preview::player::axe_script();
+        let violations = crate::preview::player::axe(browser, &axe, "the live player").await;
+        assert!(violations.is_empty(), "{violations:#?}");
         browser.eval("document.querySelector('.articulate-play').click()").await;
         browser.wait_for(&format!("{audio}.currentTime > 0.5"), "the stream to play").await;
         let state = server.call("GET", "/v1/articles/listened", None).json()["state"].clone();

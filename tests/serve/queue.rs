@@ -48,7 +48,50 @@ contract!(
     a_job_whose_workers_keep_dying_fails_after_the_last_attempt,
     jobs_survive_reopening_the_database_and_are_counted_by_state,
     workers_with_connections_of_their_own_each_claim_different_jobs_and_finish_each_once,
+    a_playable_job_keeps_its_stream_until_it_ends_or_its_content_changes,
 );
+
+fn stream(id: &str, since: i64) -> articulate::serve::queue::Live {
+    articulate::serve::queue::Live {
+        playlist: format!("{id}/{id}.m3u8"),
+        segments: format!("{id}/live/t{since}/"),
+        player: Some(format!("{id}/player/index.html")),
+        since,
+    }
+}
+
+fn a_playable_job_keeps_its_stream_until_it_ends_or_its_content_changes(database: &Database) {
+    let q = database.open().unwrap();
+    q.submit(&request("a", "one"), 0).unwrap();
+    let claim = q.claim(1, 10_000, 3).unwrap().unwrap();
+    assert!(q.playable(&claim, &stream("a", 2)).unwrap());
+    let job = q.get("a").unwrap().unwrap();
+    assert_eq!(
+        (job.state, job.live, job.playable_at),
+        (State::Playable, Some(stream("a", 2)), Some(2))
+    );
+    assert!(q.counts().unwrap().contains(&(State::Playable, 1)));
+    // Done: no longer playable (nothing streams), but when it was is kept.
+    assert_eq!(q.finish(&claim, &done(), 3).unwrap(), Finished::Recorded);
+    let job = q.get("a").unwrap().unwrap();
+    assert_eq!((job.state, job.live, job.playable_at), (State::Done, None, Some(2)));
+    // New content while streaming: the stream is the old content's, so no longer shown.
+    q.submit(&request("a", "two"), 4).unwrap();
+    let claim = q.claim(5, 10_000, 3).unwrap().unwrap();
+    assert!(q.playable(&claim, &stream("a", 6)).unwrap());
+    q.submit(&request("a", "three"), 7).unwrap();
+    let job = q.get("a").unwrap().unwrap();
+    assert_eq!((job.state, job.live, job.playable_at), (State::Running, None, None));
+    // A stale claim cannot make the new generation playable.
+    assert!(!q.playable(&claim, &stream("a", 8)).unwrap());
+    assert_eq!(q.finish(&claim, &done(), 9).unwrap(), Finished::Requeued);
+    let claim = q.claim(10, 10_000, 3).unwrap().unwrap();
+    assert!(q.playable(&claim, &stream("a", 11)).unwrap());
+    // Given back (the worker stops): queued, its stream gone.
+    q.release(&claim).unwrap();
+    let job = q.get("a").unwrap().unwrap();
+    assert_eq!((job.state, job.live), (State::Queued, None));
+}
 
 fn sqlite() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().unwrap();
@@ -287,4 +330,35 @@ fn a_server_whose_certificate_is_not_from_the_trusted_ca_is_refused_with_a_clear
     let message = error.to_string();
     assert!(message.contains("invalid peer certificate"), "{message}");
     assert!(!message.contains('\n'), "one line: {message}");
+}
+
+#[test]
+fn a_job_database_made_before_streaming_is_opened_and_its_jobs_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite3");
+    let old = rusqlite::Connection::open(&path).unwrap();
+    // The jobs table as it was before `live`.
+    old.execute_batch(
+        "CREATE TABLE jobs (id TEXT PRIMARY KEY, request TEXT NOT NULL, hash TEXT NOT NULL, \
+         generation INTEGER NOT NULL, state TEXT NOT NULL, token TEXT, lease_until INTEGER, \
+         attempts INTEGER NOT NULL DEFAULT 0, error TEXT, published TEXT, \
+         queued_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER); \
+         INSERT INTO jobs (id, request, hash, generation, state, queued_at) \
+         VALUES ('a', '{\"id\":\"a\",\"text\":\"one\"}', 'h', 1, 'queued', 0);",
+    )
+    .unwrap();
+    drop(old);
+    let q = Database::Sqlite(path).open().unwrap();
+    let job = q.get("a").unwrap().unwrap();
+    assert_eq!((job.state, job.live, job.playable_at), (State::Queued, None, None));
+    let claim = q.claim(1, 10_000, 3).unwrap().unwrap();
+    let live = articulate::serve::queue::Live {
+        playlist: "a/a.m3u8".into(),
+        segments: "a/live/t/".into(),
+        player: None,
+        since: 5,
+    };
+    assert!(q.playable(&claim, &live).unwrap());
+    let job = q.get("a").unwrap().unwrap();
+    assert_eq!((job.state, job.live, job.playable_at), (State::Playable, Some(live), Some(5)));
 }

@@ -43,7 +43,13 @@ CREATE TABLE IF NOT EXISTS completions (
     finished_at BIGINT NOT NULL,
     PRIMARY KEY (id, generation)
 );
-ALTER TABLE jobs ADD COLUMN IF NOT EXISTS live TEXT;
+DO $$ BEGIN
+    -- Databases made before streams were published have no `live` column. (Checked first:
+    -- ALTER TABLE locks the table even when there is nothing to add.)
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'jobs' AND column_name = 'live') THEN
+        ALTER TABLE jobs ADD COLUMN live TEXT;
+    END IF;
+END $$;
 ";
 
 /// Held while the schema is created: `CREATE … IF NOT EXISTS` is not safe against itself

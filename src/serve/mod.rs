@@ -155,6 +155,9 @@ pub fn weak_token(token: &str) -> Option<String> {
 /// A callback delivery, awaitable by the next one for the same article.
 type Delivery = futures::future::Shared<futures::future::BoxFuture<'static, ()>>;
 
+/// The latest callback of an article: how to tell it a newer one waits, and its delivery.
+type Pending = (Arc<tokio::sync::watch::Sender<bool>>, Delivery);
+
 /// Everything the service needs, resolved from config and command line.
 pub struct ServeOptions {
     /// Where to listen.
@@ -206,7 +209,7 @@ pub struct Service {
     callback: Option<Callback>,
     /// Callbacks being delivered, by article: how to tell the latest that a newer one is
     /// waiting, and when it is over.
-    callbacks: Mutex<HashMap<String, (Arc<tokio::sync::watch::Sender<bool>>, Delivery)>>,
+    callbacks: Mutex<HashMap<String, Pending>>,
     webhook_secret: Option<Vec<u8>>,
     /// Signatures already accepted, with the Unix second after which their timestamp is
     /// too old to be accepted anyway (and the entry is forgotten).

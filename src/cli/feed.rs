@@ -64,6 +64,7 @@ pub(super) fn run(args: &FeedArgs, _config: &Config) -> anyhow::Result<()> {
         ..FeedOptions::new(&args.base_url, &title)
     };
     let written = write_feed(&args.dir, &options)?;
-    eprintln!("{}: {} episodes", written.path.display(), written.episodes);
+    let episodes = super::count(written.episodes, "episode", "episodes");
+    eprintln!("{}: {episodes}", written.path.display());
     Ok(())
 }

@@ -103,6 +103,7 @@ pub struct Casting {
     explicit: Option<String>,
     cache: Option<ChunkCache>,
     built: Mutex<HashMap<String, Voice>>,
+    knobs: super::Knobs,
 }
 
 impl Casting {
@@ -127,7 +128,20 @@ impl Casting {
         explicit: Option<String>,
         cache: Option<ChunkCache>,
     ) -> Casting {
-        Casting { config: config.clone(), explicit, cache, built: Mutex::new(HashMap::new()) }
+        Casting {
+            config: config.clone(),
+            explicit,
+            cache,
+            built: Mutex::new(HashMap::new()),
+            knobs: super::Knobs::default(),
+        }
+    }
+
+    /// Every voice with `--rate`, `--pitch` and `--volume` set (see [`super::Knobs`]).
+    #[must_use]
+    pub fn with_knobs(mut self, knobs: super::Knobs) -> Casting {
+        self.knobs = knobs;
+        self
     }
 
     /// Build and check every voice the configuration names, before any work starts.
@@ -210,7 +224,8 @@ impl Casting {
         if let Some(voice) = self.built.lock().ok().and_then(|b| b.get(name).cloned()) {
             return Ok(voice);
         }
-        let profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
+        let mut profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
+        self.knobs.apply(&mut profile)?;
         let lexicon = self.config.lexicon_for(&profile)?;
         let backend: Arc<dyn Synthesizer> = Arc::new(Shared::new(registry::build(&profile)?));
         let voice = Voice { profile, backend, lexicon };

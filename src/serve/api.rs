@@ -5,6 +5,8 @@
 //! | `POST /v1/articles`         | queue an article (202), or answer the current job (200) when unchanged |
 //! | `GET /v1/articles/{id}`     | the job: state, error, manifest and audio URLs        |
 //! | `DELETE /v1/articles/{id}`  | unpublish the article and forget the job              |
+//! | `GET /v1/articles`          | jobs, newest first, paged, by state                   |
+//! | `GET /v1/voices`            | the voice profiles a request may name                 |
 //! | `GET /audio/…`              | the published files, read-only, with `Range`          |
 //! | `GET /healthz`, `/readyz`   | alive; ready (the job database answers)               |
 //! | `GET /metrics`              | Prometheus text                                       |
@@ -22,9 +24,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use tower_http::services::ServeDir;
 
 use super::callback;
+use super::listing;
 use super::queue::{Job, QueueError, Request, Submitted};
 use super::{Service, now_ms};
 
@@ -36,8 +38,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError { status, message: message.into() }
+    }
+
+    /// What the answer says.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 
@@ -78,14 +86,16 @@ pub fn router(service: Arc<Service>) -> Router {
         .route(
             "/v1/articles",
             post(post_article)
-                .route_layer(middleware::from_fn_with_state(Arc::clone(&service), signed)),
+                .route_layer(middleware::from_fn_with_state(Arc::clone(&service), signed))
+                .get(listing::articles),
         )
         .route("/v1/articles/{id}", get(get_article).delete(delete_article))
+        .route("/v1/voices", get(listing::voices))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
     let mut routes = Router::new().merge(v1);
     // Files in an object store are fetched from the store, at `public_url`.
     if let Some(dir) = service.output.local_dir() {
-        routes = routes.nest_service("/audio", ServeDir::new(dir));
+        routes = routes.merge(listing::public_files(dir));
     }
     health(routes, service)
 }
@@ -188,7 +198,8 @@ fn check(service: &Service, request: &Request) -> Result<(), ApiError> {
     if let Some(voice) = &request.voice
         && !(valid_id(voice) && service.knows_voice(voice))
     {
-        return Err(unprocessable(format!("unknown voice {voice:?}")));
+        let known = listing::voice_names(service).join(", ");
+        return Err(unprocessable(format!("unknown voice {voice:?}; available voices: {known}")));
     }
     Ok(())
 }
@@ -275,6 +286,9 @@ pub fn job_json(service: &Service, job: &Job) -> Value {
         "content_hash": job.hash,
         "voice": job.request.voice,
         "url": job.request.url,
+        "title": job.request.title,
+        "byline": job.request.byline,
+        "published": job.request.published,
         "updated_at": job.request.updated_at,
         "attempts": job.attempts,
         "completions": job.completions,

@@ -18,6 +18,7 @@
 pub mod api;
 pub mod callback;
 mod config;
+mod listing;
 pub mod metrics;
 pub mod queue;
 pub mod store;

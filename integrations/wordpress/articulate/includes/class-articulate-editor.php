@@ -85,7 +85,7 @@ final class Articulate_Editor {
 		$audio = (string) get_post_meta( $post->ID, Articulate_Post::AUDIO_URL, true );
 		if ( '' !== $audio ) {
 			$ms       = (int) get_post_meta( $post->ID, Articulate_Post::DURATION_MS, true );
-			$chapters = (array) get_post_meta( $post->ID, Articulate_Post::CHAPTERS, true );
+			$chapters = Articulate_Post::chapters( $post->ID );
 			$length   = sprintf( '%d:%02d', intdiv( $ms, 60000 ), intdiv( $ms, 1000 ) % 60 );
 			/* translators: 1: length as m:ss, 2: number of chapters. */
 			$about = sprintf( _n( '%1$s, %2$d chapter', '%1$s, %2$d chapters', count( $chapters ), 'articulate' ), $length, count( $chapters ) );

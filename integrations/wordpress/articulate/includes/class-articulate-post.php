@@ -283,7 +283,7 @@ final class Articulate_Post {
 		// The player's script sits beside the player page serve publishes for the article.
 		$player_url = '';
 		if ( ! empty( $job['player_url'] ) ) {
-			$player_url = esc_url_raw( preg_replace( '#[^/]*$#', 'articulate-player.js', (string) $job['player_url'] ) );
+			$player_url = esc_url_raw( preg_replace( '#/[^/]*$#', '/articulate-player.js', (string) $job['player_url'] ) );
 		}
 		$chapters = array();
 		$duration = 0;
@@ -315,6 +315,17 @@ final class Articulate_Post {
 		update_post_meta( $post_id, self::CHAPTERS, $chapters );
 		update_post_meta( $post_id, self::DURATION_MS, $duration );
 		update_post_meta( $post_id, self::AUDIO_GENERATION, $generation );
+	}
+
+	/**
+	 * The published audio's chapters: `[ { title, start_ms, end_ms } ]`.
+	 *
+	 * @param int $post_id Post id.
+	 * @return array<int, array<string, mixed>>
+	 */
+	public static function chapters( $post_id ) {
+		$chapters = get_post_meta( $post_id, self::CHAPTERS, true );
+		return is_array( $chapters ) ? array_values( $chapters ) : array();
 	}
 
 	/**

@@ -191,6 +191,9 @@ final class Articulate_Rest {
 			'status' => Articulate_Post::status( $post->ID ),
 			'state'  => (string) get_post_meta( $post->ID, Articulate_Post::STATE, true ),
 			'audio'  => (string) get_post_meta( $post->ID, Articulate_Post::AUDIO_URL, true ),
+			// Which content the published audio is of (serve counts each change).
+			'audio_generation' => (int) get_post_meta( $post->ID, Articulate_Post::AUDIO_GENERATION, true ),
+			'chapters' => Articulate_Post::chapters( $post->ID ),
 			'html'   => Articulate_Editor::status_html( $post ),
 		);
 	}

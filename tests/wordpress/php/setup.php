@@ -1,0 +1,56 @@
+<?php
+/**
+ * Set up the test site from the command line, as an administrator would:
+ *   php setup.php install     install WordPress (admin user, pretty permalinks, theme)
+ *   php setup.php configure   activate the plugin, set its options, print an application
+ *                             password for the REST API
+ * Paths, URLs and the plugin's settings come from the environment.
+ */
+
+$articulate_url             = getenv( 'ARTICULATE_WP_URL' );
+$articulate_parts           = parse_url( $articulate_url );
+$_SERVER['HTTP_HOST']       = $articulate_parts['host'] . ':' . $articulate_parts['port'];
+$_SERVER['REQUEST_URI']     = '/';
+$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
+$articulate_mode            = $argv[1] ?? '';
+
+if ( 'install' === $articulate_mode ) {
+	define( 'WP_INSTALLING', true );
+	// No mail server here: the "your new site" mail is not sent.
+	function wp_new_blog_notification() {}
+	require getenv( 'ARTICULATE_WP_ROOT' ) . '/wp-load.php';
+	require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+	$articulate_installed = wp_install( 'Articulate test site', 'admin', 'admin@example.com', false, '', getenv( 'ARTICULATE_WP_PASSWORD' ) );
+	if ( is_wp_error( $articulate_installed['password'] ?? null ) ) {
+		fwrite( STDERR, "install failed\n" );
+		exit( 1 );
+	}
+	update_option( 'permalink_structure', '/%year%/%monthnum%/%postname%/' );
+	exit( 0 );
+}
+
+if ( 'configure' === $articulate_mode ) {
+	require getenv( 'ARTICULATE_WP_ROOT' ) . '/wp-load.php';
+	require_once ABSPATH . 'wp-admin/includes/plugin.php';
+	wp_set_current_user( 1 );
+	switch_theme( 'twentytwentythree' );
+	flush_rewrite_rules( false );
+	$articulate_active = activate_plugin( 'articulate/articulate.php' );
+	if ( is_wp_error( $articulate_active ) ) {
+		fwrite( STDERR, 'plugin not activated: ' . $articulate_active->get_error_message() . "\n" );
+		exit( 1 );
+	}
+	foreach ( array( 'articulate_service_url', 'articulate_token', 'articulate_secret', 'articulate_voice' ) as $articulate_option ) {
+		update_option( $articulate_option, (string) getenv( strtoupper( $articulate_option ) ) );
+	}
+	$articulate_app = WP_Application_Passwords::create_new_application_password( 1, array( 'name' => 'articulate test' ) );
+	if ( is_wp_error( $articulate_app ) ) {
+		fwrite( STDERR, 'no application password: ' . $articulate_app->get_error_message() . "\n" );
+		exit( 1 );
+	}
+	echo $articulate_app[0], "\n";
+	exit( 0 );
+}
+
+fwrite( STDERR, "usage: php setup.php install|configure\n" );
+exit( 2 );

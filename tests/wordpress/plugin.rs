@@ -148,6 +148,13 @@ fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_
             assert_eq!(status, 401, "{body}");
         }
         assert_eq!(site.status(post_id).await["status"], "done");
+        // serve's own report, signed with the shared secret, is taken.
+        let real = narrated.to_string();
+        let signed = articulate::serve::callback::sign(SECRET.as_bytes(), real.as_bytes());
+        let headers = [json_type, ("X-Articulate-Signature", signed.as_str())];
+        let (status, body) = site.anonymous("POST", &done_url, &headers, real.as_bytes()).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(site.status(post_id).await["status"], "done");
 
         // One sentence edited: one chunk synthesized again, the rest from the cache.
         let requests_before = counter(&site, "articulate_backend_requests_total");

@@ -173,7 +173,8 @@ impl WordPress {
         // WordPress: a copy of the package's files with our own wp-config.php and
         // wp-content (Debian's wp-config.php reads /etc/wordpress, which is not ours).
         let root = dir.path().join("site");
-        run(Command::new("cp").arg("-r").arg(WORDPRESS).arg(&root), "copying WordPress");
+        // -L: Debian links its bundled JavaScript libraries in relatively, which a copy would break.
+        run(Command::new("cp").arg("-rL").arg(WORDPRESS).arg(&root), "copying WordPress");
         for ours in ["wp-config.php", "wp-content"] {
             let path = root.join(ours);
             if path.is_dir() {
@@ -321,7 +322,7 @@ impl WordPress {
             .iter()
             .flat_map(|name| {
                 std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default().lines()
-                    .filter(|l| l.contains("plugins/articulate/"))
+                    .filter(|l| l.contains("plugins/articulate/") && l.contains("PHP "))
                     .map(str::to_owned)
                     .collect::<Vec<_>>()
             })

@@ -125,7 +125,11 @@ pub(super) fn run(args: &CacheArgs, config: &Config) -> anyhow::Result<()> {
             println!(
                 "{}: {verb} {} ({}), kept {} ({})",
                 cache.location(),
-                super::count(usize::try_from(report.removed).unwrap_or(usize::MAX), "entry", "entries"),
+                super::count(
+                    usize::try_from(report.removed).unwrap_or(usize::MAX),
+                    "entry",
+                    "entries"
+                ),
                 bytesize::ByteSize::b(report.removed_bytes),
                 report.kept,
                 bytesize::ByteSize::b(report.kept_bytes),

@@ -199,7 +199,8 @@ mod tests {
     #[test]
     fn the_bar_starts_empty_at_zero_of_the_chunks_never_full_at_zero_of_zero() {
         let screen = Screen::default();
-        let bar = progress_bar("story.txt", ProgressDrawTarget::term_like(Box::new(screen.clone())));
+        let bar =
+            progress_bar("story.txt", ProgressDrawTarget::term_like(Box::new(screen.clone())));
         bar.force_draw();
         let reading = screen.take();
         assert!(reading.contains("story.txt") && !reading.contains("0/0"), "{reading:?}");

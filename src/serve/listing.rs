@@ -39,9 +39,9 @@ fn page(query: Option<&str>) -> Result<Page, ApiError> {
     let mut page = Page { state: None, limit: DEFAULT_LIMIT, offset: 0 };
     for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         let number = || {
-            value.parse::<usize>().map_err(|_| {
-                unprocessable(format!("{key} must be a whole number, not {value:?}"))
-            })
+            value
+                .parse::<usize>()
+                .map_err(|_| unprocessable(format!("{key} must be a whole number, not {value:?}")))
         };
         match &*key {
             "state" => {
@@ -112,21 +112,22 @@ pub(super) async fn voices(State(service): State<Arc<Service>>) -> axum::Json<Va
         .collect();
     let default = service.default_voice.as_deref().unwrap_or(&service.config.narrate.voice);
     // A profile given by path is named by its file stem: the server's paths stay its own.
-    let default = VoiceProfile::resolve(default, &dir).map_or_else(|_| default.to_owned(), |p| p.name);
+    let default =
+        VoiceProfile::resolve(default, &dir).map_or_else(|_| default.to_owned(), |p| p.name);
     axum::Json(json!({ "default": default, "voices": voices }))
 }
 
 /// The output directory under `/audio/`, readable from any origin: the files are public,
 /// and a player on the publisher's site fetches the manifest from this server.
 pub(super) fn public_files(dir: &Path) -> Router<Arc<Service>> {
-    Router::new()
-        .nest_service("/audio", ServeDir::new(dir))
-        .layer(axum::middleware::map_response(|mut response: Response| async move {
+    Router::new().nest_service("/audio", ServeDir::new(dir)).layer(axum::middleware::map_response(
+        |mut response: Response| async move {
             response
                 .headers_mut()
                 .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
             response
-        }))
+        },
+    ))
 }
 
 #[cfg(test)]

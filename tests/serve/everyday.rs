@@ -54,7 +54,10 @@ fn articles_are_listed_newest_first_a_page_at_a_time_and_by_state() {
     let site = Site::new("");
     let server = site.start(&[]);
     for n in 0..5 {
-        let posted = server.post(&article(&format!("story-{n}"), &format!("Story {n}.\n\nIt happened on day {n}.")));
+        let posted = server.post(&article(
+            &format!("story-{n}"),
+            &format!("Story {n}.\n\nIt happened on day {n}."),
+        ));
         assert_eq!(posted.status, 202);
         server.wait_for(&format!("story-{n}"));
     }
@@ -66,11 +69,13 @@ fn articles_are_listed_newest_first_a_page_at_a_time_and_by_state() {
     assert_eq!(page.status, 200, "{:?}", page.json());
     let page = page.json();
     assert_eq!(page["total"], 6);
-    let ids: Vec<&str> = page["articles"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        page["articles"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["broken", "story-4"], "newest first");
     assert_eq!(page["next"], "/v1/articles?limit=2&offset=2");
     let next = server.call("GET", page["next"].as_str().unwrap(), None).json();
-    let ids: Vec<&str> = next["articles"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        next["articles"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["story-3", "story-2"]);
 
     let done = server.call("GET", "/v1/articles?state=done&offset=4", None).json();
@@ -104,9 +109,11 @@ fn an_unknown_voice_in_a_request_is_refused_listing_the_voices_that_exist() {
     assert_eq!(voices.status, 200);
     let voices = voices.json();
     assert_eq!(voices["default"], "tone", "the profile's name, not the server's path to it");
-    let names: Vec<&str> = voices["voices"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        voices["voices"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"espeak-en-gb") && names.contains(&"piper-en-us"), "{names:?}");
-    let espeak = voices["voices"].as_array().unwrap().iter().find(|v| v["name"] == "espeak-en-gb").unwrap();
+    let espeak =
+        voices["voices"].as_array().unwrap().iter().find(|v| v["name"] == "espeak-en-gb").unwrap();
     assert_eq!(espeak["backend"], "espeak-ng");
     assert_eq!(espeak["languages"], json!(["en-GB"]));
 }
@@ -130,7 +137,10 @@ fn published_files_can_be_fetched_by_a_player_on_another_origin() {
     assert_eq!(server.post(&article("a", "Hello.\n\nWorld.")).status, 202);
     let job = server.wait_for("a");
     let manifest = server.raw(
-        &format!("GET {} HTTP/1.1\r\nOrigin: https://news.example.com", server.local(&job["manifest_url"])),
+        &format!(
+            "GET {} HTTP/1.1\r\nOrigin: https://news.example.com",
+            server.local(&job["manifest_url"])
+        ),
         b"",
     );
     assert_eq!(manifest.status, 200);
@@ -165,7 +175,8 @@ fn the_default_job_database_is_in_the_users_data_directory_not_the_current_one()
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split_whitespace().find_map(|w| w.strip_prefix("http://")).unwrap().parse().unwrap();
+    let addr =
+        line.split_whitespace().find_map(|w| w.strip_prefix("http://")).unwrap().parse().unwrap();
     let server = Server { child, addr };
     assert_eq!(server.post(&article("a", "Hello.\n\nWorld.")).status, 202);
     assert_eq!(server.wait_for("a")["state"], "done");

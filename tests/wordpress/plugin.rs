@@ -62,12 +62,16 @@ async fn log_in(browser: &Browser, site: &WordPress) {
         ))
         .await;
     browser
-        .wait_for("location.pathname.startsWith('/wp-admin') && document.readyState === 'complete'", "the dashboard")
+        .wait_for(
+            "location.pathname.startsWith('/wp-admin') && document.readyState === 'complete'",
+            "the dashboard",
+        )
         .await;
 }
 
 #[test]
-fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_removed_when_trashed() {
+fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_removed_when_trashed()
+ {
     let site = WordPress::start();
     in_chromium(async |browser| {
         // Published through WordPress's own REST API, as the block editor does.
@@ -75,7 +79,9 @@ fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_
             .rest(
                 "POST",
                 "wp/v2/posts",
-                Some(json!({ "title": TITLE, "content": content(&PARAGRAPHS), "status": "publish" })),
+                Some(
+                    json!({ "title": TITLE, "content": content(&PARAGRAPHS), "status": "publish" }),
+                ),
             )
             .await;
         assert_eq!(status, 201, "{post}");
@@ -101,7 +107,8 @@ fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_
         assert_eq!(narrated["title"], TITLE);
         assert_eq!(narrated["url"], link.as_str());
         assert_eq!(narrated["byline"], "By admin");
-        let manifest = util::manifest(&site.serve_out().join(&article).join(format!("{article}.json")));
+        let manifest =
+            util::manifest(&site.serve_out().join(&article).join(format!("{article}.json")));
         assert_eq!(manifest.title, TITLE);
         assert_eq!(manifest.source.url.as_deref(), Some(link.as_str()));
         assert_eq!(manifest.chapters.len(), 2, "{:?}", manifest.chapters);
@@ -116,11 +123,13 @@ fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_
 
         // The post plays: one element, one script tag, as the published player is embedded.
         browser.goto(&link).await;
-        let scripts = "[...document.scripts].filter(s => s.src.endsWith('/articulate-player.js')).length";
+        let scripts =
+            "[...document.scripts].filter(s => s.src.endsWith('/articulate-player.js')).length";
         assert_eq!(browser.eval(scripts).await, json!(1));
         let embeds = "document.querySelectorAll('[data-articulate-manifest]').length";
         assert_eq!(browser.eval(embeds).await, json!(1));
-        let manifest_attr = "document.querySelector('[data-articulate-manifest]').dataset.articulateManifest";
+        let manifest_attr =
+            "document.querySelector('[data-articulate-manifest]').dataset.articulateManifest";
         assert_eq!(browser.eval(manifest_attr).await, narrated["manifest_url"]);
         browser.wait_for("document.querySelector('[data-articulate-ready]')", "the player").await;
         let audio = "document.querySelector('.articulate-player audio')";
@@ -138,13 +147,17 @@ fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_
         assert!(!feed.contains("length=\"0\""), "the enclosure has the MP3's size: {feed}");
 
         // A callback not signed with the shared secret is refused and changes nothing.
-        let forged = json!({ "id": article, "state": "failed", "error": "forged", "generation": 99 })
-            .to_string();
+        let forged =
+            json!({ "id": article, "state": "failed", "error": "forged", "generation": 99 })
+                .to_string();
         let done_url = format!("{}/wp-json/articulate/v1/done", site.url);
         let json_type = ("Content-Type", "application/json");
         let wrong = articulate::serve::callback::sign(b"not the secret", forged.as_bytes());
-        for headers in [vec![json_type], vec![json_type, ("X-Articulate-Signature", wrong.as_str())]] {
-            let (status, body) = site.anonymous("POST", &done_url, &headers, forged.as_bytes()).await;
+        for headers in
+            [vec![json_type], vec![json_type, ("X-Articulate-Signature", wrong.as_str())]]
+        {
+            let (status, body) =
+                site.anonymous("POST", &done_url, &headers, forged.as_bytes()).await;
             assert_eq!(status, 401, "{body}");
         }
         assert_eq!(site.status(post_id).await["status"], "done");
@@ -161,7 +174,11 @@ fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_
         let mut edited = PARAGRAPHS;
         edited[1] = "Work is expected to take eight months.";
         let (status, updated) = site
-            .rest("POST", &format!("wp/v2/posts/{post_id}"), Some(json!({ "content": content(&edited) })))
+            .rest(
+                "POST",
+                &format!("wp/v2/posts/{post_id}"),
+                Some(json!({ "content": content(&edited) })),
+            )
             .await;
         assert_eq!(status, 200, "{updated}");
         let status = site
@@ -173,7 +190,8 @@ fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_
         assert_eq!(renarrated["requests"], 1, "only the edited sentence: {renarrated}");
         assert_eq!(renarrated["cache_hits"], json!(renarrated["chunks"].as_u64().unwrap() - 1));
         assert_eq!(counter(&site, "articulate_backend_requests_total"), requests_before + 1.0);
-        let manifest = util::manifest(&site.serve_out().join(&article).join(format!("{article}.json")));
+        let manifest =
+            util::manifest(&site.serve_out().join(&article).join(format!("{article}.json")));
         assert!(manifest.segments.iter().any(|s| s.text == edited[1]), "{:?}", manifest.segments);
 
         // Trashed: serve forgets the job and removes the files; the post forgets the audio.

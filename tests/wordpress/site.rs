@@ -33,7 +33,10 @@ fn wait_for_port(addr: SocketAddr, child: &mut Child, what: &str, log: &Path) {
             return;
         }
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited ({status}): {}", std::fs::read_to_string(log).unwrap_or_default());
+            panic!(
+                "{what} exited ({status}): {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -227,9 +230,8 @@ impl WordPress {
         };
         let setup = php_dir.join("setup.php").display().to_string();
         run(&mut php(&[&setup, "install"]), "installing WordPress");
-        let app_password = run(&mut php(&[&setup, "configure"]), "configuring WordPress")
-            .trim()
-            .to_owned();
+        let app_password =
+            run(&mut php(&[&setup, "configure"]), "configuring WordPress").trim().to_owned();
 
         let server_log = dir.path().join("php-server.log");
         let mut server = php(&[
@@ -247,7 +249,12 @@ impl WordPress {
             .stderr(std::fs::File::create(&server_log).unwrap())
             .spawn()
             .expect("php starts; scripts/install-deps.sh --test installs it");
-        wait_for_port(format!("127.0.0.1:{port}").parse().unwrap(), &mut child, "php -S", &server_log);
+        wait_for_port(
+            format!("127.0.0.1:{port}").parse().unwrap(),
+            &mut child,
+            "php -S",
+            &server_log,
+        );
 
         WordPress {
             php: child,
@@ -274,8 +281,8 @@ impl WordPress {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
-        let json = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{path}: {e}: {status} {text}"));
+        let json =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}: {status} {text}"));
         (status, json)
     }
 
@@ -321,7 +328,9 @@ impl WordPress {
         ["debug.log", "php-server.log"]
             .iter()
             .flat_map(|name| {
-                std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default().lines()
+                std::fs::read_to_string(self.dir.path().join(name))
+                    .unwrap_or_default()
+                    .lines()
                     .filter(|l| l.contains("plugins/articulate/") && l.contains("PHP "))
                     .map(str::to_owned)
                     .collect::<Vec<_>>()

@@ -186,8 +186,7 @@ impl Request {
         }
         if let Some(title) = given(&self.title) {
             title.clone_into(&mut article.meta.title);
-            let has_headline =
-                article.spoken().any(|(_, block)| block.kind == BlockKind::Headline);
+            let has_headline = article.spoken().any(|(_, block)| block.kind == BlockKind::Headline);
             if !has_headline {
                 article.blocks.insert(0, Block::speak(BlockKind::Headline, title, "the title"));
             }

@@ -367,18 +367,21 @@ impl Queue for PostgresQueue {
         let offset = i64::try_from(offset).unwrap_or(i64::MAX);
         let (rows, total) = self.with(|client| {
             // One snapshot: the page and the total agree.
-            let mut tx = client.build_transaction().read_only(true).isolation_level(
-                postgres::IsolationLevel::RepeatableRead,
-            ).start()?;
+            let mut tx = client
+                .build_transaction()
+                .read_only(true)
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .start()?;
             let rows = tx
                 .query(SELECT_PAGE, &[&state, &limit, &offset])?
                 .iter()
                 .map(read_row)
                 .collect::<Result<Vec<RawJob>, postgres::Error>>()?;
             let total: i64 = tx
-                .query_one("SELECT COUNT(*) FROM jobs WHERE $1::TEXT IS NULL OR state = $1", &[
-                    &state,
-                ])?
+                .query_one(
+                    "SELECT COUNT(*) FROM jobs WHERE $1::TEXT IS NULL OR state = $1",
+                    &[&state],
+                )?
                 .try_get(0)?;
             tx.commit()?;
             Ok((rows, total))

@@ -17,7 +17,7 @@ fn the_webhooks_title_byline_published_and_url_reach_the_manifest_and_the_feed()
     // No headline in the content: the title is spoken first, as a headline would be.
     let first = json!({
         "id": "harbour",
-        "text": "The harbour wall will be rebuilt next spring.\n\nWork takes six months.",
+        "html": "<p>The harbour wall will be rebuilt next spring.</p><p>Work takes six months.</p>",
         "title": "Harbour wall to be rebuilt",
         "byline": "By Jo Bloggs",
         "published": "2026-11-25T08:00:00Z",
@@ -120,9 +120,10 @@ fn an_unknown_voice_in_a_request_is_refused_listing_the_voices_that_exist() {
 
 #[test]
 fn an_unknown_voice_on_the_command_line_is_refused_listing_the_voices_that_exist() {
-    let site = Site::new("");
+    let mut site = Site::new("");
+    site.voice = "klingon".into();
     let mut command = site.command(&[]);
-    command.args(["--voice", "klingon"]).stderr(Stdio::piped()).stdout(Stdio::null());
+    command.stderr(Stdio::piped()).stdout(Stdio::null());
     let output = command.output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);

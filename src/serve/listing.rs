@@ -1,16 +1,13 @@
 //! The API's listings: `GET /v1/articles` (jobs, newest first, paged, filtered by state),
-//! `GET /v1/voices` (the profiles a request may name), and the published files under
-//! `/audio/`, which players on the publisher's own site fetch across origins.
+//! `GET /v1/voices` (the profiles a request may name), and the cross-origin header of the
+//! published files under `/audio/`, which players on the publisher's own site fetch.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
-use tower_http::services::ServeDir;
 
 use super::Service;
 use super::api::{ApiError, job_json};
@@ -117,17 +114,11 @@ pub(super) async fn voices(State(service): State<Arc<Service>>) -> axum::Json<Va
     axum::Json(json!({ "default": default, "voices": voices }))
 }
 
-/// The output directory under `/audio/`, readable from any origin: the files are public,
-/// and a player on the publisher's site fetches the manifest from this server.
-pub(super) fn public_files(dir: &Path) -> Router<Arc<Service>> {
-    Router::new().nest_service("/audio", ServeDir::new(dir)).layer(axum::middleware::map_response(
-        |mut response: Response| async move {
-            response
-                .headers_mut()
-                .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-            response
-        },
-    ))
+/// A published file's answer, readable from any origin: the files are public, and a player
+/// on the publisher's site fetches the manifest from this server.
+pub(super) async fn readable_anywhere(mut response: Response) -> Response {
+    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! A publisher's day with the plugin: publish a post in WordPress, see the status box say
 //! done, play the narration in the post, edit a sentence (one chunk synthesized again),
-//! trash the post (the audio goes); and serve's callback refused when not signed by it.
+//! trash the post (the audio goes); serve's callback refused when not signed by it, an
+//! unchanged post saved twice not sent twice, and a token too short for serve refused.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -169,6 +170,13 @@ fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_
         assert_eq!(status, 200, "{body}");
         assert_eq!(site.status(post_id).await["status"], "done");
 
+        // Saved twice in a row with nothing changed, as the block editor saves a post and
+        // then its meta boxes: the same body within a second would carry a signature serve
+        // refuses as a replay, so what serve has already is not sent again.
+        let saved = site.setup(&["save-twice", &post_id.to_string()]);
+        assert_eq!(saved.lines().collect::<Vec<_>>(), ["done", ""], "state, error: {saved}");
+        assert_eq!(site.status(post_id).await["status"], "done");
+
         // One sentence edited: one chunk synthesized again, the rest from the cache.
         let requests_before = counter(&site, "articulate_backend_requests_total");
         let mut edited = PARAGRAPHS;
@@ -207,6 +215,31 @@ fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_
         assert_eq!(status["audio"], "");
         let serve_feed = std::fs::read_to_string(site.serve_out().join("feed.xml")).unwrap();
         assert!(!serve_feed.contains(&link), "{serve_feed}");
+
+        // The settings page says it is connected, and refuses a token serve would refuse
+        // (half a paste), keeping the one that works.
+        let settings = format!("{}/wp-admin/options-general.php?page=articulate", site.url);
+        browser.goto(&settings).await;
+        let connected = "document.getElementById('articulate-connection')?.dataset.connected";
+        assert_eq!(browser.eval(connected).await, "1");
+        browser
+            .eval(
+                "document.getElementById('articulate_token').value = 'test-token-4f9a';
+                 document.querySelector('form[action=\"options.php\"]').submit();",
+            )
+            .await;
+        browser
+            .wait_for(
+                "location.search.includes('settings-updated') && document.readyState === 'complete'",
+                "the settings page after saving",
+            )
+            .await;
+        let notice = "document.getElementById('setting-error-articulate_short_token')?.textContent";
+        let notice = browser.eval(notice).await;
+        assert!(notice.as_str().is_some_and(|n| n.contains("15 characters")), "{notice}");
+        let kept = "document.getElementById('articulate_token').value";
+        assert_eq!(browser.eval(kept).await, crate::serve::TOKEN);
+        assert_eq!(browser.eval(connected).await, "1");
 
         assert!(site.plugin_warnings().is_empty(), "PHP said: {:#?}", site.plugin_warnings());
     });

@@ -57,6 +57,13 @@ fn run(command: &mut Command, what: &str) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `php ARGS…` with `env`, and no mail sent.
+fn php_command(env: &[(&'static str, String)], args: &[&str]) -> Command {
+    let mut command = Command::new("php");
+    command.args(["-d", "sendmail_path=/bin/true"]).args(args).envs(env.iter().cloned());
+    command
+}
+
 /// A scratch MariaDB server on a Unix socket (no TCP port), with a `wordpress` database.
 struct MariaDb {
     child: Child,
@@ -143,6 +150,8 @@ pub(crate) struct WordPress {
     pub(crate) url: String,
     /// An application password of the admin user, for the REST API.
     app_password: String,
+    /// What `php/setup.php` is run with: the site's paths and the plugin's settings.
+    php_env: Vec<(&'static str, String)>,
     client: reqwest::Client,
 }
 
@@ -223,11 +232,7 @@ impl WordPress {
             ("ARTICULATE_SECRET", SECRET.to_owned()),
             ("ARTICULATE_VOICE", String::new()),
         ];
-        let php = |args: &[&str]| {
-            let mut command = Command::new("php");
-            command.args(["-d", "sendmail_path=/bin/true"]).args(args).envs(env.clone());
-            command
-        };
+        let php = |args: &[&str]| php_command(&env, args);
         let setup = php_dir.join("setup.php").display().to_string();
         run(&mut php(&[&setup, "install"]), "installing WordPress");
         let app_password =
@@ -264,8 +269,18 @@ impl WordPress {
             dir,
             url,
             app_password,
+            php_env: env.to_vec(),
             client: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
         }
+    }
+
+    /// `php/setup.php MODE ARGS…` run against the site, as an administrator's script
+    /// would; what it printed.
+    pub(crate) fn setup(&self, args: &[&str]) -> String {
+        let setup = util::root().join("tests/wordpress/php/setup.php");
+        let mut all = vec![setup.to_str().unwrap()];
+        all.extend_from_slice(args);
+        run(&mut php_command(&self.php_env, &all), &format!("setup.php {}", args.join(" ")))
     }
 
     /// A REST API call as the admin user; the status and the JSON answer.

@@ -4,6 +4,7 @@
  *   php setup.php install     install WordPress (admin user, pretty permalinks, theme)
  *   php setup.php configure   activate the plugin, set its options, print an application
  *                             password for the REST API
+ *   php setup.php save-twice POST   save the post twice, unchanged; print its state and error
  * Paths, URLs and the plugin's settings come from the environment.
  */
 
@@ -64,5 +65,22 @@ if ( 'configure' === $articulate_mode ) {
 	exit( 0 );
 }
 
-fwrite( STDERR, "usage: php setup.php install|configure\n" );
+if ( 'save-twice' === $articulate_mode ) {
+	// Saved twice in a row with nothing changed, as the block editor saves a post and then
+	// its meta boxes: print the post's articulate state and error afterwards.
+	require getenv( 'ARTICULATE_WP_ROOT' ) . '/wp-load.php';
+	wp_set_current_user( 1 );
+	$articulate_post = (int) ( $argv[2] ?? 0 );
+	for ( $articulate_i = 0; $articulate_i < 2; $articulate_i++ ) {
+		$articulate_saved = wp_update_post( array( 'ID' => $articulate_post ), true );
+		if ( is_wp_error( $articulate_saved ) ) {
+			fwrite( STDERR, 'not saved: ' . $articulate_saved->get_error_message() . "\n" );
+			exit( 1 );
+		}
+	}
+	echo get_post_meta( $articulate_post, '_articulate_state', true ), "\n", get_post_meta( $articulate_post, '_articulate_error', true ), "\n";
+	exit( 0 );
+}
+
+fwrite( STDERR, "usage: php setup.php install|configure|save-twice POST\n" );
 exit( 2 );

@@ -124,7 +124,12 @@ final class Articulate_Client {
 	}
 
 	/**
-	 * One request. Mutating requests (a body, even empty) are signed.
+	 * One request. Mutating requests (a body, even empty) are signed, at the moment they
+	 * are sent.
+	 *
+	 * The signed path is `/` and `$path`, whatever path the base URL has: serve's routes
+	 * are at its root, so a proxy that puts serve under a prefix strips it before serve
+	 * reads the request line, and that line is what serve checks the signature against.
 	 *
 	 * @param string      $method HTTP method.
 	 * @param string      $path   Path under the base URL.
@@ -146,7 +151,8 @@ final class Articulate_Client {
 			'headers'     => $headers,
 		);
 		if ( null !== $body ) {
-			$args['headers'] = array_merge( $headers, array( 'Content-Type' => 'application/json' ), Articulate_Signature::headers( $body, $this->secret ) );
+			$signed          = Articulate_Signature::request_headers( $method, '/' . $path, $body, $this->secret );
+			$args['headers'] = array_merge( $headers, array( 'Content-Type' => 'application/json' ), $signed );
 			$args['body']    = $body;
 		}
 		$answer = wp_remote_request( $this->base . $path, $args );

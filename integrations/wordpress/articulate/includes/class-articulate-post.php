@@ -41,6 +41,8 @@ final class Articulate_Post {
 	const DURATION_MS = '_articulate_duration_ms';
 	/** Meta: the generation the published audio is of. */
 	const AUDIO_GENERATION = '_articulate_audio_generation';
+	/** Meta: the SHA-256 of the last body serve accepted for the post. */
+	const SENT = '_articulate_sent';
 
 	/** Every meta key this plugin writes. */
 	const KEYS = array(
@@ -58,6 +60,7 @@ final class Articulate_Post {
 		self::CHAPTERS,
 		self::DURATION_MS,
 		self::AUDIO_GENERATION,
+		self::SENT,
 	);
 
 	/** Meta about the job and its audio: what is forgotten when the audio is removed. */
@@ -74,6 +77,7 @@ final class Articulate_Post {
 		self::CHAPTERS,
 		self::DURATION_MS,
 		self::AUDIO_GENERATION,
+		self::SENT,
 	);
 
 	/**

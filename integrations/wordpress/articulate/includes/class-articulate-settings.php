@@ -19,6 +19,9 @@ final class Articulate_Settings {
 	/** The page's slug and settings group. */
 	const PAGE = 'articulate';
 
+	/** The shortest API token serve accepts (its `MIN_TOKEN_CHARS`). */
+	const MIN_TOKEN_CHARS = 20;
+
 	/** Hook up. */
 	public static function register() {
 		add_action( 'admin_init', array( __CLASS__, 'settings' ) );
@@ -42,8 +45,8 @@ final class Articulate_Settings {
 				'default'           => '',
 			)
 		);
-		register_setting( self::PAGE, 'articulate_token', $text );
-		register_setting( self::PAGE, 'articulate_secret', $text );
+		register_setting( self::PAGE, 'articulate_token', array_merge( $text, array( 'sanitize_callback' => array( __CLASS__, 'sanitize_token' ) ) ) );
+		register_setting( self::PAGE, 'articulate_secret', array_merge( $text, array( 'sanitize_callback' => array( __CLASS__, 'sanitize_secret' ) ) ) );
 		register_setting( self::PAGE, 'articulate_voice', array_merge( $text, array( 'sanitize_callback' => array( __CLASS__, 'sanitize_voice' ) ) ) );
 		register_setting(
 			self::PAGE,
@@ -148,7 +151,7 @@ final class Articulate_Settings {
 		printf(
 			'<input type="password" class="regular-text code" id="articulate_token" name="articulate_token" value="%s" autocomplete="off" /><p class="description">%s</p>',
 			esc_attr( (string) get_option( 'articulate_token', '' ) ),
-			esc_html__( 'One of the tokens in ARTICULATE_API_TOKENS on the server.', 'articulate' )
+			esc_html__( 'One of the tokens in ARTICULATE_API_TOKENS on the server (20 characters or more).', 'articulate' )
 		);
 	}
 
@@ -264,6 +267,54 @@ final class Articulate_Settings {
 		$url = esc_url_raw( trim( (string) $value ), array( 'http', 'https' ) );
 		delete_transient( 'articulate_voices' );
 		return $url;
+	}
+
+	/**
+	 * An API token: one of serve's, so at least MIN_TOKEN_CHARS characters. A shorter one
+	 * (half a paste, say) is refused with a notice and the previous token kept.
+	 *
+	 * @param mixed $value The input.
+	 * @return string
+	 */
+	public static function sanitize_token( $value ) {
+		$token  = self::credential( $value );
+		$length = function_exists( 'mb_strlen' ) ? mb_strlen( $token, 'UTF-8' ) : strlen( $token );
+		if ( '' !== $token && $length < self::MIN_TOKEN_CHARS ) {
+			add_settings_error(
+				'articulate_token',
+				'articulate_short_token',
+				sprintf(
+					/* translators: 1: the token's length, 2: the shortest serve accepts. */
+					__( 'The API token has %1$d characters, and articulate serve accepts none shorter than %2$d: paste a whole token from ARTICULATE_API_TOKENS. The previous token is kept.', 'articulate' ),
+					$length,
+					self::MIN_TOKEN_CHARS
+				)
+			);
+			return (string) get_option( 'articulate_token', '' );
+		}
+		return $token;
+	}
+
+	/**
+	 * The signing secret, byte for byte but for surrounding blanks.
+	 *
+	 * @param mixed $value The input.
+	 * @return string
+	 */
+	public static function sanitize_secret( $value ) {
+		return self::credential( $value );
+	}
+
+	/**
+	 * A token or secret as typed, less surrounding blanks and control characters. Not
+	 * sanitize_text_field(), which drops `%41`-like runs and anything like a tag: a
+	 * secret changed on the way in would sign nothing serve accepts.
+	 *
+	 * @param mixed $value The input.
+	 * @return string
+	 */
+	private static function credential( $value ) {
+		return (string) preg_replace( '/[\x00-\x1f\x7f]/', '', trim( (string) $value ) );
 	}
 
 	/**

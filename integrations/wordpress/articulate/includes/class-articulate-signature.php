@@ -1,10 +1,15 @@
 <?php
 /**
  * How requests to serve are signed and serve's callbacks checked: the one place that knows
- * the scheme, so a change in what serve expects (a timestamp header, say) is made here.
+ * the scheme (serve's `src/serve/callback.rs`).
  *
- * Today: `X-Articulate-Signature: sha256=HEX`, the HMAC-SHA256 of the exact body bytes
- * under the shared secret, in both directions.
+ * - A request to serve that changes something (POST, DELETE) carries
+ *   `X-Articulate-Timestamp: UNIX_SECONDS` and `X-Articulate-Signature: sha256=HEX`, the
+ *   HMAC-SHA256 under the shared secret of `TIMESTAMP\nMETHOD\nPATH\n` followed by the
+ *   body's exact bytes. serve refuses a timestamp outside its window and a signature it has
+ *   seen before, so each request is signed afresh when it is sent.
+ * - serve's completion callback carries `X-Articulate-Signature: sha256=HEX`, the
+ *   HMAC-SHA256 of the body's exact bytes alone.
  *
  * @package Articulate
  */
@@ -19,33 +24,58 @@ final class Articulate_Signature {
 	/** The header serve reads and sends. */
 	const HEADER = 'X-Articulate-Signature';
 
+	/** The header with the Unix time a request was signed at; the signature covers it. */
+	const TIMESTAMP_HEADER = 'X-Articulate-Timestamp';
+
 	/**
-	 * The headers that sign `$body` for serve; none without a secret.
+	 * The headers that sign a request to serve; none without a secret.
 	 *
-	 * @param string $body   The exact bytes sent.
-	 * @param string $secret The shared secret.
+	 * @param string   $method    The HTTP method (`POST`, `DELETE`).
+	 * @param string   $path      The path serve sees in the request line (`/v1/articles`).
+	 * @param string   $body      The exact bytes sent (empty for none).
+	 * @param string   $secret    The shared secret.
+	 * @param int|null $timestamp Unix seconds; now when null.
 	 * @return array<string, string>
 	 */
-	public static function headers( $body, $secret ) {
+	public static function request_headers( $method, $path, $body, $secret, $timestamp = null ) {
 		if ( '' === $secret ) {
 			return array();
 		}
-		return array( self::HEADER => self::sign( $body, $secret ) );
+		$timestamp = (string) ( null === $timestamp ? time() : (int) $timestamp );
+		return array(
+			self::TIMESTAMP_HEADER => $timestamp,
+			self::HEADER           => self::sign_request( $timestamp, $method, $path, $body, $secret ),
+		);
 	}
 
 	/**
-	 * `sha256=` and the hex HMAC-SHA256 of `$body` under `$secret`.
+	 * `sha256=` and the hex HMAC-SHA256 under `$secret` of
+	 * `TIMESTAMP\nMETHOD\nPATH\nBODY`, as serve checks a webhook request.
 	 *
-	 * @param string $body   The bytes.
+	 * @param string $timestamp Unix seconds, as sent in the timestamp header.
+	 * @param string $method    The HTTP method.
+	 * @param string $path      The path (and query) of the request line.
+	 * @param string $body      The body's bytes.
+	 * @param string $secret    The secret.
+	 * @return string
+	 */
+	public static function sign_request( $timestamp, $method, $path, $body, $secret ) {
+		return self::sign( $timestamp . "\n" . strtoupper( $method ) . "\n" . $path . "\n" . $body, $secret );
+	}
+
+	/**
+	 * `sha256=` and the hex HMAC-SHA256 of `$bytes` under `$secret`.
+	 *
+	 * @param string $bytes  The bytes.
 	 * @param string $secret The secret.
 	 * @return string
 	 */
-	public static function sign( $body, $secret ) {
-		return 'sha256=' . hash_hmac( 'sha256', $body, $secret );
+	public static function sign( $bytes, $secret ) {
+		return 'sha256=' . hash_hmac( 'sha256', $bytes, $secret );
 	}
 
 	/**
-	 * Whether a request from serve carries the signature of its body under `$secret`
+	 * Whether a callback from serve carries the signature of its body under `$secret`
 	 * (compared in constant time). An empty secret verifies nothing.
 	 *
 	 * @param string                $body    The raw body.
@@ -54,7 +84,8 @@ final class Articulate_Signature {
 	 * @return bool
 	 */
 	public static function verify( $body, $headers, $secret ) {
-		$given = isset( $headers[ strtolower( self::HEADER ) ] ) ? trim( (string) $headers[ strtolower( self::HEADER ) ] ) : '';
+		$name  = strtolower( self::HEADER );
+		$given = isset( $headers[ $name ] ) ? trim( (string) $headers[ $name ] ) : '';
 		if ( '' === $secret || '' === $given ) {
 			return false;
 		}

@@ -65,20 +65,37 @@ final class Articulate_Sync {
 	}
 
 	/**
-	 * Post the article to serve and record what it said.
+	 * Post the article to serve and record what it said; null when serve already has
+	 * exactly this.
+	 *
+	 * One save in the block editor is two requests to WordPress (the post, then the meta
+	 * boxes), each saving the post: the same body twice within the same second would carry
+	 * the same signature, which serve refuses as a replay. serve would have answered
+	 * "unchanged" anyway, so a body it has accepted is not sent again.
 	 *
 	 * @param WP_Post $post The post.
-	 * @return Articulate_Response
+	 * @return Articulate_Response|null
 	 */
 	public static function send( $post ) {
-		$client = Articulate_Client::from_options();
-		$id     = Articulate_Post::article_id( $post->ID );
+		$client  = Articulate_Client::from_options();
+		$id      = Articulate_Post::article_id( $post->ID );
+		$payload = Articulate_Post::payload( $post );
+		$sent    = hash( 'sha256', (string) wp_json_encode( $payload ) );
+		$state   = (string) get_post_meta( $post->ID, Articulate_Post::STATE, true );
+		$known   = (string) get_post_meta( $post->ID, Articulate_Post::ID, true ) === $id
+			&& (string) get_post_meta( $post->ID, Articulate_Post::SENT, true ) === $sent;
+		if ( $known && in_array( $state, array( 'queued', 'running', 'done' ), true ) ) {
+			return null;
+		}
 		if ( ! $client->configured() ) {
 			$response = new Articulate_Response( 0, null, __( 'The articulate service URL and token are not set (Settings → Articulate).', 'articulate' ) );
 		} else {
-			$response = $client->submit( Articulate_Post::payload( $post ) );
+			$response = $client->submit( $payload );
 		}
 		Articulate_Post::submitted( $post->ID, $id, $response );
+		if ( $response->ok() ) {
+			update_post_meta( $post->ID, Articulate_Post::SENT, $sent );
+		}
 		return $response;
 	}
 
@@ -88,7 +105,7 @@ final class Articulate_Sync {
 	 * job it has.
 	 *
 	 * @param WP_Post $post The post.
-	 * @return Articulate_Response
+	 * @return Articulate_Response|null
 	 */
 	public static function regenerate( $post ) {
 		if ( 'failed' !== get_post_meta( $post->ID, Articulate_Post::STATE, true ) ) {

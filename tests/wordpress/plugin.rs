@@ -225,17 +225,13 @@ fn a_post_published_in_wordpress_is_narrated_played_updated_by_the_sentence_and_
         browser
             .eval(
                 "document.getElementById('articulate_token').value = 'test-token-4f9a';
-                 document.querySelector('form[action=\"options.php\"]').submit();",
+                 document.querySelector('form[action=\"options.php\"]').requestSubmit();",
             )
             .await;
-        browser
-            .wait_for(
-                "location.search.includes('settings-updated') && document.readyState === 'complete'",
-                "the settings page after saving",
-            )
-            .await;
-        let notice = "document.getElementById('setting-error-articulate_short_token')?.textContent";
-        let notice = browser.eval(notice).await;
+        let notice = "document.getElementById('setting-error-articulate_short_token')";
+        let loaded = format!("{notice} && document.readyState === 'complete'");
+        browser.wait_for(&loaded, "the settings page's notice after saving").await;
+        let notice = browser.eval(&format!("{notice}.textContent")).await;
         assert!(notice.as_str().is_some_and(|n| n.contains("15 characters")), "{notice}");
         let kept = "document.getElementById('articulate_token').value";
         assert_eq!(browser.eval(kept).await, crate::serve::TOKEN);

@@ -217,8 +217,10 @@ impl Observer for Terminal {
         self.bar.set_length(progress.articles as u64);
         self.bar.set_position(progress.finished as u64);
         self.bar.set_message(format!(
-            "{} chunks ({} synthesized, {} from the cache)",
-            progress.chunks, progress.requests, progress.cache_hits
+            "{} ({} synthesized, {} from the cache)",
+            super::count(progress.chunks, "chunk", "chunks"),
+            progress.requests,
+            progress.cache_hits
         ));
     }
 

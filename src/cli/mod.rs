@@ -221,3 +221,15 @@ fn output_formats(
     anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
     Ok(formats)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn one_of_a_thing_is_singular_and_any_other_number_plural() {
+        assert_eq!(count(1, "article", "articles"), "1 article");
+        assert_eq!(count(0, "chunk", "chunks"), "0 chunks");
+        assert_eq!(count(41, "chunk", "chunks"), "41 chunks");
+    }
+}

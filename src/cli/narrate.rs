@@ -15,8 +15,8 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     // Everything that can be checked is checked before the first input is touched.
     if args.dry_run {
         // An estimate sends nothing, so a cloud voice needs no key for it.
-        let casting = Casting::for_estimates(config, args.voice.clone())
-            .with_knobs(args.knobs.knobs());
+        let casting =
+            Casting::for_estimates(config, args.voice.clone()).with_knobs(args.knobs.knobs());
         casting.check()?;
         super::output_formats(&args.format, config)?;
         let mut out = std::io::stdout().lock();

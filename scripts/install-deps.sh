@@ -14,6 +14,11 @@ if [[ "${1:-}" == "--test" ]]; then
   # postgresql: the shared job queue's tests run against a real server (scripts/postgres.sh),
   # over TLS too, with a certificate openssl makes for it.
   want+=(flite ffmpeg chromium fonts-dejavu-core postgresql openssl)
+  # The WordPress plugin's tests run Debian's WordPress (and its default block theme) under
+  # PHP's built-in server, on a scratch MariaDB started by the test; php-curl is what
+  # WordPress's HTTP API uses to call serve.
+  want+=(wordpress wordpress-theme-twentytwentythree php-cli php-mysql php-curl php-xml
+    php-mbstring mariadb-server)
   # npm (and Node.js): axe-core, the accessibility checker the player's browser tests run.
   command -v npm >/dev/null || want+=(npm)
 fi

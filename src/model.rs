@@ -227,6 +227,9 @@ pub struct SourceRef {
     pub path: String,
     /// Hex SHA-256 of the input bytes.
     pub sha256: String,
+    /// The article's public URL, when the publisher gave it (`serve`'s `url` field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// An extracted article: metadata plus every block in reading order, spoken or not.

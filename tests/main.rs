@@ -20,3 +20,4 @@ mod pronunciation;
 mod s3;
 mod serve;
 mod voice;
+mod wordpress;

@@ -134,9 +134,9 @@ pub(super) fn run(args: &BatchArgs, config: &Config) -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         summary.failed == 0,
-        "{} of {} articles failed",
+        "{} of {} failed",
         summary.failed,
-        summary.articles
+        super::count(summary.articles, "article", "articles")
     );
     Ok(())
 }
@@ -170,17 +170,18 @@ pub(super) async fn stop_signal(message: &str) {
 }
 
 fn summary_line(summary: &Summary, elapsed: Duration) -> String {
+    use super::count;
     format!(
-        "{} articles: {} narrated, {} unchanged, {} failed; {} chunks ({} from the cache), {} \
-         requests, {} characters billed; {:.1} s",
-        summary.articles,
+        "{}: {} narrated, {} unchanged, {} failed; {} ({} from the cache), {}, {} billed; \
+         {:.1} s",
+        count(summary.articles, "article", "articles"),
         summary.narrated,
         summary.unchanged,
         summary.failed,
-        summary.chunks,
+        count(summary.chunks, "chunk", "chunks"),
         summary.cache_hits,
-        summary.requests,
-        summary.billed_chars,
+        count(summary.requests, "request", "requests"),
+        count(summary.billed_chars, "character", "characters"),
         elapsed.as_secs_f64()
     )
 }
@@ -216,8 +217,10 @@ impl Observer for Terminal {
         self.bar.set_length(progress.articles as u64);
         self.bar.set_position(progress.finished as u64);
         self.bar.set_message(format!(
-            "{} chunks ({} synthesized, {} from the cache)",
-            progress.chunks, progress.requests, progress.cache_hits
+            "{} ({} synthesized, {} from the cache)",
+            super::count(progress.chunks, "chunk", "chunks"),
+            progress.requests,
+            progress.cache_hits
         ));
     }
 

@@ -73,6 +73,11 @@ pub enum Command {
     },
 }
 
+/// `n` and the noun for that many: "1 article", "2 articles", "0 entries".
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `articulate narrate`.
 #[derive(Debug, clap::Args)]
 pub struct NarrateArgs {
@@ -103,6 +108,37 @@ pub struct NarrateArgs {
     /// Also write a self-contained web player to `player/` in the output directory.
     #[arg(long, conflicts_with = "dry_run")]
     pub player: bool,
+    /// The voice's rate, pitch and volume.
+    #[command(flatten)]
+    pub knobs: KnobArgs,
+}
+
+/// `--rate`, `--pitch`, `--volume`: in the voice backend's own units, where it has them.
+#[derive(Debug, Default, clap::Args)]
+pub struct KnobArgs {
+    /// Speaking rate in the backend's units: espeak-ng words per minute (165), Piper
+    /// length_scale (>1 slower), OpenAI/ElevenLabs speed, Google speaking_rate, Azure rate
+    /// ("+10%").
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true)]
+    pub rate: Option<String>,
+    /// Pitch in the backend's units: espeak-ng 0–99 (50), Google semitones, Azure ("-2st").
+    #[arg(long, value_name = "PITCH", allow_hyphen_values = true)]
+    pub pitch: Option<String>,
+    /// Volume in the backend's units: Google volume_gain_db.
+    #[arg(long, value_name = "VOLUME", allow_hyphen_values = true)]
+    pub volume: Option<String>,
+}
+
+impl KnobArgs {
+    /// The knobs as the voices take them.
+    #[must_use]
+    pub fn knobs(&self) -> crate::narrate::Knobs {
+        crate::narrate::Knobs {
+            rate: self.rate.clone(),
+            pitch: self.pitch.clone(),
+            volume: self.volume.clone(),
+        }
+    }
 }
 
 /// `articulate extract`.
@@ -184,4 +220,16 @@ fn output_formats(
     config.output.validate_for(&formats, rate, &mut problems);
     anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
     Ok(formats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn one_of_a_thing_is_singular_and_any_other_number_plural() {
+        assert_eq!(count(1, "article", "articles"), "1 article");
+        assert_eq!(count(0, "chunk", "chunks"), "0 chunks");
+        assert_eq!(count(41, "chunk", "chunks"), "41 chunks");
+    }
 }

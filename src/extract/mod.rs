@@ -120,7 +120,8 @@ impl Extractor {
                 blocks.iter().filter(|b| b.is_spoken()).map(|b| b.text.as_str()).collect();
             meta.language = language::guess(&spoken.join(" ")).map(str::to_owned);
         }
-        let source = SourceRef { path: source.origin.clone(), sha256: source.sha256.clone() };
+        let source =
+            SourceRef { path: source.origin.clone(), sha256: source.sha256.clone(), url: None };
         Ok(Article { meta, source, blocks })
     }
 }

@@ -20,6 +20,7 @@
 //! ```
 
 mod fingerprint;
+mod knobs;
 mod voices;
 
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 
 pub use fingerprint::settings_hash;
+pub use knobs::Knobs;
 pub use voices::{Cast, CastError, Casting, Voice, VoicesConfig};
 
 use crate::audio::{Assembled, Assembler, AudioError, Limiter, RenderOptions, RenderStats};
@@ -175,7 +177,22 @@ pub fn prepare_source(
     config: &Config,
     casting: &Casting,
 ) -> Result<Prepared, NarrateError> {
-    let article = extract::extract(&source, &config.extract)?;
+    prepare_described(source, config, casting, |_| {})
+}
+
+/// [`prepare_source`], with what the publisher says about the article (its title, URL...)
+/// put into it by `describe` before it is cut.
+///
+/// # Errors
+///
+/// As [`prepare_source`].
+pub fn prepare_described(
+    source: Source,
+    config: &Config,
+    casting: &Casting,
+    describe: impl FnOnce(&mut Article),
+) -> Result<Prepared, NarrateError> {
+    let mut article = extract::extract(&source, &config.extract)?;
     tracing::debug!(
         input = %source.origin,
         format = ?source.format,
@@ -183,6 +200,7 @@ pub fn prepare_source(
         skipped = article.skipped().count(),
         "Extracted."
     );
+    describe(&mut article);
     let origin = || source.origin.clone();
     let cast = casting
         .cast(article.meta.language.as_deref())
@@ -359,6 +377,8 @@ pub async fn narrate_prepared(
         config.narrate.concurrency,
     );
     let total = script.chunks.len();
+    // Progress starts known and empty: 0 of the script's chunks.
+    on_chunk(0, total);
     let mut done = 0;
     while let Some(reply) = replies.next().await {
         let audio = reply.map_err(|e| NarrateError::Synth { origin: origin.clone(), source: e })?;

@@ -109,6 +109,7 @@ pub struct Casting {
     explicit: Option<String>,
     cache: Option<ChunkCache>,
     built: Mutex<HashMap<String, Voice>>,
+    knobs: super::Knobs,
     /// Voices only estimate what they would bill: cloud ones need no key.
     estimating: bool,
 }
@@ -140,8 +141,16 @@ impl Casting {
             explicit,
             cache,
             built: Mutex::new(HashMap::new()),
+            knobs: super::Knobs::default(),
             estimating: false,
         }
+    }
+
+    /// Every voice with `--rate`, `--pitch` and `--volume` set (see [`super::Knobs`]).
+    #[must_use]
+    pub fn with_knobs(mut self, knobs: super::Knobs) -> Casting {
+        self.knobs = knobs;
+        self
     }
 
     /// Casting for `--dry-run`: its voices say what they would bill and never speak, so a
@@ -297,7 +306,8 @@ impl Casting {
         if let Some(voice) = self.built.lock().ok().and_then(|b| b.get(name).cloned()) {
             return Ok(voice);
         }
-        let profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
+        let mut profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
+        self.knobs.apply(&mut profile)?;
         let lexicon = self.config.lexicon_for(&profile)?;
         let engine = if self.estimating {
             registry::build_for_estimate(&profile)?

@@ -103,7 +103,7 @@ mod tests {
                 language: Some("en".into()),
                 ..Metadata::default()
             },
-            source: SourceRef { path: "story.txt".into(), sha256: "ab".repeat(32) },
+            source: SourceRef { path: "story.txt".into(), sha256: "ab".repeat(32), url: None },
             blocks: vec![
                 Block::speak(BlockKind::Headline, "Headline", "first block is the headline"),
                 Block::skip(BlockKind::Other, "Picture: Netflix", "image credit"),

@@ -53,7 +53,7 @@ fn programme_story() -> (Article, Script) {
             language: Some("en".into()),
             ..Metadata::default()
         },
-        source: SourceRef { path: "story.txt".into(), sha256: "0".repeat(64) },
+        source: SourceRef { path: "story.txt".into(), sha256: "0".repeat(64), url: None },
         blocks,
     };
     let chunks = TITLES

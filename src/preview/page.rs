@@ -205,7 +205,7 @@ mod tests {
     fn page(blocks: Vec<Block>, chunks: Vec<Chunk>) -> String {
         let article = Article {
             meta: Metadata { title: "T".into(), ..Metadata::default() },
-            source: SourceRef { path: "story.txt".into(), sha256: String::new() },
+            source: SourceRef { path: "story.txt".into(), sha256: String::new(), url: None },
             blocks,
         };
         let script =

@@ -19,6 +19,7 @@ pub mod api;
 pub mod callback;
 mod config;
 pub mod events;
+mod listing;
 pub mod metrics;
 pub mod queue;
 pub mod store;

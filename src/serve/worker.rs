@@ -209,8 +209,9 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         .map_err(NarrateError::from)?;
     let casting = service.casting(request.voice.as_deref());
     let config = &service.config;
-    let mut prepared =
-        tokio::task::block_in_place(|| narrate::prepare_source(source, config, &casting))?;
+    let mut prepared = tokio::task::block_in_place(|| {
+        narrate::prepare_described(source, config, &casting, |article| request.describe(article))
+    })?;
     prepared.source.stem.clone_from(id);
     let staging = service.output.stage(id)?;
     let job = Job {

@@ -4,7 +4,7 @@
 // The helpers here are test code too: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-mod cdp;
+pub(crate) mod cdp;
 mod support;
 
 mod browser;

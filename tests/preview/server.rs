@@ -126,6 +126,31 @@ fn a_save_that_cannot_be_narrated_keeps_the_last_good_narration_and_shows_why() 
 }
 
 #[test]
+fn after_a_bad_save_a_good_one_takes_the_could_not_be_narrated_banner_away() {
+    for good in [
+        // Undoing the bad edit: back to what was last narrated.
+        article(),
+        // Or saving something new that narrates.
+        article().replace("next Thursday evening", "next Friday evening"),
+    ] {
+        let preview = Preview::start("preview.txt", &article());
+        let mut events = Events::open(preview.addr);
+        assert_eq!(events.next_version(), 1);
+        std::fs::write(preview.input("preview.txt"), "\n\n").unwrap();
+        assert_eq!(events.next_version(), 2);
+        assert!(preview.get("/").text().contains("could not be narrated"));
+
+        std::fs::write(preview.input("preview.txt"), &good).unwrap();
+        assert_eq!(events.next_version(), 3);
+        let html = preview.get("/").text();
+        assert!(!html.contains("could not be narrated"), "{html}");
+        assert!(!html.contains("role=\"alert\""), "{html}");
+        assert_eq!(manifest_url(&html), "/v/3/preview.json");
+        assert_eq!(preview.get("/v/3/preview.mp3").status, 200);
+    }
+}
+
+#[test]
 fn it_listens_on_loopback_by_default() {
     let preview = Preview::start("preview.txt", &article());
     assert!(preview.addr.ip().is_loopback(), "{}", preview.addr);

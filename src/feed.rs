@@ -464,7 +464,7 @@ mod tests {
     #[test]
     fn a_transcript_has_one_cue_per_timed_segment() {
         let mut manifest: Manifest = serde_json::from_value(serde_json::json!({
-            "version": 1, "title": "T", "byline": null, "language": "en",
+            "version": 2, "title": "T", "byline": null, "language": "en",
             "source": {"path": "a.txt", "sha256": "00"}, "backend": "tone", "voice": "tone",
             "duration_ms": 4000, "audio": [], "chapters": [], "skipped": [],
             "segments": [

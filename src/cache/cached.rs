@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{CacheKey, ChunkCache, SCHEMA};
 use crate::model::{AudioFormat, SpeechAudio};
 use crate::tts::cost::Price;
-use crate::tts::{Capabilities, SynthError, SynthRequest, Synthesizer};
+use crate::tts::{Capabilities, Marked, SynthError, SynthRequest, Synthesizer, WordMark};
 
 /// Running counts of what a narration asked its backends for. Shared by every voice of one
 /// article, so parallel articles each keep their own.
@@ -89,18 +89,23 @@ impl Cached {
     }
 
     /// Ask the backend, and check what it returns.
-    async fn request(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+    async fn request(&self, request: SynthRequest<'_>) -> Result<Marked, SynthError> {
         self.tally.requests.fetch_add(1, Ordering::Relaxed);
         self.tally.billed_chars.fetch_add(self.inner.billed_chars(&request), Ordering::Relaxed);
-        let audio = self.inner.synthesize(request).await?;
+        let (audio, marks) = self.inner.synthesize_marked(request).await?;
         // Garbage must fail now, not be replayed from the cache forever.
         crate::audio::probe(&audio).map_err(|message| SynthError::BadAudio {
             backend: self.inner.name().to_owned(),
             chunk: request.chunk,
             message,
         })?;
-        Ok(audio)
+        Ok((audio, marks))
     }
+}
+
+/// The cache entry holding a chunk's word marks, beside its audio's.
+fn marks_digest(digest: &str) -> String {
+    blake3::hash(format!("{digest}/word-marks").as_bytes()).to_hex().to_string()
 }
 
 #[async_trait]
@@ -130,6 +135,12 @@ impl Synthesizer for Cached {
     }
 
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+        Ok(self.synthesize_marked(request).await?.0)
+    }
+
+    /// Marks are cached beside the audio; audio cached without them (by an older version)
+    /// is answered without them.
+    async fn synthesize_marked(&self, request: SynthRequest<'_>) -> Result<Marked, SynthError> {
         let Some(cache) = &self.cache else { return self.request(request).await };
         let format = self.format();
         let sent = request.body(self.inner.capabilities());
@@ -142,22 +153,33 @@ impl Synthesizer for Cached {
             format,
         };
         let digest = key.digest();
+        let marks_key = marks_digest(&digest);
+        let cached_marks = async || {
+            let blob = cache.get_blob(&marks_key).await?;
+            serde_json::from_slice::<Vec<WordMark>>(&blob).ok()
+        };
         if let Some(audio) = cache.get(&digest, format).await {
             self.tally.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(audio);
+            return Ok((audio, cached_marks().await));
         }
         let _claim = cache.claim(&digest).await;
         // Another article may have synthesized it while this one waited.
         if let Some(audio) = cache.get(&digest, format).await {
             self.tally.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(audio);
+            return Ok((audio, cached_marks().await));
         }
-        let audio = self.request(request).await?;
+        let (audio, marks) = self.request(request).await?;
+        if let Some(marks) = &marks {
+            let blob = serde_json::to_vec(marks).unwrap_or_default();
+            if let Err(e) = cache.put_blob(&marks_key, blob).await {
+                tracing::warn!(chunk = request.chunk, "Word marks not cached: {e}");
+            }
+        }
         // Committed before the chunk is used: a run killed after this point never pays for
         // this chunk again.
         if let Err(e) = cache.put(&digest, &audio).await {
             tracing::warn!(chunk = request.chunk, "Not cached: {e}");
         }
-        Ok(audio)
+        Ok((audio, marks))
     }
 }

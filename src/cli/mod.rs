@@ -10,6 +10,7 @@ mod feed;
 mod narrate;
 mod preview;
 mod serve;
+mod verify;
 mod voices;
 
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Write a podcast RSS feed for the narrations in a directory.
     Feed(FeedArgs),
+    /// Listen to a narration again: list its worst segments, exit 1 if any is flagged.
+    Verify(VerifyArgs),
     /// List voice profiles and which engines are installed.
     Voices {
         /// Also list the voices each installed engine offers.
@@ -94,6 +97,28 @@ pub struct NarrateArgs {
     /// Also write a self-contained web player to `player/` in the output directory.
     #[arg(long, conflicts_with = "dry_run")]
     pub player: bool,
+    /// Listen to every chunk with the offline recogniser before publishing; a chunk that
+    /// does not say its text is synthesized once more, then flagged (`[narrate] verify`).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub verify: bool,
+    /// With --verify: a flagged chunk is an error, and nothing is written.
+    #[arg(long, requires = "verify")]
+    pub strict: bool,
+    /// Time every word (from the engine, else by aligning with the recogniser), for
+    /// NAME.words.vtt, NAME.transcript.json and the manifest's `words`.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub words: bool,
+}
+
+/// `articulate verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A narration's manifest (NAME.json) with its audio beside it.
+    #[arg(value_name = "NARRATION.json")]
+    pub manifest: PathBuf,
+    /// How many of the worst segments to list. Default: 10.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub worst: usize,
 }
 
 /// `articulate extract`.
@@ -128,6 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Batch(batch_args) => batch::run(&batch_args, &config),
         Command::Cache(cache_args) => cache::run(&cache_args, &config),
         Command::Feed(feed_args) => feed::run(&feed_args, &config),
+        Command::Verify(verify_args) => verify::run(&verify_args, &config),
         Command::Serve(serve_args) => serve::run(&serve_args, &config),
         Command::Voices { engines } => voices::run(&config, engines),
     }

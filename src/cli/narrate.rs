@@ -12,6 +12,17 @@ use crate::narrate::{Casting, Job, dry_run, narrate};
 use super::NarrateArgs;
 
 pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
+    let mut config = config.clone();
+    if args.verify {
+        config.narrate.verify = crate::verify::VerifyMode::On;
+    }
+    if args.strict {
+        config.verify.strict = true;
+    }
+    if args.words {
+        config.narrate.word_timings = crate::verify::WordTimings::Always;
+    }
+    let config = &config;
     // Everything that can be checked is checked before the first input is touched.
     let enabled = config.narrate.cache && !args.no_cache;
     let cache = super::cache::open(config, args.cache_dir.as_deref(), None, enabled)

@@ -83,6 +83,11 @@ pub struct NarrateConfig {
     /// Whether lexicon entries match regardless of case (a profile may override).
     /// Default: false.
     pub lexicon_ignore_case: bool,
+    /// Listen to every chunk before publishing: `true`, `false` or `"best-effort"` (see
+    /// [`crate::verify`]). Default: false.
+    pub verify: crate::verify::VerifyMode,
+    /// Where word timings come from: `"auto"`, `"always"` or `"off"`. Default: `"auto"`.
+    pub word_timings: crate::verify::WordTimings,
 }
 
 impl Default for NarrateConfig {
@@ -97,6 +102,8 @@ impl Default for NarrateConfig {
             cache_url: String::new(),
             lexicon: PathBuf::new(),
             lexicon_ignore_case: false,
+            verify: crate::verify::VerifyMode::Off,
+            word_timings: crate::verify::WordTimings::Auto,
         }
     }
 }
@@ -124,6 +131,8 @@ pub struct Config {
     pub batch: BatchConfig,
     /// `[serve]`
     pub serve: ServeConfig,
+    /// `[verify]`
+    pub verify: crate::verify::VerifyConfig,
     /// The directory relative paths in the file are resolved against.
     pub base_dir: PathBuf,
 }
@@ -174,9 +183,10 @@ impl Config {
                 "outro" => section(&key, value, &mut config.outro, &mut problems),
                 "batch" => section(&key, value, &mut config.batch, &mut problems),
                 "serve" => section(&key, value, &mut config.serve, &mut problems),
+                "verify" => section(&key, value, &mut config.verify, &mut problems),
                 _ => problems.push(format!(
                     "unknown section [{key}]; known sections: narrate, voices, extract, segment, \
-                     audio, output, intro, outro, batch, serve"
+                     audio, output, intro, outro, batch, serve, verify"
                 )),
             }
         }
@@ -193,6 +203,7 @@ impl Config {
         config.outro.validate("outro", &mut problems);
         config.batch.validate(&mut problems);
         config.serve.validate(&mut problems);
+        config.verify.validate(&mut problems);
         if problems.is_empty() { Ok(config) } else { Err(invalid(problems)) }
     }
 

@@ -41,6 +41,8 @@ pub fn build_manifest(
                 text: chunk.text.clone(),
                 start_ms: span.and_then(|s| ms(s.start)),
                 end_ms: span.and_then(|s| ms(s.end)),
+                verification: None,
+                words: None,
             }
         })
         .collect();

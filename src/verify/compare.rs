@@ -269,6 +269,59 @@ pub fn align(expected: &[String], heard: &[String]) -> Vec<Option<Match>> {
     matches
 }
 
+/// Where each expected unit falls in the heard units: the heard index it was aligned with,
+/// or, when it was aligned with nothing, the index where it would have been.
+#[must_use]
+pub fn places(expected: &[String], heard: &[String]) -> Vec<usize> {
+    let matches = align(expected, heard);
+    let mut places = vec![0; expected.len()];
+    let mut next = 0;
+    for (i, found) in matches.iter().enumerate() {
+        if let Some(found) = found {
+            next = found.heard + 1;
+            places[i] = found.heard;
+        } else {
+            places[i] = next.min(heard.len().saturating_sub(1));
+        }
+    }
+    places
+}
+
+/// How alike `unit` is to the most alike heard unit within `reach` of `place`, or two
+/// neighbouring heard units written together ("we can" for "weakened"). Numbers count only
+/// when equal: a different number is a different number, however alike its digits. An
+/// ordinal suffix does not count ("18th" for "18"), as dates are read as ordinals.
+#[must_use]
+pub fn nearby(unit: &str, heard: &[String], place: usize, reach: usize) -> f64 {
+    if heard.is_empty() {
+        return 0.0;
+    }
+    let from = place.saturating_sub(reach);
+    let to = (place + reach + 1).min(heard.len());
+    let mut best = 0.0f64;
+    for i in from..to {
+        best = best.max(word_similarity(unit, &heard[i]));
+        if i + 1 < to {
+            best = best.max(word_similarity(unit, &format!("{}{}", heard[i], heard[i + 1])));
+        }
+    }
+    best
+}
+
+static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
+    #[allow(clippy::expect_used)]
+    Regex::new(r"^(\d+)(?:st|nd|rd|th)$").expect("valid built-in pattern")
+});
+
+fn word_similarity(a: &str, b: &str) -> f64 {
+    let a = ORDINAL.replace(a, "$1");
+    let b = ORDINAL.replace(b, "$1");
+    if a.chars().any(|c| c.is_ascii_digit()) || b.chars().any(|c| c.is_ascii_digit()) {
+        return if a == b { 1.0 } else { 0.0 };
+    }
+    f64::from(similarity(&a, &b))
+}
+
 /// Share a transcript of several segments out among them: each heard word goes to the
 /// segment of the expected word it was aligned with, and words aligned with nothing go with
 /// the word before them (or, at the start, after them). Returns the heard words of each

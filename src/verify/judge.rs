@@ -4,6 +4,10 @@ use super::VerifyConfig;
 use super::compare::{self, TextWord};
 use super::recogniser::Heard;
 
+/// How many heard words either side of a word's place may be it: dates and numbers are
+/// often read in another order than written ("November 18" → "the 18th of November").
+const NEARBY: usize = 3;
+
 /// The judgement on one segment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
@@ -31,8 +35,9 @@ pub fn judge(
     let heard_words = compare::words(&heard.text, english);
     let heard_units: Vec<String> =
         heard.text.split_whitespace().map(|w| compare::unit(w, english)).collect();
+    let heard_units: Vec<String> = heard_units.into_iter().filter(|u| !u.is_empty()).collect();
     let units: Vec<String> = words.iter().map(|w| w.unit.clone()).collect();
-    let matches = compare::align(&units, &heard_units);
+    let places = compare::places(&units, &heard_units);
     let mut failed = Vec::new();
     let mut judged = 0;
     for (i, word) in words.iter().enumerate() {
@@ -40,7 +45,7 @@ pub fn judge(
             continue;
         }
         judged += 1;
-        let similarity = matches[i].as_ref().map_or(0.0, |m| f64::from(m.similarity));
+        let similarity = compare::nearby(&word.unit, &heard_units, places[i], NEARBY);
         let probability = heard.words.get(i).map_or(0.0, |w| w.probability);
         if similarity < config.min_similarity && probability < config.min_probability {
             failed.push(i);
@@ -91,6 +96,19 @@ mod tests {
         let v = judge(&words, &heard("It rose five percent.", &[0.9, 0.9, 0.6, 0.3, 0.3]), &[text], true, &config);
         assert!(v.pass, "{v:?}");
         assert!(v.wer < 1e-9, "{v:?}");
+        let date = "on November 18, 2019";
+        let words = display_words(date, true);
+        let v = judge(&words, &heard("on the 18th of November 2019", &[0.9, 0.001, 0.001, 0.9]), &[date], true, &config);
+        assert!(v.pass, "{v:?}");
+    }
+
+    #[test]
+    fn a_number_read_wrong_fails_however_alike_its_digits() {
+        let config = VerifyConfig::default();
+        let text = "A study from 2012 counted 17 types.";
+        let words = display_words(text, true);
+        let v = judge(&words, &heard("A study from 2012 counted 18 types.", &[0.9, 0.9, 0.9, 0.9, 0.9, 0.0001, 0.9]), &[text], true, &config);
+        assert_eq!(v.failed, [5]);
     }
 
     #[test]

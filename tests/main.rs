@@ -16,3 +16,4 @@ mod preview;
 mod pronunciation;
 mod s3;
 mod serve;
+mod verify;

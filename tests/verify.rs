@@ -22,13 +22,17 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// text.
 fn check_words(manifest: &Manifest) {
     for segment in &manifest.segments {
-        let words = segment.words.as_ref().unwrap_or_else(|| panic!("segment {} has no words", segment.id));
+        let words =
+            segment.words.as_ref().unwrap_or_else(|| panic!("segment {} has no words", segment.id));
         assert!(!words.is_empty());
         let chars: Vec<char> = segment.text.chars().collect();
         let (start, end) = (segment.start_ms.unwrap(), segment.end_ms.unwrap());
         let mut last = start;
         for w in words {
-            assert!(start <= w.start_ms && w.start_ms <= w.end_ms && w.end_ms <= end, "{w:?} in {start}–{end}");
+            assert!(
+                start <= w.start_ms && w.start_ms <= w.end_ms && w.end_ms <= end,
+                "{w:?} in {start}–{end}"
+            );
             assert!(w.start_ms >= last, "{w:?} starts before the word before it");
             last = w.start_ms;
             let slice: String = chars[w.char_start..w.char_end].iter().collect();
@@ -64,7 +68,8 @@ fn the_tone_voice_times_every_word_to_the_millisecond() {
             continue;
         }
         assert!((119..=121).contains(&(w.end_ms - w.start_ms)), "{w:?}");
-        let (a, b) = (frame(w.start_ms.saturating_sub(15)), frame(w.end_ms + 15).min(samples.len()));
+        let (a, b) =
+            (frame(w.start_ms.saturating_sub(15)), frame(w.end_ms + 15).min(samples.len()));
         let (mut energy, mut moment) = (0.0f64, 0.0f64);
         for (i, s) in samples[a..b].iter().enumerate() {
             let e = f64::from(*s) * f64::from(*s);
@@ -80,13 +85,19 @@ fn the_tone_voice_times_every_word_to_the_millisecond() {
     assert!(worst <= 1.5, "a word's tone is {worst:.2} ms off its timing");
     let vtt = std::fs::read_to_string(out.join("heartstopper.words.vtt")).unwrap();
     assert!(vtt.starts_with("WEBVTT\n") && vtt.contains("<00:00:"), "{vtt}");
-    let transcript: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("heartstopper.transcript.json")).unwrap()).unwrap();
+    let transcript: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("heartstopper.transcript.json")).unwrap(),
+    )
+    .unwrap();
     let words: usize = manifest.segments.iter().map(|s| s.words.as_ref().map_or(0, Vec::len)).sum();
     assert_eq!(transcript["segments"].as_array().unwrap().len(), words);
     let smil = std::fs::read_to_string(out.join("heartstopper.smil")).unwrap();
     assert_eq!(smil.matches("<par ").count(), words);
-    assert!(std::fs::read_to_string(out.join("heartstopper.xhtml")).unwrap().contains("<span id=\"w0\">"));
+    assert!(
+        std::fs::read_to_string(out.join("heartstopper.xhtml"))
+            .unwrap()
+            .contains("<span id=\"w0\">")
+    );
 }
 
 #[test]
@@ -105,7 +116,10 @@ fn verifying_without_the_recogniser_is_one_line_naming_the_install_command() {
         .failure();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("scripts/install-recogniser.sh") && stderr.contains("/no/such/python"), "{stderr}");
+    assert!(
+        stderr.contains("scripts/install-recogniser.sh") && stderr.contains("/no/such/python"),
+        "{stderr}"
+    );
     assert!(!out.exists(), "nothing is written");
 }
 
@@ -168,8 +182,11 @@ fn a_recogniser_that_crashes_hangs_or_answers_nonsense_is_restarted_once_then_th
         assert!(!out.exists(), "{behaviour}: nothing is written");
 
         // Best effort: the narration is published, every segment marked unverified.
-        std::fs::write(&config, std::fs::read_to_string(&config).unwrap() + "[narrate]\nverify = \"best-effort\"\n")
-            .unwrap();
+        std::fs::write(
+            &config,
+            std::fs::read_to_string(&config).unwrap() + "[narrate]\nverify = \"best-effort\"\n",
+        )
+        .unwrap();
         articulate()
             .arg("--config")
             .arg(&config)
@@ -201,7 +218,8 @@ fn recogniser_installed() -> bool {
 }
 
 #[test]
-fn a_voice_that_swaps_a_word_drops_a_sentence_or_misreads_a_number_is_flagged_and_a_clean_one_is_not() {
+fn a_voice_that_swaps_a_word_drops_a_sentence_or_misreads_a_number_is_flagged_and_a_clean_one_is_not()
+ {
     if !recogniser_installed() || !util::installed("espeak-ng") {
         return;
     }

@@ -12,8 +12,8 @@ use super::VerifyArgs;
 
 pub(super) fn run(args: &VerifyArgs, config: &Config) -> anyhow::Result<()> {
     let path = &args.manifest;
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let manifest: Manifest = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an articulate manifest", path.display()))?;
     let mut settings = config.verify.clone();
@@ -39,10 +39,8 @@ pub(super) fn run(args: &VerifyArgs, config: &Config) -> anyhow::Result<()> {
     let samples = Resampler::new(SampleRate(verify::RATE))
         .process(&pcm.samples, pcm.rate)
         .map_err(|e| anyhow::anyhow!("{}: {e}", audio_path.display()))?;
-    let english = manifest
-        .language
-        .as_deref()
-        .is_none_or(|l| l.to_ascii_lowercase().starts_with("en"));
+    let english =
+        manifest.language.as_deref().is_none_or(|l| l.to_ascii_lowercase().starts_with("en"));
     let at = |ms: u64| (ms as usize * verify::RATE as usize / 1000).min(samples.len());
     let segments: Vec<_> = manifest
         .segments
@@ -53,10 +51,8 @@ pub(super) fn run(args: &VerifyArgs, config: &Config) -> anyhow::Result<()> {
             (!words.is_empty() && end > start).then(|| (s, words, at(start), at(end)))
         })
         .collect();
-    let items: Vec<Listen<'_>> = segments
-        .iter()
-        .map(|(_, words, a, b)| Listen { audio: &samples[*a..*b], words })
-        .collect();
+    let items: Vec<Listen<'_>> =
+        segments.iter().map(|(_, words, a, b)| Listen { audio: &samples[*a..*b], words }).collect();
     let heard = recogniser.listen(&items, manifest.language.as_deref())?;
     let mut rows: Vec<_> = segments
         .iter()
@@ -67,7 +63,9 @@ pub(super) fn run(args: &VerifyArgs, config: &Config) -> anyhow::Result<()> {
         })
         .collect();
     rows.sort_by(|a, b| {
-        (b.1.failed.len(), b.1.wer).partial_cmp(&(a.1.failed.len(), a.1.wer)).unwrap_or(std::cmp::Ordering::Equal)
+        (b.1.failed.len(), b.1.wer)
+            .partial_cmp(&(a.1.failed.len(), a.1.wer))
+            .unwrap_or(std::cmp::Ordering::Equal)
     });
     let flagged = rows.iter().filter(|r| !r.1.pass).count();
     println!("{:>4}  {:>5}  {:<7}  expected / heard", "seg", "wer", "status");
@@ -76,7 +74,8 @@ pub(super) fn run(args: &VerifyArgs, config: &Config) -> anyhow::Result<()> {
         println!("{id:>4}  {:>5.2}  {status:<7}  {}", verdict.wer, clip(expected));
         println!("{:>20}{}", "", clip(heard));
         if !verdict.failed.is_empty() {
-            let failed: Vec<&str> = verdict.failed.iter().map(|&i| words[i].text.as_str()).collect();
+            let failed: Vec<&str> =
+                verdict.failed.iter().map(|&i| words[i].text.as_str()).collect();
             println!("{:>20}failed: {}", "", failed.join(", "));
         }
     }

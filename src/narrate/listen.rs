@@ -7,7 +7,7 @@ use crate::audio::{Resampler, decode};
 use crate::cache::ChunkCache;
 use crate::config::Config;
 use crate::model::{
-    Article, Chunk, ManifestVerification, ManifestWord, SampleRate, Samples, SpeechAudio, Span,
+    Article, Chunk, ManifestVerification, ManifestWord, SampleRate, Samples, Span, SpeechAudio,
 };
 use crate::segment::{self, Lexicon};
 use crate::tts::{Marked, SynthRequest, WordMark};
@@ -74,7 +74,10 @@ impl Listener<'_> {
                 && (self.verifying() || (always && marks.is_none()));
             if listen && let Some(pcm) = at_recogniser_rate(&audio) {
                 pending.push(settled.len());
-                settled.push((Settled { audio, marks, heard: None, verification: None }, Some(Pending { chunk, words, audio: pcm })));
+                settled.push((
+                    Settled { audio, marks, heard: None, verification: None },
+                    Some(Pending { chunk, words, audio: pcm }),
+                ));
             } else {
                 settled.push((Settled { audio, marks, heard: None, verification: None }, None));
             }
@@ -90,7 +93,8 @@ impl Listener<'_> {
                 })
                 .collect());
         };
-        let listens: Vec<&Pending<'_>> = pending.iter().filter_map(|&i| settled[i].1.as_ref()).collect();
+        let listens: Vec<&Pending<'_>> =
+            pending.iter().filter_map(|&i| settled[i].1.as_ref()).collect();
         let heard = match self.listen(recogniser, &listens).await {
             Ok(heard) => heard,
             Err(e) if self.config.narrate.verify == VerifyMode::BestEffort => {
@@ -132,7 +136,8 @@ impl Listener<'_> {
             }
             match self.retry(recogniser, &p, &verdict).await {
                 Ok(Some((strategy, (audio, _), again, second))) if second.pass => {
-                    s.verification = Some(record(&p, &again, &second, Status::Retried, Some(strategy)));
+                    s.verification =
+                        Some(record(&p, &again, &second, Status::Retried, Some(strategy)));
                     s.audio = audio;
                     s.marks = None;
                     s.heard = Some(again);
@@ -140,7 +145,8 @@ impl Listener<'_> {
                 Ok(Some((strategy, (audio, _), again, second)))
                     if second.failed.len() < verdict.failed.len() =>
                 {
-                    s.verification = Some(record(&p, &again, &second, Status::Flagged, Some(strategy)));
+                    s.verification =
+                        Some(record(&p, &again, &second, Status::Flagged, Some(strategy)));
                     s.audio = audio;
                     s.marks = None;
                     s.heard = Some(again);
@@ -162,7 +168,13 @@ impl Listener<'_> {
     }
 
     fn judge(&self, p: &Pending<'_>, heard: &Heard) -> Verdict {
-        verify::judge(&p.words, heard, &[&p.chunk.text, &p.chunk.speak], self.english, &self.config.verify)
+        verify::judge(
+            &p.words,
+            heard,
+            &[&p.chunk.text, &p.chunk.speak],
+            self.english,
+            &self.config.verify,
+        )
     }
 
     /// What the recogniser heard in each chunk, from the cache where it has listened to the
@@ -173,7 +185,8 @@ impl Listener<'_> {
         pending: &[&Pending<'_>],
     ) -> Result<Vec<Heard>, VerifyError> {
         let language = self.article.meta.language.as_deref();
-        let keys: Vec<String> = pending.iter().map(|p| heard_key(recogniser, language, p)).collect();
+        let keys: Vec<String> =
+            pending.iter().map(|p| heard_key(recogniser, language, p)).collect();
         let mut found: Vec<Option<Heard>> = Vec::with_capacity(pending.len());
         for key in &keys {
             found.push(match &self.cast.cache {
@@ -208,13 +221,16 @@ impl Listener<'_> {
         recogniser: &Arc<Recogniser>,
         p: &Pending<'_>,
         verdict: &Verdict,
-    ) -> Result<Option<(Strategy, Marked, Heard, Verdict)>, Box<dyn std::error::Error + Send + Sync>> {
+    ) -> Result<Option<(Strategy, Marked, Heard, Verdict)>, Box<dyn std::error::Error + Send + Sync>>
+    {
         let language = self.article.meta.language.as_deref();
         for strategy in &self.config.verify.retry {
             let request = match strategy {
                 Strategy::Respell => {
                     let Some((text, ssml)) = self.respelled(p, verdict)? else { continue };
-                    let backend = Arc::clone(&self.cast.voices[p.chunk.voice.min(self.cast.voices.len() - 1)].backend);
+                    let backend = Arc::clone(
+                        &self.cast.voices[p.chunk.voice.min(self.cast.voices.len() - 1)].backend,
+                    );
                     (backend, text, ssml)
                 }
                 Strategy::Voice => {
@@ -308,7 +324,8 @@ impl Listener<'_> {
         let spoken = chunk.speak.split_whitespace().count();
         let times: Vec<(f64, f64)> = match (marks, heard) {
             (Some(marks), _) if marks.len() == spoken => {
-                let lexicon = &self.cast.voices[chunk.voice.min(self.cast.voices.len() - 1)].lexicon;
+                let lexicon =
+                    &self.cast.voices[chunk.voice.min(self.cast.voices.len() - 1)].lexicon;
                 let speaker = segment::speaker(self.article, &self.config.segment, lexicon);
                 let speak = |text: &str| speaker(text).plain;
                 let ranges = timing::spoken_ranges(&chunk.text, &words, &speak, spoken);

@@ -358,16 +358,16 @@ pub async fn narrate_prepared(
         let next = replies.next().await;
         let finished = next.is_none();
         if let Some(reply) = next {
-            let marked = reply.map_err(|e| NarrateError::Synth { origin: origin.clone(), source: e })?;
+            let marked =
+                reply.map_err(|e| NarrateError::Synth { origin: origin.clone(), source: e })?;
             let chunk = &script.chunks[received];
             received += 1;
             batch_chars += chunk.speak.len();
             batch.push((chunk, marked));
         }
         // About a minute of speech at a time, so short chunks share the recogniser's windows.
-        let flush = finished
-            || !listener.active()
-            || batch_chars as f64 >= listen::BATCH_SECONDS * 15.0;
+        let flush =
+            finished || !listener.active() || batch_chars as f64 >= listen::BATCH_SECONDS * 15.0;
         if !flush || batch.is_empty() {
             if finished {
                 break;
@@ -408,7 +408,9 @@ pub async fn narrate_prepared(
         let flagged: Vec<usize> = known
             .iter()
             .enumerate()
-            .filter(|(_, k)| k.2.as_ref().is_some_and(|v| v.status == crate::verify::Status::Flagged))
+            .filter(|(_, k)| {
+                k.2.as_ref().is_some_and(|v| v.status == crate::verify::Status::Flagged)
+            })
             .map(|(i, _)| i)
             .collect();
         if let Some(&first) = flagged.first() {

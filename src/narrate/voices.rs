@@ -188,7 +188,9 @@ impl Casting {
         match built {
             Ok(recogniser) => Ok(Some(Arc::clone(recogniser))),
             Err(missing) if narrate.verify == VerifyMode::BestEffort => {
-                tracing::warn!("Segments will be marked unverified: the speech recogniser is not installed ({missing}).");
+                tracing::warn!(
+                    "Segments will be marked unverified: the speech recogniser is not installed ({missing})."
+                );
                 Ok(None)
             }
             Err(missing) => Err(VerifyError::NotInstalled { missing: missing.clone() }),
@@ -199,7 +201,8 @@ impl Casting {
     /// local profile of the main voice's language whose engine is installed.
     fn fallback(&self, main: &Voice, language: Option<&str>) -> Option<Voice> {
         let verify = &self.config.verify;
-        if self.config.narrate.verify == VerifyMode::Off || !verify.retry.contains(&Strategy::Voice) {
+        if self.config.narrate.verify == VerifyMode::Off || !verify.retry.contains(&Strategy::Voice)
+        {
             return None;
         }
         if !verify.fallback_voice.is_empty() {
@@ -208,9 +211,8 @@ impl Casting {
                 .map_err(|e| tracing::warn!("No fallback voice: {e}"))
                 .ok();
         }
-        let language = language
-            .map(str::to_owned)
-            .or_else(|| main.profile.languages.first().cloned())?;
+        let language =
+            language.map(str::to_owned).or_else(|| main.profile.languages.first().cloned())?;
         let dir = self.config.voices_dir();
         VoiceProfile::available(&dir).into_iter().find_map(|(name, _)| {
             let profile = VoiceProfile::resolve(&name, &dir).ok()?;

@@ -18,7 +18,10 @@ fn timestamp(ms: u64) -> String {
 }
 
 fn timed(manifest: &Manifest) -> impl Iterator<Item = (&ManifestSegment, &[ManifestWord])> {
-    manifest.segments.iter().filter_map(|s| s.words.as_deref().filter(|w| !w.is_empty()).map(|w| (s, w)))
+    manifest
+        .segments
+        .iter()
+        .filter_map(|s| s.words.as_deref().filter(|w| !w.is_empty()).map(|w| (s, w)))
 }
 
 /// Whether the manifest times any word.
@@ -51,7 +54,14 @@ pub(super) fn webvtt(manifest: &Manifest) -> String {
         }
         text.push_str(&escape_cue(&chars[at..].iter().collect::<String>()));
         let text = text.replace("-->", "--&gt;");
-        let _ = write!(out, "\n{}\n{} --> {}\n{}\n", n + 1, timestamp(start), timestamp(end), text.trim());
+        let _ = write!(
+            out,
+            "\n{}\n{} --> {}\n{}\n",
+            n + 1,
+            timestamp(start),
+            timestamp(end),
+            text.trim()
+        );
     }
     out
 }
@@ -77,9 +87,14 @@ pub(super) fn podcast_transcript(manifest: &Manifest) -> String {
     let seconds = |ms: u64| ms as f64 / 1000.0;
     let segments = timed(manifest)
         .flat_map(|(_, words)| words.iter())
-        .map(|w| TranscriptSegment { start_time: seconds(w.start_ms), end_time: seconds(w.end_ms), body: &w.text })
+        .map(|w| TranscriptSegment {
+            start_time: seconds(w.start_ms),
+            end_time: seconds(w.end_ms),
+            body: &w.text,
+        })
         .collect();
-    let mut text = serde_json::to_string_pretty(&Transcript { version: "1.0.0", segments }).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&Transcript { version: "1.0.0", segments })
+        .unwrap_or_default();
     text.push('\n');
     text
 }
@@ -105,7 +120,11 @@ pub(super) fn media_overlay(manifest: &Manifest, stem: &str, audio_file: &str) -
             let from = word.char_start.min(chars.len()).max(at);
             let to = word.char_end.min(chars.len()).max(from);
             body.push_str(&escape_xml(&chars[at..from].iter().collect::<String>()));
-            let _ = write!(body, "<span id=\"w{n}\">{}</span>", escape_xml(&chars[from..to].iter().collect::<String>()));
+            let _ = write!(
+                body,
+                "<span id=\"w{n}\">{}</span>",
+                escape_xml(&chars[from..to].iter().collect::<String>())
+            );
             let _ = writeln!(
                 pars,
                 "      <par id=\"p{n}\"><text src=\"{}#w{n}\"/><audio src=\"{}\" clipBegin=\"{:.3}s\" clipEnd=\"{:.3}s\"/></par>",
@@ -192,7 +211,8 @@ mod tests {
 
     #[test]
     fn the_podcast_transcript_has_a_segment_per_word() {
-        let json: serde_json::Value = serde_json::from_str(&podcast_transcript(&manifest())).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&podcast_transcript(&manifest())).unwrap();
         assert_eq!(json["version"], "1.0.0");
         assert_eq!(json["segments"][2]["body"], "£1.5m");
         assert_eq!(json["segments"][2]["startTime"], 1.45);
@@ -204,6 +224,8 @@ mod tests {
         let (smil, xhtml) = media_overlay(&manifest(), "story", "story.mp3");
         assert!(xhtml.contains("<p id=\"s0\"><span id=\"w0\">It</span> <span id=\"w1\">cost</span> <span id=\"w2\">£1.5m</span> &lt;<span id=\"w3\">here</span>&gt;.</p>"), "{xhtml}");
         assert!(smil.contains("<par id=\"p2\"><text src=\"story.xhtml#w2\"/><audio src=\"story.mp3\" clipBegin=\"1.450s\" clipEnd=\"2.100s\"/></par>"), "{smil}");
-        assert!(roxmltree::Document::parse(&smil).is_ok() && roxmltree::Document::parse(&xhtml).is_ok());
+        assert!(
+            roxmltree::Document::parse(&smil).is_ok() && roxmltree::Document::parse(&xhtml).is_ok()
+        );
     }
 }

@@ -116,7 +116,11 @@ pub fn unit(word: &str, english: bool) -> String {
 /// The words of normalised text.
 #[must_use]
 pub fn words(text: &str, english: bool) -> Vec<String> {
-    if english { english::words(text) } else { basic(text).split_whitespace().map(str::to_owned).collect() }
+    if english {
+        english::words(text)
+    } else {
+        basic(text).split_whitespace().map(str::to_owned).collect()
+    }
 }
 
 static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
@@ -251,7 +255,8 @@ pub fn align(expected: &[String], heard: &[String]) -> Vec<Option<Match>> {
             Step::Substitute => {
                 i -= 1;
                 j -= 1;
-                matches[i] = Some(Match { heard: j, similarity: similarity(&expected[i], &heard[j]) });
+                matches[i] =
+                    Some(Match { heard: j, similarity: similarity(&expected[i], &heard[j]) });
             }
             Step::Merge => {
                 i -= 1;
@@ -342,7 +347,8 @@ pub fn share_out(heard: &str, segments: &[Vec<String>], english: bool) -> Vec<Ve
             assigned[found.heard] = Some(owner[i]);
             // The second half of a word heard as two goes with it.
             if found.heard + 1 < written.len()
-                && expected[i] == format!("{}{}", heard_units[found.heard], heard_units[found.heard + 1])
+                && expected[i]
+                    == format!("{}{}", heard_units[found.heard], heard_units[found.heard + 1])
             {
                 assigned[found.heard + 1] = Some(owner[i]);
             }

@@ -34,8 +34,7 @@ static SPACE_APOSTROPHE: LazyLock<Regex> = LazyLock::new(|| re(r"\s+'"));
 static DIGIT_COMMA: LazyLock<Regex> = LazyLock::new(|| re(r"(\d),(\d)"));
 static PERIOD: LazyLock<Regex> = LazyLock::new(|| re(r"\.([^0-9]|$)"));
 static MARKS: LazyLock<Regex> = LazyLock::new(|| re(r"\p{Mn}"));
-static SYMBOLS: LazyLock<Regex> =
-    LazyLock::new(|| re(r"[[\p{M}\p{S}\p{P}]--[.%$¢€£]]"));
+static SYMBOLS: LazyLock<Regex> = LazyLock::new(|| re(r"[[\p{M}\p{S}\p{P}]--[.%$¢€£]]"));
 static LOOSE_PREFIX: LazyLock<Regex> = LazyLock::new(|| re(r"[.$¢€£]([^0-9])"));
 static LOOSE_PERCENT: LazyLock<Regex> = LazyLock::new(|| re(r"([^0-9])%"));
 static SPACES: LazyLock<Regex> = LazyLock::new(|| re(r"\s+"));
@@ -43,8 +42,7 @@ static HALF: LazyLock<Regex> = LazyLock::new(|| re(r"\band\s+a\s+half\b"));
 static LETTER_DIGIT: LazyLock<Regex> = LazyLock::new(|| re(r"([a-z])([0-9])"));
 static DIGIT_LETTER: LazyLock<Regex> = LazyLock::new(|| re(r"([0-9])([a-z])"));
 static NUMBER_SUFFIX: LazyLock<Regex> = LazyLock::new(|| re(r"([0-9])\s+(st|nd|rd|th|s)\b"));
-static CENTS: LazyLock<Regex> =
-    LazyLock::new(|| re(r"([€£$])([0-9]+) (?:and )?¢([0-9]{1,2})\b"));
+static CENTS: LazyLock<Regex> = LazyLock::new(|| re(r"([€£$])([0-9]+) (?:and )?¢([0-9]{1,2})\b"));
 static ONLY_CENTS: LazyLock<Regex> = LazyLock::new(|| re(r"[€£$]0.([0-9]{1,2})\b"));
 static ONE: LazyLock<Regex> = LazyLock::new(|| re(r"\b1(s?)\b"));
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| re(r"^\d+(\.\d+)?$"));
@@ -126,7 +124,11 @@ pub fn normalize(text: &str) -> String {
     s = PERIOD.replace_all(&s, " $1").into_owned();
     s = remove_symbols_and_diacritics(&s);
     s = numbers(&s);
-    s = s.split_whitespace().map(|w| SPELLINGS.get(w).map_or(w, String::as_str)).collect::<Vec<_>>().join(" ");
+    s = s
+        .split_whitespace()
+        .map(|w| SPELLINGS.get(w).map_or(w, String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
     s = LOOSE_PREFIX.replace_all(&s, " $1").into_owned();
     s = LOOSE_PERCENT.replace_all(&s, "$1 ").into_owned();
     s = SPACES.replace_all(&s, " ").into_owned();
@@ -302,7 +304,8 @@ static NUMBER_WORDS: LazyLock<NumberWords> = LazyLock::new(|| {
     }
     for (name, &value) in &ones {
         if value > 3 && value != 5 && value != 12 {
-            let ordinal = if name.ends_with('t') { format!("{name}h") } else { format!("{name}th") };
+            let ordinal =
+                if name.ends_with('t') { format!("{name}h") } else { format!("{name}th") };
             ones_suffixed.insert(ordinal, (value, "th"));
         }
     }
@@ -663,8 +666,14 @@ mod tests {
 
     #[test]
     fn contractions_titles_and_symbols() {
-        assert_eq!(normalize("Mr. Smith can't go, he's tired."), "mister smith can not go he is tired");
-        assert_eq!(normalize("Netflix's Heartstopper: [laughs] (aside) uh yes"), "netflix is heartstopper yes");
+        assert_eq!(
+            normalize("Mr. Smith can't go, he's tired."),
+            "mister smith can not go he is tired"
+        );
+        assert_eq!(
+            normalize("Netflix's Heartstopper: [laughs] (aside) uh yes"),
+            "netflix is heartstopper yes"
+        );
         assert_eq!(normalize("Café naïve—co-star"), "cafe naive co star");
         assert_eq!(normalize("It’s 100%!"), "it is 100%");
     }

@@ -80,9 +80,21 @@ mod tests {
         let config = VerifyConfig::default();
         let text = "Alice Oseman wrote it.";
         let words = display_words(text, true);
-        let ok = judge(&words, &heard("Alice Osman wrote it.", &[0.9, 0.02, 0.9, 0.9]), &[text], true, &config);
+        let ok = judge(
+            &words,
+            &heard("Alice Osman wrote it.", &[0.9, 0.02, 0.9, 0.9]),
+            &[text],
+            true,
+            &config,
+        );
         assert!(ok.pass, "{ok:?}");
-        let bad = judge(&words, &heard("Alice Oseman stole it.", &[0.9, 0.5, 0.001, 0.9]), &[text], true, &config);
+        let bad = judge(
+            &words,
+            &heard("Alice Oseman stole it.", &[0.9, 0.5, 0.001, 0.9]),
+            &[text],
+            true,
+            &config,
+        );
         assert_eq!(bad.failed, [2]);
         assert!(!bad.pass);
         assert!((bad.wer - 0.25).abs() < 1e-9);
@@ -93,12 +105,24 @@ mod tests {
         let config = VerifyConfig::default();
         let text = "It rose 5 per cent.";
         let words = display_words(text, true);
-        let v = judge(&words, &heard("It rose five percent.", &[0.9, 0.9, 0.6, 0.3, 0.3]), &[text], true, &config);
+        let v = judge(
+            &words,
+            &heard("It rose five percent.", &[0.9, 0.9, 0.6, 0.3, 0.3]),
+            &[text],
+            true,
+            &config,
+        );
         assert!(v.pass, "{v:?}");
         assert!(v.wer < 1e-9, "{v:?}");
         let date = "on November 18, 2019";
         let words = display_words(date, true);
-        let v = judge(&words, &heard("on the 18th of November 2019", &[0.9, 0.001, 0.001, 0.9]), &[date], true, &config);
+        let v = judge(
+            &words,
+            &heard("on the 18th of November 2019", &[0.9, 0.001, 0.001, 0.9]),
+            &[date],
+            true,
+            &config,
+        );
         assert!(v.pass, "{v:?}");
     }
 
@@ -107,7 +131,13 @@ mod tests {
         let config = VerifyConfig::default();
         let text = "A study from 2012 counted 17 types.";
         let words = display_words(text, true);
-        let v = judge(&words, &heard("A study from 2012 counted 18 types.", &[0.9, 0.9, 0.9, 0.9, 0.9, 0.0001, 0.9]), &[text], true, &config);
+        let v = judge(
+            &words,
+            &heard("A study from 2012 counted 18 types.", &[0.9, 0.9, 0.9, 0.9, 0.9, 0.0001, 0.9]),
+            &[text],
+            true,
+            &config,
+        );
         assert_eq!(v.failed, [5]);
     }
 

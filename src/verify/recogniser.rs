@@ -255,7 +255,9 @@ impl Recogniser {
             let count = mine.len();
             let offset = points[p] as f64 / f64::from(RATE);
             let (_, found) = self.ask_window(piece, language, None, Some(mine))?;
-            words.extend(found.into_iter().take(count).map(|w| shifted(w, offset, item.audio.len())));
+            words.extend(
+                found.into_iter().take(count).map(|w| shifted(w, offset, item.audio.len())),
+            );
         }
         Ok(Heard { text: texts.join(" ").trim().to_owned(), words })
     }
@@ -327,10 +329,9 @@ impl Recogniser {
             Ok(Ok(answer)) => serde_json::from_str(&answer)
                 .map_err(|_| Fault::Broken(format!("it answered {:?}", clip(&answer)))),
             Ok(Err(e)) => Err(Fault::Broken(format!("cannot read its answer: {e}"))),
-            Err(RecvTimeoutError::Timeout) => Err(Fault::Broken(format!(
-                "no answer within {} s",
-                self.timeout.as_secs()
-            ))),
+            Err(RecvTimeoutError::Timeout) => {
+                Err(Fault::Broken(format!("no answer within {} s", self.timeout.as_secs())))
+            }
             Err(RecvTimeoutError::Disconnected) => {
                 let status = sidecar.child.wait().map(|s| s.to_string()).unwrap_or_default();
                 std::thread::sleep(Duration::from_millis(50));
@@ -446,7 +447,9 @@ fn check(
             && (start..=seconds + 1.0).contains(&end)
             && (0.0..=1.0).contains(&probability);
         if !sane {
-            return Err(format!("it answered a word at {start}–{end} s in a {seconds:.1} s window"));
+            return Err(format!(
+                "it answered a word at {start}–{end} s in a {seconds:.1} s window"
+            ));
         }
         words.push(HeardWord { start, end, probability });
     }
@@ -491,7 +494,11 @@ fn tail(stderr: &Arc<Mutex<VecDeque<String>>>) -> String {
 
 fn clip(s: &str) -> String {
     let line = s.replace(['\n', '\r'], " ");
-    if line.chars().count() > 200 { format!("{}…", line.chars().take(200).collect::<String>()) } else { line }
+    if line.chars().count() > 200 {
+        format!("{}…", line.chars().take(200).collect::<String>())
+    } else {
+        line
+    }
 }
 
 impl Default for Heard {

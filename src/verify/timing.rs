@@ -64,7 +64,8 @@ pub fn place(times: &[(f64, f64)], span: Span, trim: Samples, rate: SampleRate) 
         let frames = (t.max(0.0) * f64::from(rate.0)).round() as u64;
         Samples((span.start.0 + frames).saturating_sub(trim.0).clamp(span.start.0, span.end.0))
     };
-    let mut spans: Vec<Span> = times.iter().map(|&(s, e)| Span { start: at(s), end: at(e) }).collect();
+    let mut spans: Vec<Span> =
+        times.iter().map(|&(s, e)| Span { start: at(s), end: at(e) }).collect();
     for k in 0..spans.len() {
         if k > 0 {
             spans[k].start = spans[k].start.max(spans[k - 1].start);

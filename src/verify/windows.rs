@@ -28,7 +28,8 @@ pub(super) fn pack(lengths: &[(usize, usize)], rate: u32) -> Vec<Window> {
             continue;
         }
         if !current.items.is_empty() && current.length + length + gap > limit {
-            windows.push(std::mem::replace(&mut current, Window { items: Vec::new(), length: gap }));
+            windows
+                .push(std::mem::replace(&mut current, Window { items: Vec::new(), length: gap }));
         }
         current.items.push((index, current.length));
         current.length += length + gap;

@@ -4,11 +4,19 @@ use std::io::Write;
 
 use crate::config::Config;
 use crate::model::Decision;
-use crate::narrate::read_article;
+use crate::narrate::{Casting, prepare, read_article, sent_texts};
 
 use super::ExtractArgs;
 
 pub(super) fn run(args: &ExtractArgs, config: &Config) -> anyhow::Result<()> {
+    if args.spoken {
+        let casting = Casting::new(config, args.voice.clone(), None);
+        casting.check()?;
+        let prepared = prepare(&args.input, config, &casting)?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", sent_texts(&prepared).join("\n\n"))?;
+        return Ok(());
+    }
     let (_, article) = read_article(&args.input, config)?;
     let mut out = std::io::stdout().lock();
     if args.json {

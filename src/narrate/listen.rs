@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::model::{
     Article, Chunk, ManifestVerification, ManifestWord, SampleRate, Samples, Span, SpeechAudio,
 };
+use crate::segment::lexicon::{LexiconTable, TableEntry};
 use crate::segment::{self, Lexicon};
 use crate::tts::{Marked, SynthRequest, WordMark};
 use crate::verify::{
@@ -267,40 +268,51 @@ impl Listener<'_> {
         verdict: &Verdict,
     ) -> Result<Option<(String, String)>, Box<dyn std::error::Error + Send + Sync>> {
         let table = self.respellings()?;
-        let mut entries = toml::Table::new();
+        let mut entries = Vec::new();
         for &i in &verdict.failed {
             let word = &p.words[i].text;
-            if let Some(say) = table.get(word) {
-                entries.insert(word.clone(), say.clone());
-            } else if word.chars().count() > 1 && word.chars().all(|c| c.is_uppercase()) {
+            if entries.iter().any(|e: &TableEntry| &e.key == word) {
+                continue;
+            }
+            if let Some(entry) = table.entries.iter().find(|e| &e.key == word) {
+                entries.push(entry.clone());
+            } else if word.chars().count() > 1 && word.chars().all(char::is_uppercase) {
                 let letters: Vec<String> = word.chars().map(String::from).collect();
-                entries.insert(word.clone(), toml::Value::String(letters.join(" ")));
+                let value = toml::Value::String(letters.join(" "));
+                entries.push(TableEntry { key: word.clone(), value, line: None });
             }
         }
         if entries.is_empty() {
             return Ok(None);
         }
-        let lexicon = Lexicon::compile(&[("[verify] respellings", &entries)], false)
-            .map_err(|problems| problems.join("; "))?;
+        // On top of the voice's own lexicon (the house dictionary and the profile's), so
+        // the retry changes only the words that failed.
+        let voice = &self.cast.voices[p.chunk.voice.min(self.cast.voices.len() - 1)];
+        let tables = [
+            self.config.house_lexicon.clone(),
+            LexiconTable::from_table(&voice.profile.origin(), &voice.profile.lexicon),
+            LexiconTable { origin: table.origin, entries },
+        ];
+        let ignore_case =
+            voice.profile.lexicon_ignore_case.unwrap_or(self.config.narrate.lexicon_ignore_case);
+        let lexicon =
+            Lexicon::compile(&tables, ignore_case).map_err(|problems| problems.join("; "))?;
         let speak = segment::speaker(self.article, &self.config.segment, &lexicon);
         let rendered = speak(&p.chunk.text);
         Ok(Some((rendered.plain, rendered.ssml)))
     }
 
-    fn respellings(&self) -> Result<toml::Table, Box<dyn std::error::Error + Send + Sync>> {
+    /// `[verify] respellings`, read.
+    fn respellings(&self) -> Result<LexiconTable, Box<dyn std::error::Error + Send + Sync>> {
         let path = &self.config.verify.respellings;
         if path.as_os_str().is_empty() {
-            return Ok(toml::Table::new());
+            return Ok(LexiconTable { origin: "[verify] respellings".into(), entries: Vec::new() });
         }
         let path = self.config.resolve(path);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut file: toml::Table =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        match file.remove("lexicon") {
-            Some(toml::Value::Table(table)) => Ok(table),
-            _ => Err(format!("{}: no [lexicon] table", path.display()).into()),
-        }
+        let origin = path.display().to_string();
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {origin}: {e}"))?;
+        Ok(LexiconTable::parse_file(&origin, &text).map_err(|e| format!("{origin} {e}"))?)
     }
 
     /// Every word of a chunk, placed on the timeline: from the engine's marks when it gave

@@ -49,6 +49,8 @@ mod mp3;
 mod wav;
 mod words;
 
+pub use words::transcript_json;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -56,9 +58,10 @@ use std::str::FromStr;
 use serde::Deserialize;
 use tempfile::NamedTempFile;
 
-pub use atomic::write_atomic;
+pub use atomic::{prepare_dir, sweep_temp_files, write_atomic};
 pub use error::OutputError;
-pub use manifest::build_manifest;
+pub use id3::SYNTHETIC_VOICE;
+pub use manifest::{build_manifest, disclosure, disclosure_of};
 pub use mp3::lossy_effect as mp3_lossy_effect;
 
 use crate::model::{Manifest, ManifestAudio, SampleRate, Timeline};
@@ -345,7 +348,7 @@ impl Writer {
         ];
         if words::any(manifest) {
             files.push(("words.vtt", words::webvtt(manifest)));
-            files.push(("transcript.json", words::podcast_transcript(manifest)));
+            files.push(("transcript.json", words::transcript_json(manifest)));
             if let (true, Some(audio_file)) = (self.smil, &audio_file) {
                 let (smil, xhtml) = words::media_overlay(manifest, &self.stem, audio_file);
                 files.push(("smil", smil));

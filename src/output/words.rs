@@ -4,12 +4,12 @@
 //! | file                   | what                                                       |
 //! |------------------------|------------------------------------------------------------|
 //! | `NAME.words.vtt`       | WebVTT, one cue per segment, a karaoke timestamp per word  |
-//! | `NAME.transcript.json` | Podcasting 2.0 JSON transcript, one segment per word       |
+//! | `NAME.transcript.json` | Podcasting 2.0 JSON transcript, one segment per timed word |
 //! | `NAME.smil`, `NAME.xhtml` | EPUB 3 Media Overlay and the text it points into (`--format smil`) |
 
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde_json::json;
 
 use crate::model::{Manifest, ManifestSegment, ManifestWord};
 
@@ -66,35 +66,31 @@ pub(super) fn webvtt(manifest: &Manifest) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct Transcript<'a> {
-    version: &'static str,
-    segments: Vec<TranscriptSegment<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TranscriptSegment<'a> {
-    start_time: f64,
-    end_time: f64,
-    body: &'a str,
-}
-
-/// The Podcasting 2.0 JSON transcript (`<podcast:transcript type="application/json">`):
-/// one segment per word, times in seconds with millisecond precision.
-pub(super) fn podcast_transcript(manifest: &Manifest) -> String {
+/// The Podcasting 2.0 JSON transcript (`<podcast:transcript type="application/json">`,
+/// version 1.0.0): one transcript segment per timed word, or one per spoken segment where its
+/// words are not timed; times in seconds with millisecond precision. Untimed segments (a dry
+/// run's) are left out. The one writer of `NAME.transcript.json`, for narrations and feeds.
+#[must_use]
+pub fn transcript_json(manifest: &Manifest) -> String {
     #[allow(clippy::cast_precision_loss)] // milliseconds stay far below 2^53
     let seconds = |ms: u64| ms as f64 / 1000.0;
-    let segments = timed(manifest)
-        .flat_map(|(_, words)| words.iter())
-        .map(|w| TranscriptSegment {
-            start_time: seconds(w.start_ms),
-            end_time: seconds(w.end_ms),
-            body: &w.text,
-        })
-        .collect();
-    let mut text = serde_json::to_string_pretty(&Transcript { version: "1.0.0", segments })
-        .unwrap_or_default();
+    let mut segments = Vec::new();
+    for segment in &manifest.segments {
+        let (Some(start), Some(end)) = (segment.start_ms, segment.end_ms) else { continue };
+        match segment.words.as_deref() {
+            Some(words) if !words.is_empty() => {
+                segments.extend(words.iter().map(|w| {
+                    json!({"startTime": seconds(w.start_ms), "endTime": seconds(w.end_ms), "body": w.text})
+                }));
+            }
+            _ => segments.push(
+                json!({"startTime": seconds(start), "endTime": seconds(end), "body": segment.text}),
+            ),
+        }
+    }
+    let mut text =
+        serde_json::to_string_pretty(&json!({ "version": "1.0.0", "segments": segments }))
+            .unwrap_or_default();
     text.push('\n');
     text
 }
@@ -176,6 +172,9 @@ mod tests {
             source: SourceRef { path: "x".into(), sha256: String::new() },
             backend: "tone".into(),
             voice: "tone".into(),
+            fallback: None,
+            synthetic: true,
+            disclosure: None,
             duration_ms: Some(3000),
             audio: vec![],
             chapters: vec![],
@@ -184,6 +183,7 @@ mod tests {
                 chapter: 0,
                 kind: BlockKind::Paragraph,
                 text: "It cost £1.5m <here>.".into(),
+                speak: None,
                 start_ms: Some(1000),
                 end_ms: Some(2500),
                 verification: None,
@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn the_podcast_transcript_has_a_segment_per_word() {
         let json: serde_json::Value =
-            serde_json::from_str(&podcast_transcript(&manifest())).unwrap();
+            serde_json::from_str(&transcript_json(&manifest())).unwrap();
         assert_eq!(json["version"], "1.0.0");
         assert_eq!(json["segments"][2]["body"], "£1.5m");
         assert_eq!(json["segments"][2]["startTime"], 1.45);
@@ -226,6 +226,55 @@ mod tests {
         assert!(smil.contains("<par id=\"p2\"><text src=\"story.xhtml#w2\"/><audio src=\"story.mp3\" clipBegin=\"1.450s\" clipEnd=\"2.100s\"/></par>"), "{smil}");
         assert!(
             roxmltree::Document::parse(&smil).is_ok() && roxmltree::Document::parse(&xhtml).is_ok()
+        );
+    }
+
+    /// A manifest as an older writer or another tool may have left it: one segment with
+    /// timed words, one without, one untimed.
+    fn mixed() -> Manifest {
+        serde_json::from_value(serde_json::json!({
+            "version": 1, "title": "T", "byline": null, "language": "en",
+            "source": {"path": "a.txt", "sha256": "00"}, "backend": "tone", "voice": "tone",
+            "duration_ms": 4000, "audio": [], "chapters": [], "skipped": [],
+            "segments": [
+                {"id": 0, "chapter": 0, "kind": "headline", "text": "Big news", "start_ms": 0, "end_ms": 1500,
+                 "words": [
+                    {"text": "Big", "start_ms": 0, "end_ms": 600, "char_start": 0, "char_end": 3},
+                    {"text": "news", "start_ms": 700, "end_ms": 1500, "char_start": 4, "char_end": 8}
+                 ]},
+                {"id": 1, "chapter": 0, "kind": "paragraph", "text": "A \"line\".", "start_ms": 2000, "end_ms": 3250},
+                {"id": 2, "chapter": 0, "kind": "paragraph", "text": "Untimed.", "start_ms": null, "end_ms": null}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_segment_without_timed_words_stays_one_transcript_segment() {
+        let parsed: serde_json::Value = serde_json::from_str(&transcript_json(&mixed())).unwrap();
+        assert_eq!(parsed["version"], "1.0.0");
+        assert_eq!(
+            parsed["segments"],
+            serde_json::json!([
+                {"startTime": 0.0, "endTime": 0.6, "body": "Big"},
+                {"startTime": 0.7, "endTime": 1.5, "body": "news"},
+                {"startTime": 2.0, "endTime": 3.25, "body": "A \"line\"."}
+            ])
+        );
+    }
+
+    #[test]
+    fn without_any_timed_word_each_timed_segment_is_a_transcript_segment() {
+        let mut manifest = mixed();
+        manifest.segments[0].words = None;
+        let parsed: serde_json::Value =
+            serde_json::from_str(&transcript_json(&manifest)).unwrap();
+        assert_eq!(
+            parsed["segments"],
+            serde_json::json!([
+                {"startTime": 0.0, "endTime": 1.5, "body": "Big news"},
+                {"startTime": 2.0, "endTime": 3.25, "body": "A \"line\"."}
+            ])
         );
     }
 }

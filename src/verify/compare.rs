@@ -397,7 +397,7 @@ mod tests {
             assert_eq!(slice, w.text);
         }
         assert_eq!(words[2].token, "\"Charlie\"");
-        assert_eq!(words[3].unit, "£1.5m");
+        assert_eq!(words[3].unit, "£1500000");
     }
 
     #[test]

@@ -44,7 +44,8 @@ static DIGIT_LETTER: LazyLock<Regex> = LazyLock::new(|| re(r"([0-9])([a-z])"));
 static NUMBER_SUFFIX: LazyLock<Regex> = LazyLock::new(|| re(r"([0-9])\s+(st|nd|rd|th|s)\b"));
 static CENTS: LazyLock<Regex> = LazyLock::new(|| re(r"([€£$])([0-9]+) (?:and )?¢([0-9]{1,2})\b"));
 static ONLY_CENTS: LazyLock<Regex> = LazyLock::new(|| re(r"[€£$]0.([0-9]{1,2})\b"));
-static ONE: LazyLock<Regex> = LazyLock::new(|| re(r"\b1(s?)\b"));
+static PENCE: LazyLock<Regex> = LazyLock::new(|| re(r"([€£$])([0-9]+) ([0-9]{2})\b"));
+static SCALED: LazyLock<Regex> = LazyLock::new(|| re(r"([€£$][0-9]+(?:\.[0-9]+)?)(m|bn|k)\b"));
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| re(r"^\d+(\.\d+)?$"));
 
 /// Contractions, titles and perfect tenses, in Whisper's order.
@@ -387,7 +388,16 @@ fn times(value: &Value, multiplier: i128) -> Option<i128> {
 
 /// Spelled-out numbers into figures (Whisper's `EnglishNumberNormalizer`).
 fn numbers(s: &str) -> String {
-    let s = preprocess(s);
+    // Ours: news writes money in millions as "£1.5m" and says "one point five million".
+    let s = SCALED.replace_all(s, |c: &Captures| {
+        let scale = match &c[2] {
+            "m" => "million",
+            "bn" => "billion",
+            _ => "thousand",
+        };
+        format!("{} {scale}", &c[1])
+    });
+    let s = preprocess(&s);
     let words: Vec<&str> = s.split_whitespace().collect();
     let out = process_words(&words);
     postprocess(&out.join(" "))
@@ -426,7 +436,18 @@ fn postprocess(s: &str) -> String {
         Ok(cents) => format!("¢{cents}"),
         Err(_) => c[0].to_owned(),
     });
-    ONE.replace_all(&s, "one$1").into_owned()
+    // Ours: "five pounds fifty" is £5.50, as the text writes it.
+    let s = PENCE.replace_all(&s, "$1$2.$3");
+    // Whisper writes a lone "1" as "one"; its pattern (`\b1(s?)\b`) also rewrote the 1 of
+    // "1.5", so here only a whole word is.
+    s.split(' ')
+        .map(|w| match w {
+            "1" => "one",
+            "1s" => "ones",
+            w => w,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The state machine of Whisper's `process_words`, kept line for line so the two agree.
@@ -662,6 +683,9 @@ mod tests {
         assert_eq!(normalize("one oh one"), "101");
         assert_eq!(normalize("Season 2"), "season 2");
         assert_eq!(normalize("season two"), "season 2");
+        assert_eq!(normalize("£1.5m"), "£1500000");
+        assert_eq!(normalize("a $2bn deal"), "a $2000000000 deal");
+        assert_eq!(normalize("1 in 1.5"), "one in 1.5");
     }
 
     #[test]

@@ -175,7 +175,7 @@ fn extract_spoken_and_the_dry_run_show_exactly_what_the_engine_is_sent() {
     let chunks: Vec<&str> = spoken.trim_end().split("\n\n").collect();
     assert_eq!(chunks, requests);
     assert!(spoken.contains("Ozeman"), "the lexicon applies: {spoken}");
-    assert!(spoken.contains("the twenty-fifth of April, twenty twenty-two"), "{spoken}");
+    assert!(spoken.contains("an eighteen-year-old trans woman"), "{spoken}");
 
     let dry = articulate()
         .args(["narrate", EXAMPLE, "--dry-run", "--voice"])

@@ -101,7 +101,9 @@ pub fn encode(mp3: &Path, opus: &Path, manifest: &Manifest) -> Result<(), OpusEr
             manifest.backend,
             manifest.voice
         ))
-        .args(["-f", "ogg"])
+        // Bit-exact: the Ogg stream serial is otherwise random, and the same narration must
+        // give the same file (a re-run rewrites nothing; a killed run's files stay whole).
+        .args(["-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "ogg"])
         .arg(temp.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null());

@@ -622,13 +622,13 @@
       const time = this.audio.currentTime + 0.05;
       const starts = this.sentences;
       if (!starts.length) return;
-      if (step > 0) {
-        const next = starts.find((start) => start > time);
-        if (next !== undefined) this.seekTo(next);
-        return;
-      }
+      // Before the first sentence is the lead-in, which belongs to the first sentence.
       let current = 0;
       while (current + 1 < starts.length && starts[current + 1] <= time) current += 1;
+      if (step > 0) {
+        if (current + 1 < starts.length) this.seekTo(starts[current + 1]);
+        return;
+      }
       const restart = time - starts[current] > SENTENCE_RESTART_SECONDS;
       this.seekTo(starts[restart ? current : Math.max(0, current - 1)]);
     }
@@ -781,7 +781,13 @@
         });
         this.currentChapter = chapter;
       }
-      const index = lastStartedBy(this.segments, ms);
+      let index = lastStartedBy(this.segments, ms);
+      // A chapter starts in the pause before its heading: that lead-in is the heading's.
+      const number = chapter >= 0 ? this.manifest.chapters.indexOf(this.chapters[chapter]) : -1;
+      if (number >= 0 && (index < 0 || this.segments[index].chapter < number)) {
+        const first = this.segments.findIndex((segment) => segment.chapter === number);
+        if (first >= 0) index = first;
+      }
       let moved = false;
       if (index !== this.currentSegment) {
         for (const node of this.nodesOf(this.currentSegment)) {

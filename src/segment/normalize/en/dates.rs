@@ -67,7 +67,15 @@ impl English<'_> {
         });
         replace(s, &DAY_MONTH, |hay, c| {
             let after_the = token_before(hay, c.get(0)?.start()).eq_ignore_ascii_case("the");
-            self.date(c, true, after_the)
+            let mut said = self.date(c, true, after_the)?;
+            // The optional dot after the month is an abbreviation's ("3 Dec."), but after a
+            // full name, or at the end of the text, it also ends the sentence.
+            let whole = c.get(0)?;
+            let full_name = FULL_MONTHS.iter().any(|m| m.eq_ignore_ascii_case(&c["m"]));
+            if whole.as_str().ends_with('.') && (full_name || at_end(hay, whole.end())) {
+                said.push('.');
+            }
+            Some(said)
         });
         replace(s, &MONTH_DAY, |_, c| self.date(c, false, false));
         replace(s, &MERIDIEM, |hay, c| {

@@ -32,9 +32,9 @@ use crate::model::{BlockKind, Manifest};
 use crate::output::{OutputError, write_atomic};
 use crate::tts::ssml::escape;
 
+pub use crate::output::transcript_json;
 pub use objects::StoreFeed;
 pub use opus::OpusError;
-pub use crate::output::transcript_json;
 
 /// A feed that cannot be written.
 #[derive(Debug, thiserror::Error)]

@@ -208,10 +208,16 @@ fn a_recogniser_that_crashes_hangs_or_answers_nonsense_is_restarted_once_then_th
     }
 }
 
-fn recogniser_installed() -> bool {
+/// Whether the recogniser is installed; when it is not and the suite requires it
+/// (scripts/test.sh), that is a failure, not a skip.
+pub(crate) fn recogniser_installed() -> bool {
     let config = articulate::verify::VerifyConfig::default();
     let ok = articulate::verify::Recogniser::new(&config).is_ok();
     if !ok {
+        assert!(
+            std::env::var_os("ARTICULATE_REQUIRE_RECOGNISER").is_none(),
+            "the recogniser is required but not installed (run scripts/install-recogniser.sh)"
+        );
         eprintln!("SKIPPED: the recogniser is not installed (scripts/install-recogniser.sh)");
     }
     ok

@@ -110,8 +110,9 @@ pub struct NarrateArgs {
     /// does not say its text is synthesized once more, then flagged (`[narrate] verify`).
     #[arg(long, conflicts_with = "dry_run")]
     pub verify: bool,
-    /// With --verify: a flagged chunk is an error, and nothing is written.
-    #[arg(long, requires = "verify")]
+    /// With verification (--verify or `[narrate] verify`): a flagged chunk is an error, and
+    /// nothing is written.
+    #[arg(long, conflicts_with = "dry_run")]
     pub strict: bool,
     /// Time every word (from the engine, else by aligning with the recogniser), for
     /// NAME.words.vtt, NAME.transcript.json and the manifest's `words`.

@@ -211,8 +211,7 @@ mod tests {
 
     #[test]
     fn the_podcast_transcript_has_a_segment_per_word() {
-        let json: serde_json::Value =
-            serde_json::from_str(&transcript_json(&manifest())).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&transcript_json(&manifest())).unwrap();
         assert_eq!(json["version"], "1.0.0");
         assert_eq!(json["segments"][2]["body"], "£1.5m");
         assert_eq!(json["segments"][2]["startTime"], 1.45);
@@ -267,8 +266,7 @@ mod tests {
     fn without_any_timed_word_each_timed_segment_is_a_transcript_segment() {
         let mut manifest = mixed();
         manifest.segments[0].words = None;
-        let parsed: serde_json::Value =
-            serde_json::from_str(&transcript_json(&manifest)).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&transcript_json(&manifest)).unwrap();
         assert_eq!(
             parsed["segments"],
             serde_json::json!([

@@ -241,3 +241,37 @@ pub enum VerifyError {
         message: String,
     },
 }
+
+/// How a narration's segments came out of verification.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Segments that say their text (`ok` or `retried`).
+    pub verified: usize,
+    /// Of those, the ones that needed a second synthesis.
+    pub retried: usize,
+    /// Segments that do not say their text.
+    pub flagged: usize,
+    /// Segments the recogniser could not check (`verify = "best-effort"`).
+    pub unverified: usize,
+}
+
+impl Tally {
+    /// Count the verification statuses in a manifest's segments (all zero when it was not
+    /// verified).
+    #[must_use]
+    pub fn of(manifest: &crate::model::Manifest) -> Tally {
+        let mut tally = Tally::default();
+        for v in manifest.segments.iter().filter_map(|s| s.verification.as_ref()) {
+            match v.status {
+                Status::Ok => tally.verified += 1,
+                Status::Retried => {
+                    tally.verified += 1;
+                    tally.retried += 1;
+                }
+                Status::Flagged => tally.flagged += 1,
+                Status::Unverified => tally.unverified += 1,
+            }
+        }
+        tally
+    }
+}

@@ -47,6 +47,9 @@ if [[ "${1:-}" == "--test" ]]; then
     echo "Installing axe-core ..." >&2
     npm ci --prefix "$axe" --no-audit --no-fund --loglevel=error >&2
   fi
+  # The offline speech recogniser (faster-whisper, Whisper base) for verification and word
+  # alignment, in a virtual environment of its own.
+  "$(dirname "$0")/install-recogniser.sh" >/dev/null
   # moto's S3-compatible server: the shared-cache test runs two workers against it on
   # loopback. It goes into a virtual environment of the tests' own (never the system
   # Python): $XDG_DATA_HOME/articulate/test-venv, where tests/util/moto.rs looks for it.

@@ -14,6 +14,8 @@ ARTICULATE_TEST_POSTGRES_CA="$(scripts/postgres.sh ca)"
 export ARTICULATE_TEST_POSTGRES ARTICULATE_TEST_POSTGRES_CA ARTICULATE_REQUIRE_POSTGRES=1
 # Piper (installed above) is the default voice: its tests fail, rather than skip, without it.
 export ARTICULATE_REQUIRE_PIPER=1
+# So is the speech recogniser that verifies narrations and times their words.
+export ARTICULATE_REQUIRE_RECOGNISER=1
 cargo test "$@"
 # Benchmarks are run by hand (`cargo bench`); here we only make sure they still compile.
 cargo check --benches --quiet

@@ -117,7 +117,9 @@ pub(super) async fn voices(State(service): State<Arc<Service>>) -> axum::Json<Va
 /// A published file's answer, readable from any origin: the files are public, and a player
 /// on the publisher's site fetches the manifest from this server.
 pub(super) async fn readable_anywhere(mut response: Response) -> Response {
-    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response
+        .headers_mut()
+        .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     response
 }
 

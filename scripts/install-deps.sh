@@ -47,9 +47,17 @@ if [[ "${1:-}" == "--test" ]]; then
     echo "Installing axe-core ..." >&2
     npm ci --prefix "$axe" --no-audit --no-fund --loglevel=error >&2
   fi
-  # moto's S3-compatible server: the shared-cache test runs two workers against it on loopback.
-  if ! python3 -c "import moto.server, flask" 2>/dev/null; then
-    echo "Installing moto[server] ..." >&2
-    python3 -m pip install -q "moto[server]" >&2
+  # The offline speech recogniser (faster-whisper, Whisper base) for verification and word
+  # alignment, in a virtual environment of its own.
+  "$(dirname "$0")/install-recogniser.sh" >/dev/null
+  # moto's S3-compatible server: the shared-cache test runs two workers against it on
+  # loopback. It goes into a virtual environment of the tests' own (never the system
+  # Python): $XDG_DATA_HOME/articulate/test-venv, where tests/util/moto.rs looks for it.
+  tools="${XDG_DATA_HOME:-$HOME/.local/share}/articulate/test-venv"
+  if ! "$tools/bin/python" -c "import moto.server, flask" 2>/dev/null; then
+    echo "Installing moto[server] into $tools ..." >&2
+    mkdir -p "$(dirname "$tools")"
+    python3 -m venv --clear "$tools"
+    "$tools/bin/python" -m pip install -q --disable-pip-version-check "moto[server]>=5,<6" >&2
   fi
 fi

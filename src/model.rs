@@ -385,8 +385,9 @@ pub struct Timeline {
 // Output
 // ---------------------------------------------------------------------------------------------
 
-/// Version of the manifest schema; bumped only for incompatible changes.
-pub const MANIFEST_VERSION: u32 = 1;
+/// Version of the manifest schema. 2 added `segments[].words` (word timings) and
+/// `segments[].verification`; a reader of version 1 that ignores unknown keys reads it as before.
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// One audio file the manifest describes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -413,7 +414,7 @@ pub struct ManifestChapter {
 }
 
 /// A spoken segment (one chunk) in the manifest.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ManifestSegment {
     /// The chunk id.
     pub id: usize,
@@ -431,6 +432,45 @@ pub struct ManifestSegment {
     pub start_ms: Option<u64>,
     /// End in milliseconds.
     pub end_ms: Option<u64>,
+    /// What the recogniser heard, when the narration was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<ManifestVerification>,
+    /// Every word of `text`, timed on the same clock as the segment, when timings are known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<ManifestWord>>,
+}
+
+/// A segment's verification in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ManifestVerification {
+    /// Word error rate of what was heard against the text (normalised on both sides).
+    pub wer: f64,
+    /// What the recogniser heard.
+    pub heard: String,
+    /// `ok`, `retried`, `flagged` or `unverified`.
+    pub status: crate::verify::Status,
+    /// The words that failed (neither heard nor accepted where they should be).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+    /// What the second synthesis changed, when there was one: `respell` or `voice`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<crate::verify::Strategy>,
+}
+
+/// One word of a segment in the manifest: where it is in the audio and in the text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestWord {
+    /// The word as the segment's text has it.
+    pub text: String,
+    /// Start in milliseconds.
+    pub start_ms: u64,
+    /// End in milliseconds.
+    pub end_ms: u64,
+    /// Its first character in the segment's `text`, counted in Unicode scalar values
+    /// (`Array.from(text)` in JavaScript).
+    pub char_start: usize,
+    /// One past its last character.
+    pub char_end: usize,
 }
 
 /// A skipped block in the manifest.

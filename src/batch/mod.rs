@@ -231,6 +231,10 @@ pub struct ArticleReport {
     pub duration_ms: u64,
     /// Why it failed.
     pub error: Option<String>,
+    /// Segments verified, retried, flagged and unverified (`[narrate] verify`); absent when
+    /// the article was not verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::Tally>,
 }
 
 /// The whole batch's outcome.
@@ -256,6 +260,8 @@ pub struct Summary {
     pub requests: usize,
     /// Characters billed.
     pub billed_chars: usize,
+    /// Segments flagged by verification across the narrated articles.
+    pub flagged: usize,
 }
 
 impl Summary {
@@ -270,6 +276,7 @@ impl Summary {
         self.cache_hits += report.cache_hits;
         self.requests += report.requests;
         self.billed_chars += report.billed_chars;
+        self.flagged += report.verification.map_or(0, |v| v.flagged);
     }
 
     /// Whether every article ended narrated or unchanged.
@@ -428,6 +435,7 @@ fn blank_report(input: String, status: Status, error: Option<String>) -> Article
         billed_chars: 0,
         duration_ms: 0,
         error,
+        verification: None,
     }
 }
 
@@ -486,6 +494,9 @@ async fn narrate_article(planned: Planned, shared: &Shared) -> Result<ArticleRep
     report.cache_hits = narration.counts.cache_hits;
     report.requests = narration.counts.requests;
     report.billed_chars = narration.counts.billed_chars;
+    if config.narrate.verify != crate::verify::VerifyMode::Off {
+        report.verification = Some(crate::verify::Tally::of(&narration.manifest));
+    }
     Ok(report)
 }
 

@@ -61,9 +61,21 @@ pub struct BatchArgs {
     /// Refuse to start an article whose backends would bill more than N characters.
     #[arg(long, value_name = "N")]
     pub max_chars: Option<usize>,
+    /// Listen to every chunk with the offline recogniser before publishing; a chunk that
+    /// does not say its text is synthesized once more, then flagged (`[narrate] verify`).
+    #[arg(long)]
+    pub verify: bool,
+    /// With verification: an article with a flagged chunk fails, and none of its files are
+    /// written.
+    #[arg(long)]
+    pub strict: bool,
+    /// Time every word (from the engine, else by aligning with the recogniser).
+    #[arg(long)]
+    pub words: bool,
 }
 
 pub(super) fn run(args: &BatchArgs, config: &Config) -> anyhow::Result<()> {
+    let config = &super::narrate::with_verify_flags(config, args.verify, args.strict, args.words)?;
     // Everything that can be checked is checked before the first article is touched.
     let cache = super::cache::open(
         config,
@@ -171,9 +183,14 @@ pub(super) async fn stop_signal(message: &str) {
 
 fn summary_line(summary: &Summary, elapsed: Duration) -> String {
     use super::count;
+    let flagged = if summary.flagged > 0 {
+        format!("; {} flagged by verification", count(summary.flagged, "segment", "segments"))
+    } else {
+        String::new()
+    };
     format!(
-        "{}: {} narrated, {} unchanged, {} failed; {} ({} from the cache), {}, {} billed; \
-         {:.1} s",
+        "{}: {} narrated, {} unchanged, {} failed; {} ({} from the cache), {}, {} \
+         billed{flagged}; {:.1} s",
         count(summary.articles, "article", "articles"),
         summary.narrated,
         summary.unchanged,

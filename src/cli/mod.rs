@@ -12,6 +12,7 @@ mod names;
 mod narrate;
 mod preview;
 mod serve;
+mod verify;
 mod voices;
 
 use std::path::PathBuf;
@@ -60,6 +61,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Write a podcast RSS feed for the narrations in a directory.
     Feed(FeedArgs),
+    /// Listen to a narration again: list its worst segments, exit 1 if any is flagged.
+    Verify(VerifyArgs),
     /// List an article's names with the phonemes the voice will use, and flag the ones it
     /// is likely to get wrong, with the house dictionary line that fixes each.
     Names(NamesArgs),
@@ -111,6 +114,29 @@ pub struct NarrateArgs {
     /// The voice's rate, pitch and volume.
     #[command(flatten)]
     pub knobs: KnobArgs,
+    /// Listen to every chunk with the offline recogniser before publishing; a chunk that
+    /// does not say its text is synthesized once more, then flagged (`[narrate] verify`).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub verify: bool,
+    /// With verification (--verify or `[narrate] verify`): a flagged chunk is an error, and
+    /// nothing is written.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub strict: bool,
+    /// Time every word (from the engine, else by aligning with the recogniser), for
+    /// NAME.words.vtt, NAME.transcript.json and the manifest's `words`.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub words: bool,
+}
+
+/// `articulate verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A narration's manifest (NAME.json) with its audio beside it.
+    #[arg(value_name = "NARRATION.json")]
+    pub manifest: PathBuf,
+    /// How many of the worst segments to list. Default: 10.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub worst: usize,
 }
 
 /// `--rate`, `--pitch`, `--volume`: in the voice backend's own units, where it has them.
@@ -180,6 +206,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Batch(batch_args) => batch::run(&batch_args, &config),
         Command::Cache(cache_args) => cache::run(&cache_args, &config),
         Command::Feed(feed_args) => feed::run(&feed_args, &config),
+        Command::Verify(verify_args) => verify::run(&verify_args, &config),
         Command::Serve(serve_args) => serve::run(&serve_args, &config),
         Command::Names(names_args) => names::run(&names_args, &config),
         Command::Lexicon(lexicon_args) => lexicon::run(&lexicon_args, &config),

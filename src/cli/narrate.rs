@@ -11,7 +11,33 @@ use crate::narrate::{Casting, Job, dry_run, narrate, narrate_prepared, prepare};
 
 use super::NarrateArgs;
 
+/// The configuration with `--verify`, `--strict` and `--words` applied. `--strict` needs
+/// verification, from `--verify` or `[narrate] verify`.
+pub(super) fn with_verify_flags(
+    config: &Config,
+    verify: bool,
+    strict: bool,
+    words: bool,
+) -> anyhow::Result<Config> {
+    let mut config = config.clone();
+    if verify {
+        config.narrate.verify = crate::verify::VerifyMode::On;
+    }
+    if strict {
+        anyhow::ensure!(
+            config.narrate.verify != crate::verify::VerifyMode::Off,
+            "--strict needs verification: add --verify, or set verify = true in [narrate]"
+        );
+        config.verify.strict = true;
+    }
+    if words {
+        config.narrate.word_timings = crate::verify::WordTimings::Always;
+    }
+    Ok(config)
+}
+
 pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
+    let config = &with_verify_flags(config, args.verify, args.strict, args.words)?;
     // Everything that can be checked is checked before the first input is touched.
     if args.dry_run {
         // An estimate sends nothing, so a cloud voice needs no key for it.

@@ -21,6 +21,7 @@
 
 mod fingerprint;
 mod knobs;
+mod listen;
 mod voices;
 
 use std::path::PathBuf;
@@ -93,6 +94,28 @@ pub enum NarrateError {
         backend: String,
         /// Why.
         source: AudioError,
+    },
+    /// The speech recogniser could not verify the narration.
+    #[error("{origin}: {source}")]
+    Verify {
+        /// The input.
+        origin: String,
+        /// Why.
+        source: crate::verify::VerifyError,
+    },
+    /// `--strict`: segments do not say their text, so nothing was published.
+    #[error(
+        "{origin}: {count} segment(s) do not say their text (first: segment {first}, heard \"{heard}\"); nothing was written (--strict)"
+    )]
+    Flagged {
+        /// The input.
+        origin: String,
+        /// How many segments were flagged.
+        count: usize,
+        /// The first flagged segment's id.
+        first: usize,
+        /// What was heard in it.
+        heard: String,
     },
     /// Writing the outputs failed.
     #[error("{origin}: {source}")]
@@ -370,23 +393,77 @@ pub async fn narrate_prepared(
     );
     let started = std::time::Instant::now();
     let mut assembler = Assembler::new(&config.audio).map_err(|e| audio_error(None, e))?;
-    let mut replies = tts::synthesize_stream(
+    let language = article.meta.language.as_deref();
+    let listener = listen::Listener {
+        config,
+        article: &article,
+        cast: &cast,
+        english: language.is_none_or(|l| l.to_ascii_lowercase().starts_with("en")),
+    };
+    let mut replies = tts::synthesize_marked_stream(
         &backends,
         &script.chunks,
-        article.meta.language.as_deref(),
+        language,
         config.narrate.concurrency,
     );
     let total = script.chunks.len();
     // Progress starts known and empty: 0 of the script's chunks.
     on_chunk(0, total);
     let mut done = 0;
-    while let Some(reply) = replies.next().await {
-        let audio = reply.map_err(|e| NarrateError::Synth { origin: origin.clone(), source: e })?;
-        let chunk = &script.chunks[done];
-        tokio::task::block_in_place(|| assembler.push(chunk, &audio))
-            .map_err(|e| audio_error(Some(done), e))?;
-        done += 1;
-        on_chunk(done, total);
+    let mut received = 0;
+    let mut batch = Vec::new();
+    let mut batch_chars = 0;
+    // What is known about each chunk's words once it is placed: marks, what was heard, the
+    // verification.
+    let mut known = Vec::with_capacity(total);
+    loop {
+        let next = replies.next().await;
+        let finished = next.is_none();
+        if let Some(reply) = next {
+            let marked =
+                reply.map_err(|e| NarrateError::Synth { origin: origin.clone(), source: e })?;
+            let chunk = &script.chunks[received];
+            received += 1;
+            batch_chars += chunk.speak.len();
+            batch.push((chunk, marked));
+        }
+        // About a minute of speech at a time, so short chunks share the recogniser's windows.
+        let flush =
+            finished || !listener.active() || batch_chars as f64 >= listen::BATCH_SECONDS * 15.0;
+        if !flush || batch.is_empty() {
+            if finished {
+                break;
+            }
+            continue;
+        }
+        batch_chars = 0;
+        let settled = if listener.active() {
+            listener
+                .settle(std::mem::take(&mut batch))
+                .await
+                .map_err(|e| NarrateError::Verify { origin: origin.clone(), source: e })?
+        } else {
+            batch
+                .drain(..)
+                .map(|(_, (audio, marks))| listen::Settled {
+                    audio,
+                    marks,
+                    heard: None,
+                    verification: None,
+                })
+                .collect()
+        };
+        for settled in settled {
+            let chunk = &script.chunks[done];
+            tokio::task::block_in_place(|| assembler.push(chunk, &settled.audio))
+                .map_err(|e| audio_error(Some(done), e))?;
+            known.push((settled.marks, settled.heard, settled.verification));
+            done += 1;
+            on_chunk(done, total);
+        }
+        if finished {
+            break;
+        }
     }
     drop(replies);
     let counts = cast.counts();
@@ -398,6 +475,24 @@ pub async fn narrate_prepared(
         seconds = started.elapsed().as_secs_f32(),
         "Synthesized."
     );
+    if config.verify.strict {
+        let flagged: Vec<usize> = known
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| {
+                k.2.as_ref().is_some_and(|v| v.status == crate::verify::Status::Flagged)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if let Some(&first) = flagged.first() {
+            return Err(NarrateError::Flagged {
+                origin: origin.clone(),
+                count: flagged.len(),
+                first,
+                heard: known[first].2.as_ref().map(|v| v.heard.clone()).unwrap_or_default(),
+            });
+        }
+    }
     let assembled = assembler.finish(&script).map_err(|e| audio_error(None, e))?;
     let options = tokio::task::block_in_place(|| lossy_compensation(&assembled, job, config))
         .map_err(|e| audio_error(None, e))?;
@@ -440,6 +535,19 @@ pub async fn narrate_prepared(
             writer.audio_entries(),
         );
         manifest.settings_hash = Some(fingerprint);
+        let timeline = &assembled.timeline;
+        for (i, segment) in manifest.segments.iter_mut().enumerate() {
+            let (marks, heard, verification) = &known[i];
+            segment.verification.clone_from(verification);
+            segment.words = listener.words(
+                &script.chunks[i],
+                marks.as_ref(),
+                heard.as_ref(),
+                timeline.segments[i],
+                assembled.trims[i],
+                timeline.rate,
+            );
+        }
         manifest.fallback.clone_from(&main.fallback);
         let files = writer.finish(&assembled.timeline, &manifest).map_err(output_error)?;
         tracing::info!(

@@ -42,6 +42,8 @@ pub fn build_manifest(
                 speak: None,
                 start_ms: span.and_then(|s| ms(s.start)),
                 end_ms: span.and_then(|s| ms(s.end)),
+                verification: None,
+                words: None,
             }
         })
         .collect();

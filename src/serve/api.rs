@@ -473,6 +473,8 @@ pub fn job_json(service: &Service, job: &Job) -> Value {
         "chunks": published.map(|p| p.chunks),
         "cache_hits": published.map(|p| p.cache_hits),
         "requests": published.map(|p| p.requests),
+        "flagged": published.and_then(|p| p.verification).map(|v| v.flagged),
+        "verification": published.and_then(|p| p.verification),
         "feed_url": url("feed.xml"),
     })
 }

@@ -110,7 +110,7 @@ async fn record(service: &Arc<Service>, claim: &Claim, outcome: Outcome, synthes
     service.metrics.finished(ok, synthesis, waited);
     match &outcome {
         Outcome::Done(p) => tracing::info!(%id, chunks = p.chunks, requests = p.requests,
-            "Published."),
+            flagged = p.verification.map(|v| v.flagged), "Published."),
         Outcome::Failed(error) => tracing::warn!(%id, "Job failed: {error}"),
     }
     let mine = claim.clone();
@@ -222,6 +222,11 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
     };
     let narration = narrate::narrate_prepared(prepared, &job, config, &|_, _| {}).await?;
     let counts = narration.counts;
+    let verification = (config.narrate.verify != crate::verify::VerifyMode::Off)
+        .then(|| crate::verify::Tally::of(&narration.manifest));
+    if let Some(tally) = &verification {
+        service.metrics.verified(tally);
+    }
     service.metrics.narrated(
         narration.chunks,
         counts.cache_hits,
@@ -255,6 +260,7 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         chunks: narration.chunks,
         cache_hits: counts.cache_hits,
         requests: counts.requests,
+        verification,
     })
 }
 

@@ -103,6 +103,20 @@ impl SynthRequest<'_> {
     }
 }
 
+/// Where one spoken word of a request is in the audio returned for it, in seconds from the
+/// audio's start, as the engine reports it. A request's marks are one per
+/// whitespace-separated word of its plain text (the request's `text`), in order.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WordMark {
+    /// Where the word starts.
+    pub start: f64,
+    /// Where it ends.
+    pub end: f64,
+}
+
+/// Encoded audio and, when the engine reports them, where its words are.
+pub type Marked = (SpeechAudio, Option<Vec<WordMark>>);
+
 /// A text-to-speech engine or service.
 ///
 /// # For implementations
@@ -124,6 +138,12 @@ pub trait Synthesizer: Send + Sync {
 
     /// Speak one chunk.
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError>;
+
+    /// Speak one chunk and say where each of its words is, when the engine knows. Default:
+    /// [`Synthesizer::synthesize`], without word marks.
+    async fn synthesize_marked(&self, request: SynthRequest<'_>) -> Result<Marked, SynthError> {
+        Ok((self.synthesize(request).await?, None))
+    }
 
     /// The characters the provider bills for this request. Default: every character sent.
     fn billed_chars(&self, request: &SynthRequest<'_>) -> usize {
@@ -186,6 +206,17 @@ pub fn synthesize_stream(
     language: Option<&str>,
     concurrency: usize,
 ) -> impl Stream<Item = Result<SpeechAudio, SynthError>> + Send + 'static {
+    synthesize_marked_stream(backends, chunks, language, concurrency)
+        .map(|reply| reply.map(|(audio, _)| audio))
+}
+
+/// [`synthesize_stream`], with each chunk's word marks when its engine reports them.
+pub fn synthesize_marked_stream(
+    backends: &[Arc<dyn Synthesizer>],
+    chunks: &[Chunk],
+    language: Option<&str>,
+    concurrency: usize,
+) -> impl Stream<Item = Result<Marked, SynthError>> + Send + 'static {
     let backends: Vec<Arc<dyn Synthesizer>> = backends.to_vec();
     let permits: Vec<Arc<Semaphore>> = backends
         .iter()
@@ -213,7 +244,7 @@ pub fn synthesize_stream(
             let permits = Arc::clone(&permits[owned.voice]);
             tokio::spawn(async move {
                 if let Some(path) = &owned.file {
-                    return read_audio_file(owned.chunk, path);
+                    return read_audio_file(owned.chunk, path).map(|audio| (audio, None));
                 }
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = permits.acquire_owned().await.ok();
@@ -225,7 +256,7 @@ pub fn synthesize_stream(
                     previous: owned.previous.as_deref(),
                     next: owned.next.as_deref(),
                 };
-                backend.synthesize(request).await
+                backend.synthesize_marked(request).await
             })
         })
         .buffered(limit)

@@ -223,6 +223,9 @@ pub struct Published {
     pub cache_hits: usize,
     /// Requests sent to backends.
     pub requests: usize,
+    /// Segments verified, retried, flagged and unverified, when `[narrate] verify` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::Tally>,
 }
 
 /// A job as stored.

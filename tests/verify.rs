@@ -1,0 +1,305 @@
+//! Verified narration and word timings: every word timed on the narration's clock, a
+//! recogniser that is missing or misbehaves reported in one line, and a voice that says the
+//! wrong thing caught.
+
+use std::path::{Path, PathBuf};
+
+use articulate::model::Manifest;
+
+use crate::util::{self, articulate};
+
+const ARTICLE: &str = "Heartstopper is on Netflix\n\n\
+    Heartstopper only recently dropped on Netflix and it is already delighting fans.\n\n\
+    The series has found a whole new audience on the streaming platform.\n";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Every word of every segment is timed, in order, inside its segment, and maps back to its
+/// text.
+fn check_words(manifest: &Manifest) {
+    for segment in &manifest.segments {
+        let words =
+            segment.words.as_ref().unwrap_or_else(|| panic!("segment {} has no words", segment.id));
+        assert!(!words.is_empty());
+        let chars: Vec<char> = segment.text.chars().collect();
+        let (start, end) = (segment.start_ms.unwrap(), segment.end_ms.unwrap());
+        let mut last = start;
+        for w in words {
+            assert!(
+                start <= w.start_ms && w.start_ms <= w.end_ms && w.end_ms <= end,
+                "{w:?} in {start}–{end}"
+            );
+            assert!(w.start_ms >= last, "{w:?} starts before the word before it");
+            last = w.start_ms;
+            let slice: String = chars[w.char_start..w.char_end].iter().collect();
+            assert_eq!(slice, w.text);
+        }
+    }
+}
+
+#[test]
+fn the_tone_voice_times_every_word_to_the_millisecond() {
+    let tmp = tempfile::tempdir().unwrap();
+    let voice = write(tmp.path(), "tone.toml", "backend = \"tone\"\nlanguage = \"en\"\n");
+    let out = tmp.path().join("out");
+    articulate()
+        .args(["narrate", "examples/heartstopper.txt", "--format", "wav,smil", "--voice"])
+        .arg(&voice)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let manifest = util::manifest(&out.join("heartstopper.json"));
+    assert_eq!(manifest.version, 2);
+    check_words(&manifest);
+    // Each word is one 120 ms tone with a symmetric envelope: its energy is centred on the
+    // middle of the word's span, to the millisecond.
+    let (_, rate, samples) = util::decode(&out.join("heartstopper.wav"));
+    let frame = |ms: u64| (ms * u64::from(rate) / 1000) as usize;
+    let mut worst = 0.0f64;
+    let mut count = 0;
+    for w in manifest.segments.iter().flat_map(|s| s.words.iter().flatten()) {
+        // Words spoken as several ("LGBTQ+") span several tones; check the single ones.
+        if w.end_ms - w.start_ms > 125 {
+            continue;
+        }
+        assert!((119..=121).contains(&(w.end_ms - w.start_ms)), "{w:?}");
+        let (a, b) =
+            (frame(w.start_ms.saturating_sub(15)), frame(w.end_ms + 15).min(samples.len()));
+        let (mut energy, mut moment) = (0.0f64, 0.0f64);
+        for (i, s) in samples[a..b].iter().enumerate() {
+            let e = f64::from(*s) * f64::from(*s);
+            energy += e;
+            moment += e * (a + i) as f64;
+        }
+        let centre_ms = moment / energy * 1000.0 / f64::from(rate);
+        let middle_ms = (w.start_ms + w.end_ms) as f64 / 2.0;
+        worst = worst.max((centre_ms - middle_ms).abs());
+        count += 1;
+    }
+    assert!(count > 400, "{count} words checked");
+    assert!(worst <= 1.5, "a word's tone is {worst:.2} ms off its timing");
+    let vtt = std::fs::read_to_string(out.join("heartstopper.words.vtt")).unwrap();
+    assert!(vtt.starts_with("WEBVTT\n") && vtt.contains("<00:00:"), "{vtt}");
+    let transcript: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("heartstopper.transcript.json")).unwrap(),
+    )
+    .unwrap();
+    let words: usize = manifest.segments.iter().map(|s| s.words.as_ref().map_or(0, Vec::len)).sum();
+    assert_eq!(transcript["segments"].as_array().unwrap().len(), words);
+    let smil = std::fs::read_to_string(out.join("heartstopper.smil")).unwrap();
+    assert_eq!(smil.matches("<par ").count(), words);
+    assert!(
+        std::fs::read_to_string(out.join("heartstopper.xhtml"))
+            .unwrap()
+            .contains("<span id=\"w0\">")
+    );
+}
+
+#[test]
+fn verifying_without_the_recogniser_is_one_line_naming_the_install_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write(tmp.path(), "config.toml", "[verify]\npython = \"/no/such/python\"\n");
+    let article = write(tmp.path(), "a.txt", ARTICLE);
+    let out = tmp.path().join("out");
+    let assert = articulate()
+        .arg("--config")
+        .arg(&config)
+        .args(["narrate", "--verify", "-o"])
+        .arg(&out)
+        .arg(&article)
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("scripts/install-recogniser.sh") && stderr.contains("/no/such/python"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
+
+/// A stand-in for Python that loads no model: it announces itself ready, then crashes,
+/// hangs or answers nonsense, and counts how often it was started.
+fn misbehaving_recogniser(dir: &Path, behaviour: &str) -> (PathBuf, PathBuf) {
+    let model = dir.join("model");
+    std::fs::create_dir_all(&model).unwrap();
+    for file in ["model.bin", "config.json", "tokenizer.json"] {
+        std::fs::write(model.join(file), "x").unwrap();
+    }
+    let starts = dir.join("starts");
+    let answer = match behaviour {
+        "crash" => "exit 3",
+        "hang" => "sleep 30",
+        _ => "echo '{\"text\": 5, \"words\": \"nonsense\"}'; read -r rest",
+    };
+    let script = format!(
+        "#!/bin/sh\necho start >> '{}'\necho '{{\"ready\": true}}'\nwhile read -r line; do {answer}; done\n",
+        starts.display()
+    );
+    let python = write(dir, "python", &script);
+    std::process::Command::new("chmod").arg("+x").arg(&python).status().unwrap();
+    let config = write(
+        dir,
+        "config.toml",
+        &format!(
+            "[verify]\npython = \"{}\"\nmodel = \"{}\"\ntimeout_secs = 2\n",
+            python.display(),
+            model.display()
+        ),
+    );
+    (config, starts)
+}
+
+#[test]
+fn a_recogniser_that_crashes_hangs_or_answers_nonsense_is_restarted_once_then_the_run_fails() {
+    for behaviour in ["crash", "hang", "garbage"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (config, starts) = misbehaving_recogniser(tmp.path(), behaviour);
+        let voice = write(tmp.path(), "tone.toml", "backend = \"tone\"\nlanguage = \"en\"\n");
+        let article = write(tmp.path(), "a.txt", ARTICLE);
+        let out = tmp.path().join("out");
+        let assert = articulate()
+            .arg("--config")
+            .arg(&config)
+            .args(["narrate", "--verify", "--voice"])
+            .arg(&voice)
+            .arg("-o")
+            .arg(&out)
+            .arg(&article)
+            .assert()
+            .failure();
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        let lines: Vec<&str> = stderr.trim().lines().filter(|l| !l.contains(" WARN ")).collect();
+        assert_eq!(lines.len(), 1, "{behaviour}: {stderr}");
+        assert!(lines[0].contains("speech recogniser failed twice"), "{behaviour}: {stderr}");
+        let started = std::fs::read_to_string(&starts).unwrap().lines().count();
+        assert_eq!(started, 2, "{behaviour}: started {started} times");
+        assert!(!out.exists(), "{behaviour}: nothing is written");
+
+        // Best effort: the narration is published, every segment marked unverified.
+        std::fs::write(
+            &config,
+            std::fs::read_to_string(&config).unwrap() + "[narrate]\nverify = \"best-effort\"\n",
+        )
+        .unwrap();
+        articulate()
+            .arg("--config")
+            .arg(&config)
+            .args(["narrate", "--voice"])
+            .arg(&voice)
+            .arg("-o")
+            .arg(&out)
+            .arg(&article)
+            .assert()
+            .success();
+        let manifest = util::manifest(&out.join("a.json"));
+        for s in &manifest.segments {
+            let v = s.verification.as_ref().unwrap();
+            assert_eq!(v.status, articulate::verify::Status::Unverified, "{behaviour}");
+        }
+        if behaviour != "crash" {
+            break; // the hang costs seconds; one best-effort pass is proof enough
+        }
+    }
+}
+
+/// Whether the recogniser is installed; when it is not and the suite requires it
+/// (scripts/test.sh), that is a failure, not a skip.
+pub(crate) fn recogniser_installed() -> bool {
+    let config = articulate::verify::VerifyConfig::default();
+    let ok = articulate::verify::Recogniser::new(&config).is_ok();
+    if !ok {
+        assert!(
+            std::env::var_os("ARTICULATE_REQUIRE_RECOGNISER").is_none(),
+            "the recogniser is required but not installed (run scripts/install-recogniser.sh)"
+        );
+        eprintln!("SKIPPED: the recogniser is not installed (scripts/install-recogniser.sh)");
+    }
+    ok
+}
+
+#[test]
+fn a_voice_that_swaps_a_word_drops_a_sentence_or_misreads_a_number_is_flagged_and_a_clean_one_is_not()
+ {
+    if !recogniser_installed() || !util::installed("espeak-ng") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let article = write(
+        tmp.path(),
+        "a.txt",
+        "Heartstopper is on Netflix\n\n\
+         Heartstopper only recently dropped on Netflix and it is already delighting fans.\n\n\
+         There are seven volumes of the graphic novel in total. The first season covers two.\n\n\
+         The first season has 8 episodes.\n\n\
+         The series has found a whole new audience on the streaming platform.\n",
+    );
+    // An engine that misreads: espeak-ng, after sed swaps a word, drops a sentence and
+    // changes a number in what it was sent.
+    let broken = write(
+        tmp.path(),
+        "broken.toml",
+        "backend = \"command\"\nlanguage = \"en-GB\"\nprogram = \"sh\"\n\
+         args = [\"-c\", \"sed -e 's/delighting/confusing/' -e 's/ The first season covers two\\\\.//' -e 's/8 episodes/12 episodes/' | espeak-ng -v en-gb --stdout\"]\n\
+         format = \"wav\"\n",
+    );
+    let config = write(tmp.path(), "config.toml", "[verify]\nretry = []\n");
+    let narrate = |voice: &Path, out: &Path| {
+        articulate()
+            .arg("--config")
+            .arg(&config)
+            .args(["narrate", "--verify", "--no-cache", "--voice"])
+            .arg(voice)
+            .arg("-o")
+            .arg(out)
+            .arg(&article)
+            .assert()
+            .success();
+        util::manifest(&out.join("a.json"))
+    };
+    let status = |m: &Manifest| -> Vec<String> {
+        m.segments
+            .iter()
+            .map(|s| format!("{:?}", s.verification.as_ref().unwrap().status).to_lowercase())
+            .collect()
+    };
+    let clean = narrate(&util::root().join("voices/espeak-en-gb.toml"), &tmp.path().join("clean"));
+    assert_eq!(status(&clean), ["ok"; 5], "{:#?}", clean.segments);
+    check_words(&clean);
+    let bad = narrate(&broken, &tmp.path().join("bad"));
+    assert_eq!(status(&bad), ["ok", "flagged", "flagged", "flagged", "ok"], "{:#?}", bad.segments);
+    let failed = &bad.segments[1].verification.as_ref().unwrap().failed;
+    assert!(failed.contains(&"delighting".to_owned()), "{failed:?}");
+    check_words(&bad);
+
+    // --strict: nothing is published.
+    let strict = tmp.path().join("strict");
+    articulate()
+        .arg("--config")
+        .arg(&config)
+        .args(["narrate", "--verify", "--strict", "--voice"])
+        .arg(&broken)
+        .arg("-o")
+        .arg(&strict)
+        .arg(&article)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("do not say their text"));
+    assert!(!strict.join("a.json").exists());
+
+    // Re-checking the published narration finds the same segments.
+    let assert = articulate()
+        .arg("--config")
+        .arg(&config)
+        .arg("verify")
+        .arg(tmp.path().join("bad/a.json"))
+        .assert()
+        .failure();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("5 segments, 3 flagged"), "{stdout}");
+}

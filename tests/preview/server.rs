@@ -100,7 +100,9 @@ fn saving_the_file_narrates_only_the_changed_chunk_and_tells_open_pages() {
     std::fs::write(preview.input("preview.txt"), edited).unwrap();
 
     assert_eq!(events.next_version(), 2);
-    assert_eq!(preview.cache_entries(), cached + 1, "one chunk changed, one synthesized");
+    // The tone voice reports word marks, cached beside each chunk's audio: one chunk
+    // synthesized is two entries.
+    assert_eq!(preview.cache_entries(), cached + 2, "one chunk changed, one synthesized");
     assert!(preview.stderr().contains("saved; 1 of 13 chunks new"), "{}", preview.stderr());
     let html = preview.get("/").text();
     assert!(html.contains("held in the school next Friday evening."));

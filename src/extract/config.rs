@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
 use serde::Deserialize;
 
 use super::defaults;
+use super::pattern;
 
 /// `[extract]` settings. Every pattern is a Rust regular expression matched against one
 /// block's whitespace-collapsed text; see `config.toml` for what each list is for.
@@ -98,8 +98,8 @@ impl SiteConfig {
                 }
             }
         }
-        for (i, pattern) in self.skip_line_patterns.iter().enumerate() {
-            if let Err(e) = Regex::new(pattern) {
+        for (i, source) in self.skip_line_patterns.iter().enumerate() {
+            if let Err(e) = pattern::parse(source) {
                 problems.push(format!("{section} skip_line_patterns[{i}]: {}", invalid(&e)));
             }
         }
@@ -154,16 +154,18 @@ impl ExtractConfig {
                     .into(),
             );
         }
-        if let Err(e) = Regex::new(&self.list_marker_pattern) {
+        if let Err(e) = pattern::parse(&self.list_marker_pattern) {
             problems.push(format!("[extract] list_marker_pattern: {}", invalid(&e)));
         }
+        // Syntax only: compiling every automaton here would cost more than most extractions,
+        // and they are compiled when a text first needs them.
         for list in self.pattern_lists() {
-            for (i, pattern) in list.patterns.iter().enumerate() {
-                match Regex::new(pattern) {
+            for (i, source) in list.patterns.iter().enumerate() {
+                match pattern::parse(source) {
                     Err(e) => {
                         problems.push(format!("[extract] {}[{i}]: {}", list.name, invalid(&e)))
                     }
-                    Ok(re) => check_groups(&list, i, &re, problems),
+                    Ok(hir) => check_groups(&list, i, &pattern::capture_names(&hir), problems),
                 }
             }
         }
@@ -200,14 +202,14 @@ impl ExtractConfig {
 
 /// Named groups other than the ones a list's logic reads are almost always typos
 /// (`author` for `authors`), which would silently record nothing.
-fn check_groups(list: &PatternList<'_>, i: usize, re: &Regex, problems: &mut Vec<String>) {
+fn check_groups(list: &PatternList<'_>, i: usize, names: &[String], problems: &mut Vec<String>) {
     let known: &[&str] = match list.name {
         "dateline_patterns" => &["published", "modified"],
         "byline_patterns" => &["authors"],
         _ => &[],
     };
-    for name in re.capture_names().flatten() {
-        if !known.contains(&name) {
+    for name in names {
+        if !known.contains(&name.as_str()) {
             let expected = if known.is_empty() {
                 "this list reads no named groups".to_owned()
             } else {
@@ -221,9 +223,9 @@ fn check_groups(list: &PatternList<'_>, i: usize, re: &Regex, problems: &mut Vec
     }
 }
 
-/// The regex crate's error, on one line.
-fn invalid(e: &regex::Error) -> String {
-    format!("invalid regex: {}", one_line(&e.to_string()))
+/// A syntax error, already on one line.
+fn invalid(e: &str) -> String {
+    format!("invalid regex: {e}")
 }
 
 fn one_line(text: &str) -> String {

@@ -24,6 +24,7 @@ mod html;
 mod language;
 mod markdown;
 mod markers;
+mod pattern;
 mod rules;
 mod text;
 
@@ -132,7 +133,24 @@ impl Extractor {
 ///
 /// Invalid settings, or nothing speakable.
 pub fn extract(source: &Source, config: &ExtractConfig) -> Result<Article, ExtractError> {
-    Extractor::new(config)?.extract(source)
+    // The last settings' extractor is kept, so a batch or a server reading many articles
+    // with one configuration compiles each pattern once, not once per article.
+    static LAST: std::sync::Mutex<Option<(ExtractConfig, Extractor)>> =
+        std::sync::Mutex::new(None);
+    let cached = {
+        let last = LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        last.as_ref().filter(|(c, _)| c == config).map(|(_, e)| e.clone())
+    };
+    let extractor = match cached {
+        Some(extractor) => extractor,
+        None => {
+            let extractor = Extractor::new(config)?;
+            *LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some((config.clone(), extractor.clone()));
+            extractor
+        }
+    };
+    extractor.extract(source)
 }
 
 /// What a format's reader hands back: blocks in reading order and the metadata it found.

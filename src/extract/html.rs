@@ -67,7 +67,8 @@ pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
         .descendants()
         .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"))
         .unwrap_or(doc.tree.root());
-    let judge = Judge::new(&doc, root, rules, &site);
+    let headline = meta::headline_node(&doc, &page);
+    let judge = Judge::new(&doc, root, rules, &site, headline);
     let candidates = walk(root, &judge);
     decide(candidates, page, rules)
 }
@@ -76,10 +77,15 @@ pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
 struct Judge<'a> {
     rules: &'a Rules,
     site: &'a SiteRules<'a>,
+    /// Text counts with only what no reader sees left out: no class name or tag role
+    /// has been believed yet.
+    raw: HashMap<NodeId, Stats>,
     /// Text counts with the furniture left out.
     stats: HashMap<NodeId, Stats>,
-    /// Elements holding at least half of the page's text, which no class name can skip.
-    major: HashSet<NodeId>,
+    /// Elements holding most of the page's running text, which neither a class name, nor
+    /// a tag's usual role, nor a share of links can skip: a page wrapped in one `<form>`,
+    /// a blog platform's widget around the post, a "read more" class on the content.
+    protected: HashSet<NodeId>,
     /// The elements that hold the article.
     roots: HashSet<NodeId>,
     /// No paragraph voted, so the whole page is taken for the article.
@@ -97,12 +103,14 @@ impl<'a> Judge<'a> {
         root: NodeRef<'a, Node>,
         rules: &'a Rules,
         site: &'a SiteRules<'a>,
+        headline: Option<NodeId>,
     ) -> Self {
         let mut judge = Judge {
             rules,
             site,
+            raw: HashMap::new(),
             stats: HashMap::new(),
-            major: HashSet::new(),
+            protected: HashSet::new(),
             roots: HashSet::new(),
             whole_page: false,
             embeds: HashSet::new(),
@@ -115,49 +123,69 @@ impl<'a> Judge<'a> {
                 judge.embeds.insert(node.id());
             }
         }
-        let raw =
-            dom::measure(root, &|n, el| judge.hard(n, el, false).is_some(), &mut |_, _, _| {});
-        let total = raw.get(&root.id()).map_or(0, |s| s.chars);
-        judge.major = raw.iter().filter(|(_, s)| s.chars * 2 >= total).map(|(id, _)| *id).collect();
+        // Document order, and where the paragraphs of running text are in it.
+        let order: HashMap<NodeId, usize> =
+            root.descendants().enumerate().map(|(i, n)| (n.id(), i)).collect();
+        let mut paragraphs: Vec<(usize, usize)> = Vec::new();
+        judge.raw = dom::measure(root, &|n, el| judge.hard(n, el).is_some(), &mut |n, s, _| {
+            let block = n.value().as_element().is_some_and(|e| dom::is_block(e.name()));
+            if block && s.loose_is_prose() {
+                paragraphs.push((order[&n.id()], s.loose_chars));
+            }
+        });
+        judge.protected = protected(root, &judge.raw, &order, &paragraphs, headline);
         let mut votes = content::Votes::default();
         judge.stats = dom::measure(
             root,
-            &|n, el| judge.hard(n, el, false).is_some() || judge.named(n, el).is_some(),
+            &|n, el| judge.hard(n, el).is_some() || judge.soft(n, el, false).is_some(),
             &mut |n, s, a| votes.on_close(doc, n, s, a),
         );
         let roots = votes.roots(doc, &judge.stats);
+        tracing::debug!(
+            "roots: {:?}; protected: {:?}",
+            roots.iter().map(|id| describe(doc, *id)).collect::<Vec<_>>(),
+            judge.protected.iter().map(|id| describe(doc, *id)).collect::<Vec<_>>()
+        );
         judge.whole_page = roots.is_empty();
         judge.roots =
             if roots.is_empty() { [root.id()].into() } else { roots.into_iter().collect() };
         judge
     }
 
-    /// The verdict of the markup and the configured selectors, unless it is "read".
-    fn hard(
-        &self,
-        node: NodeRef<'_, Node>,
-        el: &scraper::node::Element,
-        inside: bool,
-    ) -> Option<Verdict> {
+    /// The verdict of the markup and the configured selectors that no text overrides,
+    /// unless it is "read".
+    fn hard(&self, node: NodeRef<'_, Node>, el: &scraper::node::Element) -> Option<Verdict> {
         if let Some(selector) = ElementRef::wrap(node)
             .filter(|_| self.site.has_selectors())
             .and_then(|element| self.site.skip_selector(element))
         {
             return Some(Verdict::Skip(format!("configured skip selector {selector:?}")));
         }
-        match furniture::by_markup(el, inside) {
+        match furniture::hard(el) {
             Verdict::Read => None,
             verdict => Some(verdict),
         }
     }
 
-    /// Furniture named by class or id, unless the element holds much of the page's text.
-    fn named(&self, node: NodeRef<'_, Node>, el: &scraper::node::Element) -> Option<&'static str> {
-        if self.major.contains(&node.id()) || self.embeds.contains(&node.id()) {
+    /// Furniture by tag role or by class and id, unless the element holds most of the
+    /// page's running text (comment sections excepted: a long discussion under a short
+    /// story is still not the story).
+    fn soft(
+        &self,
+        node: NodeRef<'_, Node>,
+        el: &scraper::node::Element,
+        inside: bool,
+    ) -> Option<&'static str> {
+        let protected = self.protected.contains(&node.id());
+        if let Some(why) = furniture::by_tag(el, inside) {
+            return (!protected).then_some(why);
+        }
+        if self.embeds.contains(&node.id()) {
             return None;
         }
-        furniture::by_name(el)
-            .or_else(|| self.cards.contains(&node.id()).then_some("pop-up card inside the text"))
+        let why = furniture::by_name(el)
+            .or_else(|| self.cards.contains(&node.id()).then_some("pop-up card inside the text"))?;
+        (!protected || why == furniture::COMMENTS).then_some(why)
     }
 
     fn kept(&self, node: NodeRef<'_, Node>) -> bool {
@@ -175,16 +203,16 @@ impl<'a> Judge<'a> {
         if self.kept(node) {
             // Kept whatever its tag or class says; only code and the publisher's own
             // markers still win.
-            return match furniture::by_markup(el, inside) {
+            return match furniture::hard(el) {
                 verdict @ Verdict::NotText => verdict,
                 _ => furniture::publisher_skip(el)
                     .map_or(Verdict::Read, |why| Verdict::Skip(why.into())),
             };
         }
-        if let Some(verdict) = self.hard(node, el, inside) {
+        if let Some(verdict) = self.hard(node, el) {
             return verdict;
         }
-        if let Some(why) = self.named(node, el) {
+        if let Some(why) = self.soft(node, el, inside) {
             return Verdict::Skip(why.into());
         }
         let name = el.name();
@@ -197,11 +225,69 @@ impl<'a> Judge<'a> {
             && containers.contains(&name)
             && stats.link_density() > 0.5
             && !self.roots.contains(&node.id())
+            && !self.protected.contains(&node.id())
         {
             return Verdict::Skip(LINK_LIST.into());
         }
         Verdict::Read
     }
+}
+
+/// The elements holding most of the page's running text that lead on from the headline:
+/// they contain it, or little running text lies between it and them (what lies between
+/// a headline and a sidebar is the article). Without a headline, most of the text is enough.
+fn protected(
+    root: NodeRef<'_, Node>,
+    raw: &HashMap<NodeId, Stats>,
+    order: &HashMap<NodeId, usize>,
+    paragraphs: &[(usize, usize)],
+    headline: Option<NodeId>,
+) -> HashSet<NodeId> {
+    let total = raw.get(&root.id()).map_or(0, |s| s.prose);
+    let headline_at = headline.and_then(|h| order.get(&h).copied());
+    let mut out = HashSet::new();
+    for (id, stats) in raw {
+        if total == 0 || stats.prose * 2 <= total {
+            continue;
+        }
+        let leads_on = match (headline, headline_at) {
+            (Some(h), Some(h_at)) => {
+                let contains = root
+                    .tree()
+                    .get(h)
+                    .is_some_and(|n| n.ancestors().any(|a| a.id() == *id));
+                let start = order.get(id).copied().unwrap_or(0);
+                let between: usize = paragraphs
+                    .iter()
+                    .filter(|(at, _)| *at > h_at && *at < start)
+                    .map(|(_, chars)| chars)
+                    .sum();
+                contains || (start > h_at && between * 4 <= stats.prose)
+            }
+            _ => true,
+        };
+        if leads_on {
+            out.insert(*id);
+        }
+    }
+    out
+}
+
+/// An element as a CSS-like name (`div#main.post.entry`), for the decision record.
+fn describe(doc: &Html, id: NodeId) -> String {
+    let Some(el) = doc.tree.get(id).and_then(|n| n.value().as_element().cloned()) else {
+        return "the page".into();
+    };
+    let mut name = el.name().to_owned();
+    if let Some(id) = el.id() {
+        name.push('#');
+        name.push_str(id);
+    }
+    for class in el.classes().take(3) {
+        name.push('.');
+        name.push_str(class);
+    }
+    name
 }
 
 /// The innermost `<span>`s holding a picture and several links: a card that pops up over
@@ -474,7 +560,7 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
         match edge {
             Edge::Open(n) if skipping.is_none() => match n.value() {
                 Node::Text(t) => text.push_str(t),
-                Node::Element(el) if furniture::by_markup(el, true) == Verdict::NotText => {
+                Node::Element(el) if furniture::hard(el) == Verdict::NotText => {
                     skipping = Some(n.id());
                 }
                 Node::Element(el) if separates_words(el.name()) => text.push(' '),

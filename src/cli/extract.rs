@@ -16,6 +16,14 @@ pub(super) fn run(args: &ExtractArgs, config: &Config) -> anyhow::Result<()> {
         writeln!(out)?;
     } else if args.explain {
         {
+            if let Some(extraction) = &article.meta.extraction {
+                for line in &extraction.decision {
+                    writeln!(out, "     decide {line}")?;
+                }
+                if let Some(warning) = &extraction.warning {
+                    writeln!(out, "     warn   {warning}")?;
+                }
+            }
             for (i, block) in article.blocks.iter().enumerate() {
                 let (mark, why) = match &block.decision {
                     Decision::Speak { rule } => ("speak", rule),

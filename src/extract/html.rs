@@ -14,6 +14,7 @@ mod depth;
 mod dom;
 mod furniture;
 mod meta;
+mod safety;
 
 use std::collections::{HashMap, HashSet};
 
@@ -54,6 +55,11 @@ struct Candidate {
     standfirst_hint: bool,
     /// The share of its text inside links.
     link_density: f32,
+    /// Skipped for what no reader sees or the publisher ruled out (hidden, code, a
+    /// publisher's or the configuration's marker): never brought back.
+    hard: bool,
+    /// Left out by the article finder, read after all by the safety net, and why.
+    rescued: Option<&'static str>,
 }
 
 /// Extract the blocks of an HTML page; `origin` (a path or URL) picks the per-site rules.
@@ -69,8 +75,29 @@ pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
         .unwrap_or(doc.tree.root());
     let headline = meta::headline_node(&doc, &page);
     let judge = Judge::new(&doc, root, rules, &site, headline);
-    let candidates = walk(root, &judge);
-    decide(candidates, page, rules)
+    let mut candidates = walk(root, &judge);
+    let found = headline_of(&candidates, &page);
+    let chosen = judge.describe(&doc);
+    let extraction = safety::check(&mut candidates, found.0, &chosen, rules);
+    let mut draft = decide(candidates, page, found, rules);
+    draft.meta.extraction = Some(extraction);
+    draft
+}
+
+/// The candidate that is the headline, if a heading says one of the page's titles, and
+/// the title.
+fn headline_of(candidates: &[Candidate], page: &meta::PageMeta) -> (Option<usize>, String) {
+    // A title taken from the page text may hold markers the walk would have removed.
+    let clean = |t: &str| rules::collapse_whitespace(&super::markers::strip(t).0);
+    // The first of the page's titles, most reliable first, that a heading on the page says;
+    // a CMS can fill one of them with junk ("escenic"), which no heading will match.
+    let found = page.titles().into_iter().find_map(|(t, suffix)| {
+        find_headline(candidates, &clean(t), suffix).map(|h| (h, clean(t)))
+    });
+    match found {
+        Some((h, t)) => (Some(h), t),
+        None => (None, clean(page.title().unwrap_or_default())),
+    }
 }
 
 /// Everything that decides about an element, prepared once per page.
@@ -150,6 +177,22 @@ impl<'a> Judge<'a> {
         judge.roots =
             if roots.is_empty() { [root.id()].into() } else { roots.into_iter().collect() };
         judge
+    }
+
+    /// The article finder's choice, for the decision record.
+    fn describe(&self, doc: &Html) -> String {
+        if self.whole_page {
+            return "no paragraph of running text; the whole page".into();
+        }
+        let mut roots: Vec<&NodeId> = self.roots.iter().collect();
+        roots.sort_by_key(|id| format!("{id:?}"));
+        let names: Vec<String> = roots.iter().take(3).map(|id| describe(doc, **id)).collect();
+        let more = roots.len().saturating_sub(3);
+        let mut text = names.join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
     }
 
     /// The verdict of the markup and the configured selectors that no text overrides,
@@ -381,6 +424,8 @@ impl Collector {
             inside: self.inside > 0,
             audio_only: self.audio_only > 0,
             standfirst_hint: self.opens.last().is_some_and(|o| o.standfirst),
+            hard: false,
+            rescued: None,
         });
     }
 
@@ -431,6 +476,9 @@ impl Collector {
                     let words = rules::collapse_whitespace(&std::mem::take(&mut self.polly_text));
                     if !words.is_empty() {
                         self.push(BlockKind::Other, 0, words, Some(POLLY_WORDS.into()));
+                        if let Some(last) = self.out.last_mut() {
+                            last.hard = true;
+                        }
                     }
                 }
                 _ => {}
@@ -479,6 +527,13 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                                     let (held, links) = (std::mem::take(&mut c.text), c.link_chars);
                                     c.link_chars = 0;
                                     c.push(BlockKind::Other, 0, text, Some(why));
+                                    if let Some(last) = c.out.last_mut() {
+                                        last.hard = judge.hard(node, el).is_some();
+                                        last.link_density = judge
+                                            .raw
+                                            .get(&node.id())
+                                            .map_or(0.0, Stats::link_density);
+                                    }
                                     (c.text, c.link_chars) = (held, links);
                                 }
                                 skipping = Some(node.id());
@@ -574,19 +629,13 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
 }
 
 /// Settle the headline, apply the text patterns, and turn candidates into blocks.
-fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -> Draft {
+fn decide(
+    mut candidates: Vec<Candidate>,
+    page: meta::PageMeta,
+    (headline, title): (Option<usize>, String),
+    rules: &Rules,
+) -> Draft {
     let mut meta = page.meta.clone();
-    // A title taken from the page text may hold markers the walk would have removed.
-    let clean = |t: &str| rules::collapse_whitespace(&super::markers::strip(t).0);
-    // The first of the page's titles, most reliable first, that a heading on the page says;
-    // a CMS can fill one of them with junk ("escenic"), which no heading will match.
-    let found = page.titles().into_iter().find_map(|(t, suffix)| {
-        find_headline(&candidates, &clean(t), suffix).map(|h| (h, clean(t)))
-    });
-    let (headline, title) = match found {
-        Some((h, t)) => (Some(h), t),
-        None => (None, clean(page.title().unwrap_or_default())),
-    };
     let mut blocks = Vec::with_capacity(candidates.len() + 1);
     let first_inside = candidates.iter().position(|c| c.inside && c.skip.is_none());
     match headline {
@@ -662,6 +711,7 @@ fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -
         }
         let rule = match c.kind {
             _ if c.audio_only => AUDIO_ONLY.to_owned(),
+            BlockKind::Paragraph if c.rescued.is_some() => c.rescued.unwrap_or_default().to_owned(),
             BlockKind::Heading => format!("h{} heading", c.level),
             BlockKind::ListItem => reason::LIST_ITEM.to_owned(),
             BlockKind::Quote => reason::QUOTE.to_owned(),

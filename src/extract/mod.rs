@@ -19,6 +19,7 @@
 //! ```
 
 mod config;
+mod density;
 mod defaults;
 mod html;
 mod language;

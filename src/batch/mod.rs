@@ -231,6 +231,10 @@ pub struct ArticleReport {
     pub duration_ms: u64,
     /// Why it failed.
     pub error: Option<String>,
+    /// How sure extraction is that the narration holds the story, with a warning when it
+    /// may not (as in the manifest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<crate::model::Extraction>,
 }
 
 /// The whole batch's outcome.
@@ -419,6 +423,7 @@ fn blank_report(input: String, status: Status, error: Option<String>) -> Article
         billed_chars: 0,
         duration_ms: 0,
         error,
+        extraction: None,
     }
 }
 
@@ -447,6 +452,12 @@ async fn narrate_article(planned: Planned, shared: &Shared) -> Result<ArticleRep
     let chunks = prepared.script.chunks.len();
     let mut report = blank_report(item.id.clone(), Status::Narrated, None);
     report.output = Some(manifest_path.display().to_string());
+    report.extraction = prepared
+        .article
+        .meta
+        .extraction
+        .as_ref()
+        .map(|e| crate::model::Extraction { decision: Vec::new(), ..e.clone() });
     if shared.options.changed_only
         && is_current(&manifest_path, &prepared, config, &shared.options.formats)
     {

@@ -61,9 +61,14 @@ pub struct BatchArgs {
     /// Refuse to start an article whose backends would bill more than N characters.
     #[arg(long, value_name = "N")]
     pub max_chars: Option<usize>,
+    /// Fail an article whose extraction confidence (0 to 1) is below this. Default:
+    /// `[extract] min_confidence`.
+    #[arg(long, value_name = "0..1", value_parser = super::confidence)]
+    pub min_confidence: Option<f64>,
 }
 
 pub(super) fn run(args: &BatchArgs, config: &Config) -> anyhow::Result<()> {
+    let config = &*super::with_min_confidence(config, args.min_confidence);
     // Everything that can be checked is checked before the first article is touched.
     let cache = super::cache::open(
         config,

@@ -9,7 +9,9 @@ use crate::narrate::read_article;
 use super::ExtractArgs;
 
 pub(super) fn run(args: &ExtractArgs, config: &Config) -> anyhow::Result<()> {
-    let (_, article) = read_article(&args.input, config)?;
+    let config = super::with_min_confidence(config, args.min_confidence);
+    let (_, article) = read_article(&args.input, &config)?;
+    super::warn_extraction(&args.input, article.meta.extraction.as_ref());
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &article)?;

@@ -12,6 +12,7 @@ use crate::narrate::{Casting, Job, dry_run, narrate};
 use super::NarrateArgs;
 
 pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
+    let config = &*super::with_min_confidence(config, args.min_confidence);
     // Everything that can be checked is checked before the first input is touched.
     let enabled = config.narrate.cache && !args.no_cache;
     let cache = super::cache::open(config, args.cache_dir.as_deref(), None, enabled)
@@ -29,6 +30,7 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         for input in &args.inputs {
             let manifest = dry_run(input, config, &casting)?;
+            super::warn_extraction(input, manifest.extraction.as_ref());
             for cost in manifest.cost.iter().flatten() {
                 let money = match (cost.estimated_cost, &cost.currency) {
                     (Some(amount), Some(currency)) => format!(", about {amount:.4} {currency}"),
@@ -97,6 +99,7 @@ async fn narrate_one(
     let result = narrate(job, config, casting, &on_chunk).await;
     bar.finish_and_clear();
     let narration = result?;
+    super::warn_extraction(&job.input, narration.manifest.extraction.as_ref());
     if std::io::stderr().is_terminal() {
         let seconds = narration.manifest.duration_ms.unwrap_or_default() / 1000;
         let main_file =

@@ -12,7 +12,7 @@ use super::pattern;
 
 /// `[extract]` settings. Every pattern is a Rust regular expression matched against one
 /// block's whitespace-collapsed text; see `config.toml` for what each list is for.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExtractConfig {
     /// A plain-text line of at most this many words that does not end like a sentence is a
@@ -47,6 +47,9 @@ pub struct ExtractConfig {
     pub credit_patterns: Vec<String>,
     /// Tables in an HTML article: read row by row, or skipped. Default: rows.
     pub tables: Tables,
+    /// An extraction whose confidence (0 to 1, see [`crate::model::Extraction`]) is below
+    /// this is an error rather than a narration. Default: 0 (never).
+    pub min_confidence: f64,
     /// CSS selectors of HTML elements never to read. Default: none.
     pub skip_selectors: Vec<String>,
     /// CSS selectors of HTML elements always to read, whatever the furniture rules and the
@@ -123,6 +126,7 @@ impl Default for ExtractConfig {
             caption_patterns: owned(defaults::CAPTION_PATTERNS),
             credit_patterns: owned(defaults::CREDIT_PATTERNS),
             tables: Tables::Rows,
+            min_confidence: 0.0,
             skip_selectors: Vec::new(),
             keep_selectors: Vec::new(),
             skip_line_patterns: Vec::new(),
@@ -153,6 +157,12 @@ impl ExtractConfig {
                  taken for a tail"
                     .into(),
             );
+        }
+        if !(0.0..=1.0).contains(&self.min_confidence) {
+            problems.push(format!(
+                "[extract] min_confidence must be between 0 and 1, not {}",
+                self.min_confidence
+            ));
         }
         if let Err(e) = pattern::parse(&self.list_marker_pattern) {
             problems.push(format!("[extract] list_marker_pattern: {}", invalid(&e)));

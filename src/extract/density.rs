@@ -8,6 +8,7 @@
 //! share of this main text that the spoken article holds is the extraction's confidence.
 
 use super::rules::Rules;
+use crate::model::{Block, Extraction};
 
 /// A block as the estimate sees it.
 pub(super) struct Seen<'t> {
@@ -96,6 +97,40 @@ pub(super) fn estimate(blocks: &[Seen<'_>], rules: &Rules) -> Estimate {
     }
     Estimate { span: best_span, running, words }
 }
+
+/// The confidence of an extraction that had nothing to choose among (plain text,
+/// Markdown): the share of the input's main text that is spoken.
+pub(super) fn confidence_of(blocks: &[Block], rules: &Rules) -> Extraction {
+    let seen: Vec<Seen<'_>> = blocks
+        .iter()
+        .map(|b| Seen { text: &b.text, link_density: 0.0, unseen: false, furniture: false })
+        .collect();
+    let estimate = estimate(&seen, rules);
+    let main: Vec<usize> = (0..blocks.len())
+        .filter(|&i| estimate.is_main(i) || (estimate.running[i] && blocks[i].is_spoken()))
+        .collect();
+    let total: usize = main.iter().map(|&i| estimate.words[i]).sum();
+    let spoken: usize =
+        main.iter().filter(|&&i| blocks[i].is_spoken()).map(|&i| estimate.words[i]).sum();
+    let confidence =
+        if total == 0 { 1.0 } else { (spoken as f64 * 100.0 / total as f64).round() / 100.0 };
+    let mut decision = vec![format!(
+        "content density: main text of {} words of running text, {spoken} of them spoken",
+        estimate.main_words()
+    )];
+    decision.push(format!("confidence {confidence:.2}"));
+    let warning = (confidence < WARN_BELOW).then(|| {
+        format!(
+            "only {:.0}% of the input's running text is narrated; the rest was skipped as \
+             furniture",
+            confidence * 100.0
+        )
+    });
+    Extraction { confidence, warning, decision }
+}
+
+/// Below this confidence an extraction carries a warning even if nothing was corrected.
+pub(super) const WARN_BELOW: f64 = 0.5;
 
 /// Words: runs of letters and digits; each Chinese or Japanese character counts as one.
 pub(super) fn words(text: &str) -> usize {

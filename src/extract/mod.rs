@@ -49,6 +49,21 @@ pub enum ExtractError {
         /// The input.
         origin: String,
     },
+    /// The extraction's confidence is below `[extract] min_confidence` (`--min-confidence`).
+    #[error(
+        "{origin}: extraction confidence {confidence:.2} is below the minimum {minimum:.2}: \
+         {why}; see `articulate extract {origin} --explain`, or lower --min-confidence"
+    )]
+    LowConfidence {
+        /// The input.
+        origin: String,
+        /// Its confidence.
+        confidence: f64,
+        /// The minimum asked for.
+        minimum: f64,
+        /// The extraction's warning, or what the confidence means.
+        why: String,
+    },
     /// The `[extract]` settings are invalid (normally caught when the config is loaded).
     #[error("invalid [extract] settings: {}", problems.join("; "))]
     InvalidConfig {
@@ -61,6 +76,7 @@ pub enum ExtractError {
 #[derive(Clone, Debug)]
 pub struct Extractor {
     rules: Rules,
+    min_confidence: f64,
 }
 
 impl Extractor {
@@ -72,7 +88,7 @@ impl Extractor {
     pub fn new(config: &ExtractConfig) -> Result<Extractor, ExtractError> {
         let rules =
             Rules::compile(config).map_err(|problems| ExtractError::InvalidConfig { problems })?;
-        Ok(Extractor { rules })
+        Ok(Extractor { rules, min_confidence: config.min_confidence })
     }
 
     /// Extract the article from a source: every block in reading order, each spoken or
@@ -80,7 +96,9 @@ impl Extractor {
     ///
     /// # Errors
     ///
-    /// [`ExtractError::NothingSpeakable`] when no block would be spoken.
+    /// [`ExtractError::NothingSpeakable`] when no block would be spoken,
+    /// [`ExtractError::LowConfidence`] when the extraction's confidence is below the
+    /// configured minimum.
     pub fn extract(&self, source: &Source) -> Result<Article, ExtractError> {
         let (plain, marked) = match source.format {
             SourceFormat::Html => (None, Vec::new()),
@@ -121,6 +139,22 @@ impl Extractor {
             let spoken: Vec<&str> =
                 blocks.iter().filter(|b| b.is_spoken()).map(|b| b.text.as_str()).collect();
             meta.language = language::guess(&spoken.join(" ")).map(str::to_owned);
+        }
+        let extraction = meta
+            .extraction
+            .get_or_insert_with(|| density::confidence_of(&blocks, &self.rules));
+        if extraction.confidence < self.min_confidence {
+            return Err(ExtractError::LowConfidence {
+                origin: source.origin.clone(),
+                confidence: extraction.confidence,
+                minimum: self.min_confidence,
+                why: extraction.warning.clone().unwrap_or_else(|| {
+                    format!(
+                        "the narration would hold {:.0}% of the page's main text",
+                        extraction.confidence * 100.0
+                    )
+                }),
+            });
         }
         let source = SourceRef { path: source.origin.clone(), sha256: source.sha256.clone() };
         Ok(Article { meta, source, blocks })

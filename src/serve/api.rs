@@ -287,6 +287,7 @@ pub fn job_json(service: &Service, job: &Job) -> Value {
         "chunks": published.map(|p| p.chunks),
         "cache_hits": published.map(|p| p.cache_hits),
         "requests": published.map(|p| p.requests),
+        "extraction": published.and_then(|p| p.extraction.as_ref()),
         "feed_url": url("feed.xml"),
     })
 }

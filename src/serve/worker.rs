@@ -226,5 +226,6 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         chunks: narration.chunks,
         cache_hits: counts.cache_hits,
         requests: counts.requests,
+        extraction: narration.manifest.extraction.clone(),
     })
 }

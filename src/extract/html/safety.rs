@@ -9,14 +9,12 @@
 //! method saw it, that ends up spoken.
 
 use super::Candidate;
-use crate::extract::density::{self, Estimate, Seen};
+use crate::extract::density::{self, Estimate, Seen, WARN_BELOW};
 use crate::extract::rules::Rules;
 use crate::model::{BlockKind, Extraction};
 
 /// A choice holding less than this share of the estimated main text is too small.
 const SMALL: f64 = 0.4;
-/// Below this confidence the extraction carries a warning even if nothing was corrected.
-pub(crate) const WARN_BELOW: f64 = 0.5;
 /// A lede this share of the chosen text or more was cut off by the page, not a standfirst.
 const LEDE_WARN: f64 = 0.15;
 /// ... and at least this many words.

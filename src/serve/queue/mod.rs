@@ -172,6 +172,10 @@ pub struct Published {
     pub cache_hits: usize,
     /// Requests sent to backends.
     pub requests: usize,
+    /// How sure extraction is that the narration holds the story, with a warning when it
+    /// may not (as in the manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<crate::model::Extraction>,
 }
 
 /// A job as stored.

@@ -64,6 +64,7 @@ pub(super) fn estimate(blocks: &[Seen<'_>], rules: &Rules) -> Estimate {
                 && w >= MIN_WORDS
                 && b.link_density < MAX_LINKS
                 && has_sentence(b.text)
+                && !truncated(b.text)
                 && rules.classify(b.text).is_none()
         })
         .collect();
@@ -78,7 +79,7 @@ pub(super) fn estimate(blocks: &[Seen<'_>], rules: &Rules) -> Estimate {
             -(1.0 + 0.5 * w)
         } else {
             let links = w * b.link_density;
-            -(1.0 + links + 0.25 * (w - links))
+            -(2.0 + links + 0.25 * (w - links))
         }
     };
     // The stretch of greatest total weight (Kadane).
@@ -152,6 +153,12 @@ pub(super) fn words(text: &str) -> usize {
 
 fn is_ideograph(c: char) -> bool {
     matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
+}
+
+/// A teaser's summary, cut short: it ends in an ellipsis.
+fn truncated(text: &str) -> bool {
+    let text = text.trim_end();
+    text.ends_with('…') || text.ends_with("...")
 }
 
 /// Whether the text holds a sentence's end (or a clause's, in languages that write them

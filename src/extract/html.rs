@@ -60,6 +60,24 @@ struct Candidate {
     hard: bool,
     /// Left out by the article finder, read after all by the safety net, and why.
     rescued: Option<&'static str>,
+    /// Inside an element skipped as furniture: which one (the outermost), how many such
+    /// elements deep, and whether the outermost was skipped for its tag or role rather
+    /// than its class name.
+    group: Option<Group>,
+}
+
+/// An element skipped as furniture whose blocks are still read one by one, so the safety
+/// net can weigh them; while all of them stay skipped they are recorded as one block.
+#[derive(Clone, Debug)]
+struct Group {
+    /// Numbers the outermost skipped element.
+    id: usize,
+    /// Why the outermost was skipped.
+    why: String,
+    /// Skipped elements the block is in.
+    depth: usize,
+    /// The outermost was skipped for its tag or ARIA role (navigation, footer, aside).
+    by_tag: bool,
 }
 
 /// Extract the blocks of an HTML page; `origin` (a path or URL) picks the per-site rules.
@@ -405,6 +423,10 @@ struct Collector {
     /// Adjacent text nodes, joined before the markers are looked for: the parser may split
     /// one run of text (at an entity, say) in the middle of a marker.
     pending: String,
+    /// Open elements skipped as furniture, outermost first: why, and whether for a tag.
+    skipped: Vec<(String, bool)>,
+    /// Skipped elements opened so far, to number them.
+    groups: usize,
 }
 
 impl Collector {
@@ -415,6 +437,13 @@ impl Collector {
     fn push(&mut self, kind: BlockKind, level: u8, text: String, skip: Option<String>) {
         let chars = text.chars().count().max(1);
         let link_density = (self.link_chars as f32 / chars as f32).min(1.0);
+        let group = self.skipped.first().map(|(why, by_tag)| Group {
+            id: self.groups,
+            why: why.clone(),
+            depth: self.skipped.len(),
+            by_tag: *by_tag,
+        });
+        let skip = skip.or_else(|| self.skipped.first().map(|(why, _)| why.clone()));
         self.out.push(Candidate {
             link_density,
             kind,
@@ -426,6 +455,7 @@ impl Collector {
             standfirst_hint: self.opens.last().is_some_and(|o| o.standfirst),
             hard: false,
             rescued: None,
+            group,
         });
     }
 
@@ -491,6 +521,8 @@ impl Collector {
 enum Scope {
     Inside,
     AudioOnly,
+    /// An element skipped as furniture, its blocks still read one by one.
+    Skipped,
 }
 
 /// Read the blocks under `root` in document order.
@@ -514,6 +546,18 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                             Verdict::NotText => {
                                 skipping = Some(node.id());
                                 continue;
+                            }
+                            Verdict::Skip(why)
+                                if dom::is_block(el.name()) && judge.hard(node, el).is_none() =>
+                            {
+                                // Furniture by tag or name: its blocks are still read one
+                                // by one, all skipped, so the safety net can weigh them.
+                                c.flush();
+                                if c.skipped.is_empty() {
+                                    c.groups += 1;
+                                }
+                                c.skipped.push((why, furniture::by_tag(el, inside).is_some()));
+                                scopes.push((node.id(), Scope::Skipped));
                             }
                             Verdict::Skip(why) => {
                                 // Inline furniture (a pop-up card inside a sentence) leaves
@@ -591,6 +635,9 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                             c.inside -= 1;
                         }
                         Some((_, Scope::Inside)) => c.inside -= 1,
+                        Some((_, Scope::Skipped)) => {
+                            c.skipped.pop();
+                        }
                         None => {}
                     }
                 }
@@ -637,6 +684,7 @@ fn decide(
 ) -> Draft {
     let mut meta = page.meta.clone();
     let mut blocks = Vec::with_capacity(candidates.len() + 1);
+    let groups: Vec<Option<Group>> = candidates.iter().map(|c| c.group.clone()).collect();
     let first_inside = candidates.iter().position(|c| c.inside && c.skip.is_none());
     match headline {
         Some(h) => {
@@ -721,7 +769,32 @@ fn decide(
         blocks.push(Block { kind: c.kind, text: c.text, decision: Decision::Speak { rule } });
     }
     mark_described_standfirst(&mut blocks, page.description.as_deref());
-    Draft { blocks, meta }
+    let groups: Vec<Option<Group>> =
+        std::iter::repeat_n(None, blocks.len() - groups.len()).chain(groups).collect();
+    Draft { blocks: join_groups(blocks, &groups), meta }
+}
+
+/// Each run of skipped blocks from one element skipped as furniture, recorded as one
+/// block with that element's reason, as it reads on the page.
+fn join_groups(blocks: Vec<Block>, groups: &[Option<Group>]) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+    let mut last: Option<usize> = None;
+    for (block, group) in blocks.into_iter().zip(groups) {
+        let Some(group) = group.as_ref().filter(|_| !block.is_spoken()) else {
+            out.push(block);
+            last = None;
+            continue;
+        };
+        match out.last_mut() {
+            Some(joined) if last == Some(group.id) => {
+                joined.text.push(' ');
+                joined.text.push_str(&block.text);
+            }
+            _ => out.push(Block::skip(BlockKind::Other, block.text, group.why.clone())),
+        }
+        last = Some(group.id);
+    }
+    out
 }
 
 /// The heading that is the headline: one saying the page title's words (or, when the title

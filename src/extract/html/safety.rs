@@ -8,7 +8,7 @@
 //! extraction carries a warning, and a confidence: the share of the main text, as either
 //! method saw it, that ends up spoken.
 
-use super::Candidate;
+use super::{Candidate, furniture};
 use crate::extract::density::{self, Estimate, Seen, WARN_BELOW};
 use crate::extract::rules::Rules;
 use crate::model::{BlockKind, Extraction};
@@ -37,8 +37,10 @@ pub(super) fn check(
     chosen: &str,
     rules: &Rules,
 ) -> Extraction {
-    // The estimate reads every block the walk read on its own, inside the finder's choice
-    // or outside it, and nothing above the headline: an article follows its headline.
+    // The estimate reads every block, inside the finder's choice or outside it, whatever
+    // class names say; it believes only what no reader sees, the page's own tags and roles
+    // for navigation, footers and asides, comment sections, and that an article follows
+    // its headline.
     let seen: Vec<Seen<'_>> = candidates
         .iter()
         .enumerate()
@@ -46,7 +48,7 @@ pub(super) fn check(
             text: &c.text,
             link_density: c.link_density,
             unseen: c.hard,
-            furniture: c.skip.is_some() || headline.is_some_and(|h| i <= h),
+            furniture: by_tag_or_comments(c) || headline.is_some_and(|h| i <= h),
         })
         .collect();
     let estimate = density::estimate(&seen, rules);
@@ -67,9 +69,17 @@ pub(super) fn check(
         ),
     ];
     let mut warning = None;
-    // Only blocks the article finder left outside its choice can be brought back: never
-    // one it skipped as furniture inside it, or one no reader sees.
+    // Only blocks the article finder left outside its choice can be brought back as a
+    // lede: never one it skipped as furniture, or one no reader sees.
     let outside = |c: &Candidate| !c.inside && c.skip.is_none() && !c.hard;
+    // Falling back, the main text may also come from inside one element skipped for its
+    // class name alone (a wrapper named like a widget or a teaser).
+    let recoverable = |c: &Candidate| {
+        outside(c)
+            || (!c.hard
+                && !by_tag_or_comments(c)
+                && c.group.as_ref().is_some_and(|g| g.depth == 1 && c.skip.as_deref() == Some(&g.why)))
+    };
     // Lists, tables and headings count towards the choice's size: a calendar or a results
     // table is an article with little running text, not a small choice.
     let chosen_all: usize = (0..candidates.len())
@@ -79,7 +89,7 @@ pub(super) fn check(
     let too_small =
         main_words >= MIN_MAIN_WORDS && (chosen_all as f64) < SMALL * main_words as f64;
     if too_small {
-        let rescued = fall_back(candidates, &estimate, &outside);
+        let rescued = fall_back(candidates, &estimate, &recoverable);
         decision.push(format!(
             "the choice holds {:.0}% of the main text: read the main text instead ({} words)",
             percent(chosen_words, main_words),
@@ -178,10 +188,19 @@ fn fall_back(
     // What the finder chose stays: it is small, and may be the part of the story the
     // estimate cannot see (a table, a list).
     for &i in &rescued {
-        candidates[i].inside = true;
-        candidates[i].rescued = Some(FALLBACK);
+        let c = &mut candidates[i];
+        c.inside = true;
+        c.skip = None;
+        c.group = None;
+        c.rescued = Some(FALLBACK);
     }
     rescued.into_iter().filter(|&i| estimate.running[i]).collect()
+}
+
+/// Skipped for what the page's tags or roles say (navigation, footer, aside, figure), or
+/// as a comment section.
+fn by_tag_or_comments(c: &Candidate) -> bool {
+    c.group.as_ref().is_some_and(|g| g.by_tag || g.why == furniture::COMMENTS)
 }
 
 fn percent(part: usize, whole: usize) -> f64 {

@@ -31,14 +31,14 @@ fn main() {
     let example = input.join("heartstopper.txt");
     std::fs::copy(root.join("examples/heartstopper.txt"), &example).expect("copy example");
     let articles = pages + 1;
-    println!("batch: {pages} corpus pages + the example, default local voice, 2 articles at once");
+    println!("batch: {pages} corpus pages + the example, espeak-ng, 2 articles at once");
 
     let run = |name: &str, extra: &[&str]| -> Run {
         let report = work.path().join(format!("{name}.jsonl"));
         let t = Instant::now();
         let status = Command::new(env!("CARGO_BIN_EXE_articulate"))
             .current_dir(&root)
-            .args(["batch", "-o"])
+            .args(["batch", "--voice", "espeak-en-gb", "-o"])
             .arg(work.path().join("out"))
             .arg("--cache-dir")
             .arg(work.path().join("cache"))

@@ -1,4 +1,4 @@
-//! Narrate about an hour of speech with the default local engine and time every stage; then
+//! Narrate about an hour of speech with espeak-ng and time every stage; then
 //! assemble the same chunks with ffmpeg (concat + two-pass loudnorm + libmp3lame) and print
 //! both times, the ratio, peak memory, and the loudness each reached.
 //!
@@ -36,7 +36,10 @@ fn main() {
     );
 
     // In-process, stage by stage, cold cache.
-    let voice = VoiceProfile::resolve(&config.narrate.voice, &config.voices_dir()).expect("voice");
+    // espeak-ng, so the time is the pipeline's, not a neural voice's (`cargo bench --bench
+    // voice` measures that); BENCH_VOICE picks another.
+    let voice_name = std::env::var("BENCH_VOICE").unwrap_or_else(|_| "espeak-en-gb".into());
+    let voice = VoiceProfile::resolve(&voice_name, &config.voices_dir()).expect("voice");
     let engine = registry::build(&voice).expect("espeak-ng installed (scripts/install-deps.sh)");
     let cache_dir = work.path().join("cache");
     let cached = Arc::new(Cached::new(engine, ChunkCache::open(&cache_dir).expect("cache")));
@@ -263,7 +266,7 @@ fn write_long_article(config: &Config, path: &Path, minutes: f64) -> usize {
 fn run_measured(bin: &str, input: &str, out: &Path, cache: &Path) -> (Duration, f64) {
     let t = Instant::now();
     let child = Command::new(bin)
-        .args(["narrate", input, "-o"])
+        .args(["narrate", input, "--voice", "espeak-en-gb", "-o"])
         .arg(out)
         .arg("--cache-dir")
         .arg(cache)

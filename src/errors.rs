@@ -18,6 +18,14 @@ pub(crate) fn one_line(e: &dyn std::error::Error) -> String {
     chain(e.to_string(), e.source())
 }
 
+/// A command's error as the CLI prints it: the context anyhow added and every cause, each
+/// said once (`{:#}` would repeat a cause whose message already includes it).
+#[must_use]
+pub fn report(e: &anyhow::Error) -> String {
+    let top: &dyn std::error::Error = e.as_ref();
+    one_line(top)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,6 +33,19 @@ mod tests {
     #[derive(Debug, thiserror::Error)]
     #[error("cannot narrate story.txt")]
     struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn a_cli_error_says_its_context_and_each_cause_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("story.txt: {source}")]
+        struct Named {
+            source: std::io::Error,
+        }
+        let e = anyhow::Error::new(Named { source: std::io::Error::other("disk full") })
+            .context("cannot narrate");
+        assert_eq!(report(&e), "cannot narrate: story.txt: disk full");
+        assert_eq!(format!("{e:#}"), "cannot narrate: story.txt: disk full: disk full");
+    }
 
     #[test]
     fn causes_follow_the_error_once_each() {

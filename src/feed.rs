@@ -3,9 +3,14 @@
 //!
 //! Every `NAME.json` manifest under the directory becomes an episode: its audio is the
 //! enclosure (with its length in bytes and MIME type), `NAME.chapters.json` its
-//! `podcast:chapters`, and `NAME.transcript.vtt` — written here from the manifest's timed
-//! segments — its `podcast:transcript`. The feed carries no wall-clock time (no
-//! `lastBuildDate`), so the same narrations always give the same bytes.
+//! `podcast:chapters`, and `NAME.transcript.vtt` and `NAME.transcript.json` (the Podcasting
+//! 2.0 JSON transcript) — written here from the manifest's timed segments, or words — its
+//! `podcast:transcript`s. `NAME.opus`, a low-bandwidth Opus rendition made here with ffmpeg
+//! when it is installed, is its `podcast:alternateEnclosure`. Every episode says it is a
+//! synthetic voice: `podcast:person` (role narrator), a `podcast:txt` note and a line in the
+//! description. `pubDate` is the article's publication time (RFC 2822, with the time of day
+//! when the article gives one), else when it was narrated. The feed carries no wall-clock
+//! time of its own (no `lastBuildDate`), so the same narrations always give the same bytes.
 //!
 //! ```no_run
 //! use articulate::feed::{FeedOptions, write_feed};
@@ -17,6 +22,8 @@
 //! ```
 
 mod objects;
+pub mod opus;
+mod transcript;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -27,6 +34,8 @@ use crate::output::{OutputError, write_atomic};
 use crate::tts::ssml::escape;
 
 pub use objects::StoreFeed;
+pub use opus::OpusError;
+pub use transcript::transcript_json;
 
 /// A feed that cannot be written.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +96,9 @@ pub struct FeedOptions {
     pub category: String,
     /// Where the feed is written, relative to the directory. Default: `feed.xml`.
     pub file_name: String,
+    /// Make the low-bandwidth Opus rendition of each episode that lacks one (with ffmpeg).
+    /// Default: true. Renditions already there are listed either way.
+    pub opus: bool,
 }
 
 impl FeedOptions {
@@ -103,6 +115,7 @@ impl FeedOptions {
             language: None,
             category: "News".to_owned(),
             file_name: "feed.xml".to_owned(),
+            opus: true,
         }
     }
 }
@@ -114,6 +127,8 @@ pub struct Written {
     pub path: PathBuf,
     /// Episodes in it.
     pub episodes: usize,
+    /// Why episodes have no Opus rendition, when they were to get one and did not.
+    pub opus_problem: Option<String>,
 }
 
 /// One narration to list, however it was found (a directory walk, an object store listing).
@@ -127,6 +142,10 @@ pub struct Episode {
     pub audio: (String, u64, &'static str),
     /// The chapters file's path relative to the root, if there is one.
     pub chapters: Option<String>,
+    /// The Opus rendition's path relative to the root and size in bytes, if there is one.
+    pub opus: Option<(String, u64)>,
+    /// When it was narrated (the manifest's modification time), for an undated article.
+    pub narrated_at: Option<SystemTime>,
 }
 
 impl Episode {
@@ -152,17 +171,34 @@ impl Episode {
         let mime = if chosen.format == "mp3" { "audio/mpeg" } else { "audio/wav" };
         let chapters = format!("{name}.chapters.json");
         let chapters = size_of(&chapters).is_some().then_some(chapters);
-        Some(Episode { audio: (relative(&chosen.file), size, mime), name, manifest, chapters })
+        let opus =
+            relative(&std::path::Path::new(&chosen.file).with_extension("opus").to_string_lossy());
+        let opus = size_of(&opus).map(|size| (opus, size));
+        Some(Episode {
+            audio: (relative(&chosen.file), size, mime),
+            name,
+            manifest,
+            chapters,
+            opus,
+            narrated_at: None,
+        })
     }
 
-    /// Where its transcript goes, relative to the root.
+    /// Where its WebVTT transcript goes, relative to the root.
     #[must_use]
     pub fn transcript(&self) -> String {
         format!("{}.transcript.vtt", self.name)
     }
 
+    /// Where its JSON transcript goes, relative to the root.
+    #[must_use]
+    pub fn transcript_json(&self) -> String {
+        format!("{}.transcript.json", self.name)
+    }
+
+    /// When it was published: the article's time, else when it was narrated.
     fn published(&self) -> Option<SystemTime> {
-        self.manifest.metadata.published.as_deref().and_then(parse_date)
+        self.manifest.metadata.published.as_deref().and_then(parse_date).or(self.narrated_at)
     }
 }
 
@@ -177,6 +213,8 @@ pub fn write_feed(dir: &Path, options: &FeedOptions) -> Result<Written, FeedErro
     find_manifests(dir, dir, &mut manifests)?;
     manifests.sort();
     let mut episodes = Vec::new();
+    let mut opus_problem = None;
+    let mut encoder = true;
     for relative in manifests {
         let path = dir.join(&relative);
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
@@ -189,19 +227,35 @@ pub fn write_feed(dir: &Path, options: &FeedOptions) -> Result<Written, FeedErro
                 .filter(std::fs::Metadata::is_file)
                 .map(|m| m.len())
         };
-        if let Some(episode) = Episode::new(name, manifest, size_of) {
-            write_atomic(
-                &dir.join(episode.transcript()),
-                transcript_vtt(&episode.manifest).as_bytes(),
-            )?;
-            episodes.push(episode);
+        let Some(mut episode) = Episode::new(name.clone(), manifest.clone(), size_of) else {
+            continue;
+        };
+        if options.opus && encoder && episode.audio.2 == "audio/mpeg" {
+            match opus::ensure(&dir.join(&episode.audio.0), &manifest) {
+                Ok(_) => episode = Episode::new(name, manifest, size_of).unwrap_or(episode),
+                Err(e) => {
+                    // Without an encoder there is no point asking again for the next one.
+                    encoder = !matches!(e, OpusError::NoEncoder);
+                    opus_problem = Some(e.to_string());
+                }
+            }
         }
+        episode.narrated_at = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        write_atomic(
+            &dir.join(episode.transcript()),
+            transcript_vtt(&episode.manifest).as_bytes(),
+        )?;
+        // Read as JSON too: word timings are there when the narration has them.
+        let words = serde_json::from_str::<serde_json::Value>(&text).ok();
+        let json = transcript_json(&episode.manifest, words.as_ref());
+        write_atomic(&dir.join(episode.transcript_json()), json.as_bytes())?;
+        episodes.push(episode);
     }
     let count = episodes.len();
     let xml = render_feed(episodes, options)?;
     let path = dir.join(&options.file_name);
     write_atomic(&path, xml.as_bytes())?;
-    Ok(Written { path, episodes: count })
+    Ok(Written { path, episodes: count, opus_problem })
 }
 
 /// The feed for `episodes`, newest first (undated ones after, by name), as apps expect.
@@ -228,6 +282,7 @@ fn find_manifests(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<()
             find_manifests(root, &path, found)?;
         } else if name.ends_with(".json")
             && !name.ends_with(".chapters.json")
+            && !name.ends_with(".transcript.json")
             && let Ok(relative) = path.strip_prefix(root)
         {
             let parts: Vec<String> =
@@ -301,7 +356,7 @@ fn render(episodes: &[Episode], options: &FeedOptions, base: &url::Url) -> Strin
     }
     element(&mut xml, 1, "generator", concat!("articulate ", env!("CARGO_PKG_VERSION")));
     if let Some(newest) = episodes.iter().find_map(Episode::published) {
-        element(&mut xml, 1, "pubDate", &httpdate::fmt_http_date(newest));
+        element(&mut xml, 1, "pubDate", &rfc2822(newest));
     }
     if let Some(author) = &options.author {
         element(&mut xml, 1, "itunes:author", author);
@@ -321,18 +376,22 @@ fn render(episodes: &[Episode], options: &FeedOptions, base: &url::Url) -> Strin
 
 fn item(xml: &mut String, episode: &Episode, base: &url::Url) {
     let m = &episode.manifest;
+    let disclosure = crate::output::disclosure_of(m);
     xml.push_str("  <item>\n");
     element(xml, 2, "title", &m.title);
-    if let Some(summary) = summary(m) {
-        element(xml, 2, "description", &summary);
-    }
+    // Apps that read no podcast: tag still show the description.
+    let description = match summary(m) {
+        Some(summary) => format!("{summary}\n\n{disclosure}"),
+        None => disclosure.clone(),
+    };
+    element(xml, 2, "description", &description);
     let guid = m.metadata.canonical_url.clone().unwrap_or_else(|| episode.name.clone());
     let _ = writeln!(xml, "    <guid isPermaLink=\"false\">{}</guid>", escape(&guid));
     if let Some(link) = &m.metadata.canonical_url {
         element(xml, 2, "link", link);
     }
     if let Some(published) = episode.published() {
-        element(xml, 2, "pubDate", &httpdate::fmt_http_date(published));
+        element(xml, 2, "pubDate", &rfc2822(published));
     }
     let (audio, length, mime) = &episode.audio;
     let _ = writeln!(
@@ -361,10 +420,64 @@ fn item(xml: &mut String, episode: &Episode, base: &url::Url) {
     }
     let _ = writeln!(
         xml,
-        "    <podcast:transcript url=\"{}\" type=\"text/vtt\"/>",
+        "    <podcast:transcript url=\"{}\" type=\"text/vtt\" rel=\"captions\"/>",
         escape(&url_for(base, &episode.transcript()))
     );
+    let _ = writeln!(
+        xml,
+        "    <podcast:transcript url=\"{}\" type=\"application/json\"/>",
+        escape(&url_for(base, &episode.transcript_json()))
+    );
+    alternate_enclosures(xml, episode, base);
+    // The narrator is a synthetic voice: the cast says so, and a note says it in words.
+    let _ = writeln!(
+        xml,
+        "    <podcast:person role=\"narrator\" group=\"cast\">{}</podcast:person>",
+        escape(&format!("Synthetic voice ({}, {})", m.backend, m.voice))
+    );
+    let _ = writeln!(
+        xml,
+        "    <podcast:txt purpose=\"{SYNTHETIC_PURPOSE}\">{}</podcast:txt>",
+        escape(&disclosure)
+    );
     xml.push_str("  </item>\n");
+}
+
+/// The `podcast:txt` purpose of the synthetic-voice note.
+pub const SYNTHETIC_PURPOSE: &str = "synthetic-voice";
+
+/// The MP3 (the default) and the low-bandwidth Opus rendition, where there is one, as
+/// `podcast:alternateEnclosure`s: apps that understand them offer the choice.
+fn alternate_enclosures(xml: &mut String, episode: &Episode, base: &url::Url) {
+    let Some((opus, opus_length)) = &episode.opus else { return };
+    let seconds = episode.manifest.duration_ms.map(|ms| ms as f64 / 1000.0).filter(|s| *s > 0.0);
+    let bitrate =
+        |length: u64| seconds.map(|s| format!(" bitrate=\"{:.0}\"", length as f64 * 8.0 / s));
+    let (audio, length, mime) = &episode.audio;
+    let _ = writeln!(
+        xml,
+        "    <podcast:alternateEnclosure type=\"{mime}\" length=\"{length}\"{} default=\"true\" \
+         title=\"Standard\">\n      <podcast:source uri=\"{}\"/>\n    </podcast:alternateEnclosure>",
+        bitrate(*length).unwrap_or_default(),
+        escape(&url_for(base, audio))
+    );
+    let _ = writeln!(
+        xml,
+        "    <podcast:alternateEnclosure type=\"{}\" codecs=\"opus\" length=\"{opus_length}\"{} \
+         title=\"Low bandwidth\">\n      <podcast:source uri=\"{}\"/>\n    </podcast:alternateEnclosure>",
+        opus::MIME,
+        bitrate(*opus_length).unwrap_or_default(),
+        escape(&url_for(base, opus))
+    );
+}
+
+/// A time as RFC 2822 (`Mon, 25 Apr 2022 10:30:00 +0000`), as RSS dates are written.
+fn rfc2822(time: SystemTime) -> String {
+    let http = httpdate::fmt_http_date(time);
+    match http.strip_suffix(" GMT") {
+        Some(rest) => format!("{rest} +0000"),
+        None => http,
+    }
 }
 
 /// The standfirst, else the first paragraph.
@@ -387,8 +500,9 @@ fn element(xml: &mut String, depth: usize, name: &str, text: &str) {
     let _ = writeln!(xml, "{}<{name}>{}</{name}>", "  ".repeat(depth), escape(text));
 }
 
-/// A publication date as articles write it: `2022-04-25` (optionally with a time after),
-/// `25 April 2022` or `April 25, 2022`. Midnight UTC of that day.
+/// A publication time as articles write it: ISO 8601 (`2022-04-25`, `2022-04-25T10:30:00Z`,
+/// `2022-04-25T10:30+01:00`, `2022-04-25 10:30:00`), `25 April 2022` or `April 25, 2022`.
+/// A time without a zone is taken as UTC; a date without a time is midnight UTC.
 fn parse_date(text: &str) -> Option<SystemTime> {
     const MONTHS: [&str; 12] =
         ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
@@ -397,7 +511,13 @@ fn parse_date(text: &str) -> Option<SystemTime> {
         && text.as_bytes().get(4) == Some(&b'-')
         && text.as_bytes().get(7) == Some(&b'-')
     {
-        return civil(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+        let day = civil(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
+        let time = text.get(10..).and_then(time_of_day).unwrap_or(0);
+        return if time >= 0 {
+            day.checked_add(Duration::from_secs(time.unsigned_abs()))
+        } else {
+            day.checked_sub(Duration::from_secs(time.unsigned_abs()))
+        };
     }
     let words: Vec<String> = text
         .split(|c: char| c.is_whitespace() || c == ',')
@@ -417,6 +537,42 @@ fn parse_date(text: &str) -> Option<SystemTime> {
         }
     }
     None
+}
+
+/// Seconds after midnight UTC (negative when a zone ahead of UTC puts it the day before) of
+/// an ISO 8601 time after a date: `T10:30`, `T10:30:05.250Z`, ` 10:30:05+01:00`, `T1030-0500`.
+fn time_of_day(text: &str) -> Option<i64> {
+    let text = text.strip_prefix(['T', 't', ' '])?;
+    let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+    let number = |s: &str| s.parse::<i64>().ok();
+    let (clock, zone) = match text.find(['Z', 'z', '+', '-']) {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let clock = clock.split(['.', ',']).next()?;
+    let parts: Vec<&str> = if clock.contains(':') {
+        clock.split(':').collect()
+    } else {
+        (0..clock.len()).step_by(2).filter_map(|i| clock.get(i..i + 2)).collect()
+    };
+    if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| digits(p)) {
+        return None;
+    }
+    let (hours, minutes) = (number(parts[0])?, number(parts[1])?);
+    let seconds = parts.get(2).and_then(|s| number(s)).unwrap_or(0);
+    if hours > 23 || minutes > 59 || seconds > 60 {
+        return None;
+    }
+    let offset = match zone.chars().next() {
+        None | Some('Z' | 'z') => 0,
+        Some(sign) => {
+            let zone = zone[1..].replace(':', "");
+            let (h, m) = (zone.get(0..2)?, zone.get(2..4).unwrap_or("00"));
+            let minutes = number(h)? * 60 + number(m)?;
+            if sign == '+' { minutes * 60 } else { -minutes * 60 }
+        }
+    };
+    Some(hours * 3600 + minutes * 60 + seconds - offset)
 }
 
 /// Midnight UTC on a calendar day (Howard Hinnant's `days_from_civil`).
@@ -441,8 +597,20 @@ mod tests {
     #[test]
     fn publication_dates_in_the_usual_forms_are_read() {
         let day = |y, m, d| civil(y, m, d).unwrap();
+        let at = |y, m, d, seconds| day(y, m, d) + Duration::from_secs(seconds);
         assert_eq!(parse_date("2022-04-25"), Some(day(2022, 4, 25)));
-        assert_eq!(parse_date("2022-04-25T10:30:00Z"), Some(day(2022, 4, 25)));
+        assert_eq!(parse_date("2022-04-25T10:30:00Z"), Some(at(2022, 4, 25, 37_800)));
+        assert_eq!(parse_date("2022-04-25T10:30:05.250Z"), Some(at(2022, 4, 25, 37_805)));
+        assert_eq!(parse_date("2022-04-25T10:30+01:00"), Some(at(2022, 4, 25, 34_200)));
+        assert_eq!(parse_date("2022-04-25 10:30:00-0500"), Some(at(2022, 4, 25, 55_800)));
+        assert_eq!(parse_date("2022-04-25T00:30:00+02:00"), Some(at(2022, 4, 24, 81_000)));
+        assert_eq!(
+            parse_date("2022-04-25T10:30:00"),
+            Some(at(2022, 4, 25, 37_800)),
+            "no zone: UTC"
+        );
+        assert_eq!(parse_date("2022-04-25Tnonsense"), Some(day(2022, 4, 25)), "the date holds");
+        assert_eq!(rfc2822(at(2022, 4, 25, 37_800)), "Mon, 25 Apr 2022 10:30:00 +0000");
         assert_eq!(parse_date("25 April 2022"), Some(day(2022, 4, 25)));
         assert_eq!(parse_date("Monday, April 25th, 2022"), Some(day(2022, 4, 25)));
         assert_eq!(parse_date("yesterday"), None);

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", articulate::errors::report(&err));
             ExitCode::FAILURE
         }
     }

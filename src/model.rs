@@ -443,6 +443,10 @@ pub struct ManifestSegment {
     pub kind: BlockKind,
     /// The article's own words, before any pronunciation rewriting.
     pub text: String,
+    /// In a dry run only: exactly what this segment sends to its engine, after
+    /// normalisation and the lexicon (an SSML document for an SSML engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speak: Option<String>,
     /// Start in milliseconds.
     pub start_ms: Option<u64>,
     /// End in milliseconds.
@@ -475,6 +479,16 @@ pub struct ManifestCost {
     pub currency: Option<String>,
 }
 
+/// Why the voice that spoke is not the one configured: its engine could not be installed or
+/// started, or it does not speak the article's language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestFallback {
+    /// The voice profile configured (`[narrate] voice` or `[voices]`).
+    pub requested: String,
+    /// Why it did not speak.
+    pub reason: String,
+}
+
 /// `NAME.json`: everything a player or a publishing script needs about one narration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -493,8 +507,19 @@ pub struct Manifest {
     pub source: SourceRef,
     /// The backend that spoke it.
     pub backend: String,
-    /// The voice profile's name.
+    /// The voice profile's name: the voice that actually spoke.
     pub voice: String,
+    /// Present when `voice` is not the voice configured, saying which was and why it did
+    /// not speak (an engine that is not installed, a language it does not speak).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<ManifestFallback>,
+    /// Always true: the narration is a synthetic voice, not a person. A machine-readable
+    /// disclosure, as are the MP3's ID3 tag, the feed's `podcast:` tags and the player's label.
+    #[serde(default = "always")]
+    pub synthetic: bool,
+    /// The same disclosure in words, naming the backend and voice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosure: Option<String>,
     /// Length of the audio in milliseconds; `null` in a dry run.
     pub duration_ms: Option<u64>,
     /// The audio files written.
@@ -518,6 +543,11 @@ pub struct Manifest {
     /// `warning` when it may not); absent for articles not extracted by this version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extraction: Option<Extraction>,
+}
+
+/// Manifests written before `synthetic` existed were synthetic too.
+fn always() -> bool {
+    true
 }
 
 #[cfg(test)]

@@ -101,3 +101,94 @@ fn no_join_clicks_louder_than_the_speech_around_it() {
         }
     }
 }
+
+/// The example narrated through the library with a real voice: the engine's own audio
+/// (decoded and resampled, nothing else), the WAV written, and what rendering did.
+struct Real {
+    raw: Vec<f32>,
+    written: Vec<f32>,
+    rate: articulate::model::SampleRate,
+    stats: articulate::audio::RenderStats,
+}
+
+fn real_narration(voice: &str) -> Real {
+    use articulate::narrate::{Casting, Job, narrate, prepare};
+    use articulate::output::OutputFormat;
+    use futures::StreamExt;
+
+    let root = util::root();
+    let example = root.join("examples/heartstopper.txt").to_string_lossy().into_owned();
+    let config = articulate::config::Config::load(Some(&root.join("config.toml"))).unwrap();
+    // The e2e cache, so the chunks tests/narrate.rs already had Piper say are reused.
+    let casting =
+        Casting::new(&config, Some(voice.to_owned()), Some(util::cache_home().join("articulate")));
+    let out = tempfile::tempdir().unwrap();
+    let job = Job {
+        input: example.clone(),
+        output_dir: out.path().to_path_buf(),
+        formats: vec![OutputFormat::Mp3, OutputFormat::Wav],
+        max_chars: None,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let narration = runtime.block_on(narrate(&job, &config, &casting, &|_, _| {})).unwrap();
+    let (_, rate, written) = util::decode(&out.path().join("heartstopper.wav"));
+    let rate = articulate::model::SampleRate(rate);
+    // The same chunks again, from the cache: the voice as the engine gave it.
+    let prepared = prepare(&example, &config, &casting).unwrap();
+    let backends: Vec<_> = prepared.cast.voices.iter().map(|v| v.backend.clone()).collect();
+    let replies: Vec<_> = runtime.block_on(
+        articulate::tts::synthesize_stream(&backends, &prepared.script.chunks, None, 4)
+            .collect::<Vec<_>>(),
+    );
+    let mut resampler = articulate::audio::Resampler::new(rate);
+    let mut raw = Vec::new();
+    for reply in replies {
+        let pcm = articulate::audio::decode(&reply.unwrap()).unwrap();
+        raw.extend(resampler.process(&pcm.samples, pcm.rate).unwrap());
+    }
+    Real { raw, written, rate, stats: narration.render }
+}
+
+/// The default voice (when installed) and its fallback, each narrated once for these tests.
+fn real_voices() -> Vec<(&'static str, &'static Real)> {
+    static PIPER: std::sync::OnceLock<Real> = std::sync::OnceLock::new();
+    static ESPEAK: std::sync::OnceLock<Real> = std::sync::OnceLock::new();
+    let mut voices = vec![("espeak-en-us", ESPEAK.get_or_init(|| real_narration("espeak-en-us")))];
+    if crate::voice::piper_installed() {
+        voices.push(("piper-en-us", PIPER.get_or_init(|| real_narration("piper-en-us"))));
+    }
+    voices
+}
+
+#[test]
+fn the_limiter_takes_at_most_three_db_off_any_peak_of_a_real_narration() {
+    for (voice, real) in real_voices() {
+        let s = real.stats;
+        eprintln!(
+            "{voice}: compressor at most {:.1} dB, limiter at most {:.1} dB ({} ms limited)",
+            s.compressor_max_db, s.limiter_max_db, s.limited_ms
+        );
+        assert!(s.limiter_max_db <= 3.0, "{voice}: the limiter took {:.1} dB", s.limiter_max_db);
+    }
+}
+
+#[test]
+fn the_loudness_chain_does_not_make_sibilants_more_prominent() {
+    use articulate::audio::sibilance;
+    for (voice, real) in real_voices() {
+        let before = sibilance::measure(&real.raw, real.rate).unwrap();
+        let after = sibilance::measure(&real.written, real.rate).unwrap();
+        eprintln!(
+            "{voice}: sibilants {:+.1} dB against vowels as the engine said them, {:+.1} dB \
+             as written ({} and {} sibilant frames)",
+            before.relative_db, after.relative_db, before.sibilant_frames, after.sibilant_frames
+        );
+        assert!(before.sibilant_frames >= 100, "{voice}: {before:?}");
+        assert!(
+            after.relative_db <= before.relative_db + 0.5,
+            "{voice}: sibilants {:+.1} dB before, {:+.1} dB after",
+            before.relative_db,
+            after.relative_db
+        );
+    }
+}

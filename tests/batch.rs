@@ -81,7 +81,7 @@ fn one_failing_article_is_reported_and_the_others_are_narrated() {
             assert_eq!(line["chunks"], 5);
             assert_eq!(line["requests"], 5, "{line}");
             assert_eq!(line["cache_hits"], 0);
-            assert!(line["billed_chars"].as_u64().unwrap() > 200);
+            assert_eq!(line["billed_chars"], 0, "a local engine bills nothing");
             assert!(line["duration_ms"].is_u64());
         }
     }

@@ -1,4 +1,4 @@
-//! Narrating the example article with the default local engine, and checking every output
+//! Narrating the example article with the default voice (Piper), and checking every output
 //! against the manifest with independent readers.
 
 use std::path::{Path, PathBuf};
@@ -36,6 +36,9 @@ fn example() -> &'static (PathBuf, Manifest) {
     let leaked: &'static (PathBuf, Manifest) = Box::leak(Box::new((dir.clone(), manifest.clone())));
     leaked
 }
+
+/// `[audio] lead_in_ms` in config.toml.
+const LEAD_IN_MS: u64 = 250;
 
 fn ms(frames: u64, rate: u32) -> u64 {
     frames * 1000 / u64::from(rate)
@@ -147,17 +150,38 @@ fn the_decoded_audio_is_exactly_as_long_as_the_manifest_says() {
 }
 
 #[test]
-fn each_chapter_starts_right_after_a_silent_pause() {
+fn the_narration_opens_with_a_lead_in_and_every_chapter_mark_sits_a_lead_in_before_its_heading() {
     let (dir, manifest) = example();
     let (_, rate, samples) = util::decode(&dir.join("heartstopper.wav"));
     let at = |ms: u64| (ms * u64::from(rate) / 1000) as usize;
-    for chapter in &manifest.chapters[1..] {
-        let start = at(chapter.start_ms.unwrap());
-        let before = &samples[start - at(300)..start];
-        let after = &samples[start..start + at(300)];
+    let first_segment = |chapter: usize| manifest.segments.iter().find(|s| s.chapter == chapter);
+    assert_eq!(manifest.chapters[0].start_ms, Some(0));
+    assert_eq!(manifest.segments[0].start_ms, Some(LEAD_IN_MS));
+    assert!(
+        util::rms_db(&samples[..at(LEAD_IN_MS - 10)]) < -60.0,
+        "no silence before the first word"
+    );
+    for (i, chapter) in manifest.chapters.iter().enumerate().skip(1) {
+        let start = chapter.start_ms.unwrap();
+        let heading = first_segment(i).unwrap().start_ms.unwrap();
+        assert_eq!(heading - start, LEAD_IN_MS, "{}", chapter.title);
+        let before = &samples[at(start) - at(300)..at(start)];
+        let breath = &samples[at(start)..at(heading - 10)];
+        let after = &samples[at(heading)..at(heading + 300)];
         assert!(util::rms_db(before) < -60.0, "{}: not silent before", chapter.title);
+        assert!(util::rms_db(breath) < -60.0, "{}: not silent in the lead-in", chapter.title);
         assert!(util::rms_db(after) > -40.0, "{}: no speech after", chapter.title);
     }
+}
+
+#[test]
+fn the_example_is_read_by_the_default_neural_voice() {
+    if !crate::voice::piper_installed() {
+        return;
+    }
+    let (_, manifest) = example();
+    assert_eq!((manifest.voice.as_str(), manifest.backend.as_str()), ("piper-en-us", "piper"));
+    assert!(manifest.fallback.is_none());
 }
 
 #[test]

@@ -38,14 +38,25 @@ fn recording_command(dir: &Path) -> (PathBuf, PathBuf) {
     (profile, log)
 }
 
+/// A 24 kHz WAV as long as a voice takes to say the words in an SSML body (about 14 letters
+/// a second): cloud answers are checked for it.
+fn spoken_wav(ssml: &str) -> Vec<u8> {
+    let letters = ssml
+        .split('<')
+        .map(|part| part.split_once('>').map_or(part, |(_, text)| text))
+        .flat_map(str::chars)
+        .filter(|c| c.is_alphanumeric())
+        .count();
+    crate::util::tone_wav(24_000, (letters as u32 * 24_000 / 14).max(4_800))
+}
+
 /// An Azure-compatible speech endpoint on loopback: records each SSML body and answers with
-/// a WAV (`riff-24khz-16bit-mono-pcm`).
+/// a WAV (`riff-24khz-16bit-mono-pcm`) as long as the text takes to say.
 fn azure_on_loopback() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let bodies = Arc::new(Mutex::new(Vec::new()));
     let recorded = Arc::clone(&bodies);
-    let wav = reply_wav();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -63,7 +74,9 @@ fn azure_on_loopback() -> (String, Arc<Mutex<Vec<String>>>) {
             }
             let mut body = vec![0; length];
             reader.read_exact(&mut body).unwrap();
-            recorded.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let ssml = String::from_utf8(body).unwrap();
+            let wav = spoken_wav(&ssml);
+            recorded.lock().unwrap().push(ssml);
             let head = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: {}\r\n\
                  Connection: close\r\n\r\n",
@@ -137,4 +150,76 @@ fn an_ssml_backend_receives_sub_aliases_and_escaped_text() {
         assert_eq!(doc.descendants().filter(|n| n.tag_name().name() == "break").count(), 0);
     }
     insta::assert_snapshot!("ssml_requests", bodies.join("\n----\n"));
+}
+
+#[test]
+fn extract_spoken_and_the_dry_run_show_exactly_what_the_engine_is_sent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (profile, log) = recording_command(tmp.path());
+    articulate()
+        .args(["narrate", EXAMPLE, "--no-cache", "--voice"])
+        .arg(&profile)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success();
+    let sent = std::fs::read_to_string(&log).unwrap();
+    let requests: Vec<&str> = sent.split("\n----\n").filter(|r| !r.is_empty()).collect();
+
+    let spoken = articulate()
+        .args(["extract", EXAMPLE, "--spoken", "--voice"])
+        .arg(&profile)
+        .assert()
+        .success();
+    let spoken = String::from_utf8(spoken.get_output().stdout.clone()).unwrap();
+    let chunks: Vec<&str> = spoken.trim_end().split("\n\n").collect();
+    assert_eq!(chunks, requests);
+    assert!(spoken.contains("Ozeman"), "the lexicon applies: {spoken}");
+    assert!(spoken.contains("an eighteen-year-old trans woman"), "{spoken}");
+
+    let dry = articulate()
+        .args(["narrate", EXAMPLE, "--dry-run", "--voice"])
+        .arg(&profile)
+        .assert()
+        .success();
+    let manifest: serde_json::Value = serde_json::from_slice(&dry.get_output().stdout).unwrap();
+    let speak: Vec<&str> = manifest["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["speak"].as_str().unwrap())
+        .collect();
+    assert_eq!(speak, requests);
+}
+
+#[test]
+fn extract_spoken_shows_an_ssml_engines_documents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let article = tmp.path().join("a.txt");
+    std::fs::write(&article, "Headline here\n\nOseman & co paid £5.50 on 3 May.\n").unwrap();
+    let profile = tmp.path().join("azure.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "backend = \"azure\"\nlanguage = \"en-GB\"\nbase_url = \"http://127.0.0.1:9\"\n\
+             voice = \"en-GB-SoniaNeural\"\noutput_format = \"riff-24khz-16bit-mono-pcm\"\n\
+             api_key_env = \"ARTICULATE_TEST_AZURE_KEY\"\nconcurrency = 1\n\n{LEXICON}"
+        ),
+    )
+    .unwrap();
+    let out = articulate()
+        .env("ARTICULATE_TEST_AZURE_KEY", "not-a-real-key")
+        .args(["extract", "--spoken", "--voice"])
+        .arg(&profile)
+        .arg(&article)
+        .assert()
+        .success();
+    let out = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(out.contains("<speak"), "{out}");
+    assert!(
+        out.contains(
+            "<sub alias=\"Ozeman\">Oseman</sub> and co paid five pounds fifty on the third of May."
+        ),
+        "{out}"
+    );
 }

@@ -31,6 +31,8 @@ pub(super) struct GainPlanner {
     gain: f32,
     started: bool,
     reduced_blocks: u64,
+    /// The lowest gain decided so far.
+    lowest: f32,
 }
 
 impl GainPlanner {
@@ -49,6 +51,7 @@ impl GainPlanner {
             gain: 1.0,
             started: false,
             reduced_blocks: 0,
+            lowest: 1.0,
         }
     }
 
@@ -71,6 +74,11 @@ impl GainPlanner {
     /// How many blocks (milliseconds) had their gain reduced.
     pub(super) fn reduced_ms(&self) -> u64 {
         self.reduced_blocks
+    }
+
+    /// The most the gain was reduced, in dB (0 when the limiter never acted).
+    pub(super) fn max_reduction_db(&self) -> f64 {
+        -20.0 * f64::from(self.lowest).log10()
     }
 
     fn decide(&mut self, decided: &mut Vec<(f32, f32)>) {
@@ -97,6 +105,7 @@ impl GainPlanner {
             if target < 0.999 {
                 self.reduced_blocks += 1;
             }
+            self.lowest = self.lowest.min(target);
             decided.push((self.gain, target));
             self.gain = target;
             self.peaks.pop_front();
@@ -181,6 +190,12 @@ impl Limiter {
     #[must_use]
     pub fn reduced_ms(&self) -> u64 {
         self.planner.reduced_ms()
+    }
+
+    /// The most the limiter reduced the gain, in dB.
+    #[must_use]
+    pub fn max_reduction_db(&self) -> f64 {
+        self.planner.max_reduction_db()
     }
 
     fn release(&mut self, out: &mut Vec<f32>) {

@@ -7,10 +7,12 @@
 //! one chunk, however long the article.
 
 mod decode;
+mod dynamics;
 mod limiter;
 pub mod loudness;
 mod meter;
 mod resample;
+pub mod sibilance;
 mod stitch;
 
 use serde::Deserialize;
@@ -36,11 +38,25 @@ pub struct AudioConfig {
     pub pause_chapter_ms: u64,
     /// Silence after the last chunk, in ms. Default: 500.
     pub tail_ms: u64,
+    /// Silence before the first word, in ms; each later chapter's mark also sits this long
+    /// before its heading. Default: 250.
+    pub lead_in_ms: u64,
     /// Level below which a chunk's leading and trailing samples count as engine silence and
     /// are trimmed, in dBFS. Default: -50.0.
     pub trim_threshold_db: f64,
     /// Fade in and out at each trimmed edge, in ms (at most 10). Default: 5.
     pub fade_ms: u64,
+    /// Corner of the high-pass each chunk goes through, in hertz (2nd order); 0 for none.
+    /// Default: 75.
+    pub highpass_hz: f64,
+    /// Pass each chunk through a phase rotator (all-pass filters), which lowers a voice's
+    /// peaks without changing its sound. Default: true.
+    pub phase_rotation: bool,
+    /// Compression starts this many dB (peak, soft knee) above the loudness target.
+    /// Default: 2.0.
+    pub compressor_threshold_db: f64,
+    /// Compression ratio; 1 for none. Default: 4.0.
+    pub compressor_ratio: f64,
     /// Integrated loudness the narration is normalised to, in LUFS. Default: -16.0.
     pub loudness_target_lufs: f64,
     /// The true-peak limiter's ceiling, in dBTP. Default: -1.0.
@@ -62,8 +78,13 @@ impl Default for AudioConfig {
             pause_heading_ms: 900,
             pause_chapter_ms: 1200,
             tail_ms: 500,
+            lead_in_ms: 250,
             trim_threshold_db: -50.0,
             fade_ms: 5,
+            highpass_hz: 75.0,
+            phase_rotation: true,
+            compressor_threshold_db: 2.0,
+            compressor_ratio: 4.0,
             loudness_target_lufs: -16.0,
             true_peak_ceiling_db: -1.0,
             lossy_headroom_db: 1.0,
@@ -89,6 +110,18 @@ impl AudioConfig {
         }
         if !(0.0..=3.0).contains(&self.lossy_headroom_db) {
             problems.push("[audio] lossy_headroom_db must be between 0 and 3".into());
+        }
+        if self.lead_in_ms > 5_000 {
+            problems.push("[audio] lead_in_ms must be at most 5000".into());
+        }
+        if self.highpass_hz != 0.0 && !(20.0..=300.0).contains(&self.highpass_hz) {
+            problems.push("[audio] highpass_hz must be 0 (none) or between 20 and 300".into());
+        }
+        if !(1.0..=10.0).contains(&self.compressor_ratio) {
+            problems.push("[audio] compressor_ratio must be between 1 (none) and 10".into());
+        }
+        if !(-20.0..=20.0).contains(&self.compressor_threshold_db) {
+            problems.push("[audio] compressor_threshold_db must be between -20 and 20".into());
         }
         if !(-20.0..=0.0).contains(&self.true_peak_ceiling_db) {
             problems.push("[audio] true_peak_ceiling_db must be between -20 and 0".into());

@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
+use super::dynamics::{Compressor, Filters};
 use super::limiter::{GainPlanner, apply};
 use super::loudness::{db_to_gain, match_gain};
 use super::meter::{Gate, Meter, Records};
@@ -24,6 +25,10 @@ pub struct Assembler {
     position: Samples,
     segments: Vec<Span>,
     meter: Meter,
+    filters: Filters,
+    compressor: Compressor,
+    /// The deepest gain reduction the compressor applied so far, dB.
+    compressed_db: f64,
 }
 
 impl Assembler {
@@ -42,11 +47,19 @@ impl Assembler {
             position: Samples(0),
             segments: Vec::new(),
             meter: Meter::new(rate)?,
+            filters: Filters::new(rate, config.highpass_hz, config.phase_rotation),
+            compressor: Compressor::new(
+                rate,
+                config.loudness_target_lufs + config.compressor_threshold_db,
+                config.compressor_ratio,
+            ),
+            compressed_db: 0.0,
         })
     }
 
-    /// Append the next chunk: its pause, then its decoded, resampled and trimmed audio.
-    /// Chunks must arrive in script order.
+    /// Append the next chunk: its pause (the lead-in before the first), then its decoded,
+    /// resampled, filtered, trimmed, level-matched and compressed audio. Chunks must arrive
+    /// in script order.
     ///
     /// # Errors
     ///
@@ -59,6 +72,9 @@ impl Assembler {
             .resampler
             .process(&pcm.samples, pcm.rate)
             .map_err(|message| AudioError::Resample { chunk: chunk.id, message })?;
+        // Filtered before trimming, so the trim sees no DC or rumble and the filters'
+        // start-up happens in the engine's own silence.
+        self.filters.process(&mut samples);
         let (start, end) = speech_bounds(&samples, self.config.trim_threshold_db, self.rate);
         if start == end {
             tracing::warn!(chunk = chunk.id, "The backend returned only silence for this chunk.");
@@ -70,7 +86,14 @@ impl Assembler {
             let gain = match_gain(&samples, self.rate, self.config.loudness_target_lufs);
             samples.iter_mut().for_each(|s| *s *= gain);
         }
-        let pause = self.pause(chunk.pause_before);
+        // After level matching, so the threshold, set relative to the loudness target, means
+        // the same for every chunk.
+        self.compressed_db = self.compressed_db.max(self.compressor.process(&mut samples));
+        let pause = if self.segments.is_empty() {
+            self.rate.frames_in_ms(self.config.lead_in_ms)
+        } else {
+            self.pause(chunk.pause_before)
+        };
         self.write_silence(pause)?;
         let start = self.position;
         self.write(&samples)?;
@@ -80,6 +103,11 @@ impl Assembler {
 
     /// Close the timeline: add the tail, place the chapters, and measure the loudness gain.
     ///
+    /// The first chapter starts at 0, its lead-in included. Every later chapter starts
+    /// `lead_in_ms` before its heading's first sample, inside the pause before it (never
+    /// before the end of the previous chunk), so a jump to any chapter gives the same short
+    /// breath before the heading.
+    ///
     /// # Errors
     ///
     /// A spool failure.
@@ -87,11 +115,20 @@ impl Assembler {
         let tail = self.rate.frames_in_ms(self.config.tail_ms);
         self.write_silence(tail)?;
         let total = self.position;
+        let lead_in = self.rate.frames_in_ms(self.config.lead_in_ms);
         let starts: Vec<Samples> = script
             .chapters
             .iter()
             .enumerate()
-            .map(|(i, c)| if i == 0 { Samples(0) } else { self.segments[c.first_chunk].start })
+            .map(|(i, c)| {
+                if i == 0 {
+                    return Samples(0);
+                }
+                let heading = self.segments[c.first_chunk].start;
+                let previous =
+                    c.first_chunk.checked_sub(1).map_or(Samples(0), |p| self.segments[p].end);
+                (heading - lead_in).max(previous)
+            })
             .collect();
         let chapters = script
             .chapters
@@ -116,6 +153,7 @@ impl Assembler {
             records,
             config: self.config,
             spool,
+            compressed_db: self.compressed_db,
         })
     }
 
@@ -164,6 +202,7 @@ pub struct Assembled {
     records: Records,
     config: AudioConfig,
     spool: File,
+    compressed_db: f64,
 }
 
 /// What rendering did.
@@ -173,6 +212,10 @@ pub struct RenderStats {
     pub gain: f32,
     /// Milliseconds during which the limiter reduced the level.
     pub limited_ms: u64,
+    /// The most the limiter took off any peak, in dB.
+    pub limiter_max_db: f64,
+    /// The most the compressor took off any peak, in dB.
+    pub compressor_max_db: f64,
 }
 
 /// Adjustments a caller may ask of [`Assembled::render`] for what the audio becomes next.
@@ -207,8 +250,8 @@ impl Assembled {
         if self.peak * gain > db_to_gain(ceiling_db) {
             gain = self.settle(gain, target, ceiling_db)?;
         }
-        let limited_ms = self.play(gain, ceiling_db, &mut sink)?;
-        Ok(RenderStats { gain, limited_ms })
+        let (limited_ms, limiter_max_db) = self.play(gain, ceiling_db, &mut sink)?;
+        Ok(RenderStats { gain, limited_ms, limiter_max_db, compressor_max_db: self.compressed_db })
     }
 
     /// Up to `seconds` of the normalised (not yet limited) audio from the middle of the
@@ -258,13 +301,13 @@ impl Assembled {
     }
 
     /// One pass over the spool at `gain` through the limiter, planned from the recorded
-    /// peaks. Returns the milliseconds limited.
+    /// peaks. Returns the milliseconds limited and the deepest reduction in dB.
     fn play<E: From<AudioError>>(
         &self,
         gain: f32,
         ceiling_db: f64,
         mut sink: impl FnMut(&[f32]) -> Result<(), E>,
-    ) -> Result<u64, E> {
+    ) -> Result<(u64, f64), E> {
         let mut planner = GainPlanner::new(ceiling_db);
         let ceiling = planner.ceiling();
         (&self.spool).seek(SeekFrom::Start(0)).map_err(AudioError::Spool)?;
@@ -304,7 +347,7 @@ impl Assembled {
         }
         planner.finish(&mut decided);
         flush(&mut held, &mut decided, &mut out, true)?;
-        Ok(planner.reduced_ms())
+        Ok((planner.reduced_ms(), planner.max_reduction_db()))
     }
 }
 
@@ -424,27 +467,43 @@ mod tests {
         }
     }
 
-    #[test]
-    fn chunks_are_trimmed_paused_and_chapters_start_at_their_first_sample() {
-        let config = AudioConfig { sample_rate: 24_000, ..AudioConfig::default() };
-        let mut asm = Assembler::new(&config).unwrap();
-        asm.push(&chunk(0, 0, Pause::None), &wav(&speech(500, 22_050), 22_050)).unwrap();
-        asm.push(&chunk(1, 1, Pause::Chapter), &wav(&speech(300, 16_000), 16_000)).unwrap();
-        let script = Script {
+    /// Only the layout: no voice chain, so the tone's edges stay where they were.
+    fn layout_only() -> AudioConfig {
+        AudioConfig {
+            sample_rate: 24_000,
+            highpass_hz: 0.0,
+            phase_rotation: false,
+            compressor_ratio: 1.0,
+            ..AudioConfig::default()
+        }
+    }
+
+    fn two_chapters() -> Script {
+        Script {
             chapters: vec![
                 ScriptChapter { title: "A".into(), first_chunk: 0 },
                 ScriptChapter { title: "B".into(), first_chunk: 1 },
             ],
             chunks: vec![],
-        };
-        let done = asm.finish(&script).unwrap();
+        }
+    }
+
+    #[test]
+    fn chunks_are_trimmed_and_paused_after_a_lead_in_and_chapters_start_a_lead_in_early() {
+        let config = layout_only();
+        let mut asm = Assembler::new(&config).unwrap();
+        asm.push(&chunk(0, 0, Pause::None), &wav(&speech(500, 22_050), 22_050)).unwrap();
+        asm.push(&chunk(1, 1, Pause::Chapter), &wav(&speech(300, 16_000), 16_000)).unwrap();
+        let done = asm.finish(&two_chapters()).unwrap();
         let t = &done.timeline;
         let first = t.segments[0];
-        // 500 ms of tone plus the 10 ms lead and 30 ms decay kept around it.
-        assert_eq!(first.start, Samples(0));
-        assert!((first.end.0 as i64 - 12_960).abs() < 30, "{first:?}");
+        let lead_in = Samples(6_000);
+        // 500 ms of tone plus the 10 ms lead and 30 ms decay kept around it, after 250 ms.
+        assert_eq!(first.start, lead_in);
+        assert!(((first.end - first.start).0 as i64 - 12_960).abs() < 30, "{first:?}");
         assert_eq!(t.segments[1].start, first.end + Samples(28_800));
-        assert_eq!(t.chapters[1].span.start, t.segments[1].start);
+        assert_eq!(t.chapters[0].span.start, Samples(0));
+        assert_eq!(t.chapters[1].span.start, t.segments[1].start - lead_in);
         assert_eq!(t.chapters[0].span.end, t.chapters[1].span.start);
         assert_eq!(t.total, t.segments[1].end + Samples(12_000));
         let mut rendered = Vec::new();
@@ -454,8 +513,31 @@ mod tests {
         })
         .unwrap();
         assert_eq!(rendered.len(), t.total.as_usize());
+        assert!(rendered[..first.start.as_usize()].iter().all(|s| *s == 0.0));
         let pause = &rendered[first.end.as_usize()..t.segments[1].start.as_usize()];
         assert!(pause.iter().all(|s| *s == 0.0));
+    }
+
+    #[test]
+    fn a_chapter_mark_never_reaches_back_into_the_chunk_before_it() {
+        let config = AudioConfig { pause_chapter_ms: 100, ..layout_only() };
+        let mut asm = Assembler::new(&config).unwrap();
+        asm.push(&chunk(0, 0, Pause::None), &wav(&speech(500, 24_000), 24_000)).unwrap();
+        asm.push(&chunk(1, 1, Pause::Chapter), &wav(&speech(500, 24_000), 24_000)).unwrap();
+        let done = asm.finish(&two_chapters()).unwrap();
+        let t = &done.timeline;
+        assert_eq!(t.chapters[1].span.start, t.segments[0].end);
+    }
+
+    #[test]
+    fn without_a_lead_in_chapters_start_on_their_headings_first_sample() {
+        let config = AudioConfig { lead_in_ms: 0, ..layout_only() };
+        let mut asm = Assembler::new(&config).unwrap();
+        asm.push(&chunk(0, 0, Pause::None), &wav(&speech(500, 24_000), 24_000)).unwrap();
+        asm.push(&chunk(1, 1, Pause::Chapter), &wav(&speech(500, 24_000), 24_000)).unwrap();
+        let t = asm.finish(&two_chapters()).unwrap().timeline;
+        assert_eq!(t.segments[0].start, Samples(0));
+        assert_eq!(t.chapters[1].span.start, t.segments[1].start);
     }
 
     #[test]

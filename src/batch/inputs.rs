@@ -90,7 +90,8 @@ fn expand(input: &str, items: &mut Vec<Item>) -> Result<(), BatchError> {
     };
     if meta.is_dir() {
         let mut found = Vec::new();
-        walk(path, &mut found)?;
+        let root = path.canonicalize().map_err(BatchError::io(path))?;
+        walk(&root, path, &mut found)?;
         found.sort();
         for file in found {
             let dir = file
@@ -110,7 +111,10 @@ fn expand(input: &str, items: &mut Vec<Item>) -> Result<(), BatchError> {
     Ok(())
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), BatchError> {
+/// Article files under `dir`, which is under `root` (canonical). A link is followed only to
+/// a file inside `root`: one leading out (to `/etc/passwd`, a home directory) is left out
+/// with a warning, and links to directories are never walked (no loops, no escapes).
+fn walk(root: &Path, dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), BatchError> {
     for entry in std::fs::read_dir(dir).map_err(BatchError::io(dir))? {
         let entry = entry.map_err(BatchError::io(dir))?;
         let path = entry.path();
@@ -120,9 +124,21 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), BatchError> {
             continue;
         }
         let kind = entry.file_type().map_err(BatchError::io(&path))?;
+        let article = || extension(&path).is_some_and(|e| ARTICLE_EXTENSIONS.contains(&e.as_str()));
         if kind.is_dir() {
-            walk(&path, found)?;
-        } else if extension(&path).is_some_and(|e| ARTICLE_EXTENSIONS.contains(&e.as_str())) {
+            walk(root, &path, found)?;
+        } else if kind.is_symlink() {
+            if !article() {
+                continue;
+            }
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(root) && target.is_file() => found.push(path),
+                _ => tracing::warn!(
+                    link = %path.display(),
+                    "Not narrated: the link leads out of the directory being narrated."
+                ),
+            }
+        } else if article() {
             found.push(path);
         }
     }
@@ -280,6 +296,23 @@ mod tests {
                 ("z".into(), String::new())
             ]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_the_directory_are_not_followed_and_links_within_it_are() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (root, outside) = (tmp.path().join("articles"), tmp.path().join("private"));
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret.txt"), "Embargoed.").unwrap();
+        std::fs::write(root.join("sub/real.txt"), "Text.").unwrap();
+        std::os::unix::fs::symlink(outside.join("secret.txt"), root.join("leak.txt")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("away")).unwrap();
+        std::os::unix::fs::symlink(root.join("sub/real.txt"), root.join("alias.txt")).unwrap();
+        let items = collect(&[root.display().to_string()], &[]).unwrap();
+        let stems: Vec<_> = items.iter().map(|i| i.stem.clone().unwrap()).collect();
+        assert_eq!(stems, ["alias", "real"]);
     }
 
     #[test]

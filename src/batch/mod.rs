@@ -32,7 +32,7 @@ pub use inputs::{Item, Origin, collect};
 
 use crate::cache::Counts;
 use crate::config::Config;
-use crate::model::Manifest;
+use crate::model::{Manifest, SourceFormat};
 use crate::narrate::{self, Casting, Job, NarrateError, Prepared};
 use crate::output::OutputFormat;
 
@@ -364,6 +364,15 @@ pub async fn run(
         taken: Mutex::new(taken),
         options,
     });
+    // Temp files of a killed run are never renamed into place: clear them before starting.
+    let output_dir = shared.options.output_dir.clone();
+    let swept =
+        tokio::task::spawn_blocking(move || crate::output::sweep_temp_files(&output_dir, true))
+            .await
+            .unwrap_or(0);
+    if swept > 0 {
+        tracing::info!(swept, "Removed temp files left by a stopped run.");
+    }
     let mut summary = Summary { articles: planned.len(), ..Summary::default() };
     let limit = shared.options.articles.max(1);
     let mut queue = planned.into_iter();
@@ -495,8 +504,10 @@ fn prepare(item: &Item, config: &Config, casting: &Casting) -> Result<Prepared, 
     match &item.origin {
         Origin::File(path) => narrate::prepare(&path.to_string_lossy(), config, casting),
         Origin::Url(url) => narrate::prepare(url, config, casting),
-        Origin::Inline { content, .. } => {
-            let source = crate::ingest::from_bytes(&item.id, content.as_bytes())?;
+        Origin::Inline { content, html } => {
+            // The feed says which it is; the item's URL does not.
+            let format = if *html { SourceFormat::Html } else { SourceFormat::Text };
+            let source = crate::ingest::from_bytes_as(&item.id, content.as_bytes(), format)?;
             narrate::prepare_source(source, config, casting)
         }
     }

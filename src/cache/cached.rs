@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -9,7 +10,18 @@ use serde::Serialize;
 use super::{CacheKey, ChunkCache, SCHEMA};
 use crate::model::{AudioFormat, SpeechAudio};
 use crate::tts::cost::Price;
+use crate::tts::retry::RetryPolicy;
 use crate::tts::{Capabilities, SynthError, SynthRequest, Synthesizer};
+
+/// Retries of a chunk whose answer failed its checks (or of a local engine's passing
+/// failure). Cloud backends retry their own HTTP failures first, under their profile's
+/// policy, and give up with a failure that is not retried again here.
+const RETRY: RetryPolicy = RetryPolicy {
+    max_retries: 2,
+    base_delay: Duration::from_millis(200),
+    max_delay: Duration::from_secs(2),
+    budget: Duration::from_secs(30),
+};
 
 /// Running counts of what a narration asked its backends for. Shared by every voice of one
 /// article, so parallel articles each keep their own.
@@ -51,6 +63,7 @@ pub struct Cached {
     inner: Arc<dyn Synthesizer>,
     cache: Option<ChunkCache>,
     settings: serde_json::Value,
+    engine: Option<String>,
     tally: Arc<Tally>,
 }
 
@@ -69,7 +82,8 @@ impl Cached {
         tally: Arc<Tally>,
     ) -> Cached {
         let settings = inner.settings();
-        Cached { inner, cache, settings, tally }
+        let engine = inner.engine();
+        Cached { inner, cache, settings, engine, tally }
     }
 
     /// Chunks answered from the cache so far.
@@ -88,17 +102,39 @@ impl Cached {
         self.inner.capabilities().formats.first().copied().unwrap_or(AudioFormat::Wav)
     }
 
-    /// Ask the backend, and check what it returns.
+    /// Ask the backend, check what it returns, and ask again (a few times, backing off) when
+    /// the answer is unusable or the failure may pass.
     async fn request(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+        RETRY.run(|_| self.attempt(request)).await
+    }
+
+    /// One request, and the checks its answer must pass.
+    async fn attempt(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
         self.tally.requests.fetch_add(1, Ordering::Relaxed);
         self.tally.billed_chars.fetch_add(self.inner.billed_chars(&request), Ordering::Relaxed);
+        let started = std::time::Instant::now();
         let audio = self.inner.synthesize(request).await?;
-        // Garbage must fail now, not be replayed from the cache forever.
-        crate::audio::probe(&audio).map_err(|message| SynthError::BadAudio {
+        // Garbage must fail now, not be replayed from the cache forever. Decoding a whole
+        // chunk takes a few milliseconds: off the async threads.
+        let checked = audio.clone();
+        let text = request.text.to_owned();
+        let fastest = self.inner.fastest_letters_per_second();
+        let verdict =
+            tokio::task::spawn_blocking(move || crate::tts::check::check(&checked, &text, fastest))
+                .await
+                .unwrap_or_else(|e| Err(format!("the check failed: {e}")));
+        verdict.map_err(|message| SynthError::BadAudio {
             backend: self.inner.name().to_owned(),
             chunk: request.chunk,
             message,
         })?;
+        tracing::debug!(
+            chunk = request.chunk,
+            backend = self.inner.name(),
+            bytes = audio.bytes.len(),
+            ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "Synthesized."
+        );
         Ok(audio)
     }
 }
@@ -125,6 +161,18 @@ impl Synthesizer for Cached {
         self.inner.price()
     }
 
+    fn engine(&self) -> Option<String> {
+        self.inner.engine()
+    }
+
+    fn uses_context(&self) -> bool {
+        self.inner.uses_context()
+    }
+
+    fn fastest_letters_per_second(&self) -> Option<f64> {
+        self.inner.fastest_letters_per_second()
+    }
+
     async fn voices(&self) -> Result<Vec<String>, SynthError> {
         self.inner.voices().await
     }
@@ -140,10 +188,13 @@ impl Synthesizer for Cached {
             text: &sent,
             language: request.language,
             format,
+            engine: self.engine.as_deref(),
+            context: self.inner.uses_context().then_some((request.previous, request.next)),
         };
         let digest = key.digest();
         if let Some(audio) = cache.get(&digest, format).await {
             self.tally.hits.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(chunk = request.chunk, backend = self.inner.name(), "From the cache.");
             return Ok(audio);
         }
         let _claim = cache.claim(&digest).await;

@@ -1,7 +1,9 @@
 //! A content-addressed cache of synthesized chunks, so unchanged text is never paid for twice.
 //!
 //! The key hashes everything that changes the audio: the backend, its resolved settings, the
-//! exact request text, the format asked for, and [`SCHEMA`]. Entries carry a checksum of
+//! engine's version or model, the exact request text (and the neighbours' text, for a
+//! backend that sends it as context), the format asked for, and [`SCHEMA`]. Keys of
+//! backends with neither are what they were before those two joined the key. Entries carry a checksum of
 //! their payload, so a torn or corrupted entry is detected on read and synthesized again
 //! rather than stitched.
 //!
@@ -59,6 +61,14 @@ pub struct CacheKey<'a> {
     pub language: Option<&'a str>,
     /// The format asked for.
     pub format: AudioFormat,
+    /// The engine's version or model identity, when it has one
+    /// ([`crate::tts::Synthesizer::engine`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<&'a str>,
+    /// The neighbouring chunks' text, for a backend that sends it as context
+    /// ([`crate::tts::Synthesizer::uses_context`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<(Option<&'a str>, Option<&'a str>)>,
 }
 
 impl CacheKey<'_> {
@@ -357,7 +367,29 @@ mod tests {
             text,
             language: None,
             format: AudioFormat::Wav,
+            engine: None,
+            context: None,
         }
+    }
+
+    #[test]
+    fn the_key_changes_with_the_engine_version_and_the_neighbours_sent_as_context() {
+        let a = serde_json::json!({"voice": "a"});
+        let base = key("Hello.", &a).digest();
+        let v1 = CacheKey { engine: Some("espeak-ng 1.51"), ..key("Hello.", &a) }.digest();
+        let v2 = CacheKey { engine: Some("espeak-ng 1.52"), ..key("Hello.", &a) }.digest();
+        assert!(base != v1 && v1 != v2);
+        let before = CacheKey { context: Some((Some("One."), None)), ..key("Hello.", &a) };
+        let after = CacheKey { context: Some((Some("Two."), None)), ..key("Hello.", &a) };
+        assert_ne!(before.digest(), after.digest());
+    }
+
+    #[test]
+    fn a_key_without_engine_or_context_is_what_it_was_before_they_were_added() {
+        let settings = serde_json::json!({"voice": "alloy"});
+        // As the version before `engine` and `context` computed it: cloud caches stay warm.
+        let old = br#"{"schema":1,"backend":"tone","settings":{"voice":"alloy"},"text":"Hello.","language":null,"format":"wav"}"#;
+        assert_eq!(key("Hello.", &settings).digest(), blake3::hash(old).to_hex().to_string());
     }
 
     #[test]

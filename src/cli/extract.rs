@@ -4,12 +4,23 @@ use std::io::Write;
 
 use crate::config::Config;
 use crate::model::Decision;
-use crate::narrate::read_article;
+use crate::narrate::{Casting, prepare, read_article, sent_texts};
 
 use super::ExtractArgs;
 
 pub(super) fn run(args: &ExtractArgs, config: &Config) -> anyhow::Result<()> {
     let config = super::with_min_confidence(config, args.min_confidence);
+    if args.spoken {
+        let casting = Casting::new(&config, args.voice.clone(), None);
+        casting.check()?;
+        let prepared = prepare(&args.input, &config, &casting)?;
+        super::warn_extraction(&args.input, prepared.article.meta.extraction.as_ref());
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", sent_texts(&prepared).join("
+
+"))?;
+        return Ok(());
+    }
     let (_, article) = read_article(&args.input, &config)?;
     super::warn_extraction(&args.input, article.meta.extraction.as_ref());
     let mut out = std::io::stdout().lock();

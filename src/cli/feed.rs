@@ -39,6 +39,10 @@ pub struct FeedArgs {
     /// The feed's file name in DIR.
     #[arg(long, default_value = "feed.xml", value_name = "NAME")]
     pub file_name: String,
+    /// Do not make the low-bandwidth Opus renditions (NAME.opus, with ffmpeg) that the feed
+    /// offers as podcast:alternateEnclosure; ones already there are still listed.
+    #[arg(long)]
+    pub no_opus: bool,
 }
 
 pub(super) fn run(args: &FeedArgs, _config: &Config) -> anyhow::Result<()> {
@@ -61,9 +65,13 @@ pub(super) fn run(args: &FeedArgs, _config: &Config) -> anyhow::Result<()> {
         language: args.language.clone(),
         category: args.category.clone(),
         file_name: args.file_name.clone(),
+        opus: !args.no_opus,
         ..FeedOptions::new(&args.base_url, &title)
     };
     let written = write_feed(&args.dir, &options)?;
+    if let Some(problem) = &written.opus_problem {
+        eprintln!("warning: {problem}");
+    }
     eprintln!("{}: {} episodes", written.path.display(), written.episodes);
     Ok(())
 }

@@ -7,6 +7,8 @@ mod batch;
 mod cache;
 mod extract;
 mod feed;
+mod lexicon;
+mod names;
 mod narrate;
 mod preview;
 mod serve;
@@ -21,6 +23,8 @@ use crate::config::Config;
 pub use batch::BatchArgs;
 pub use cache::{CacheArgs, CacheCommand};
 pub use feed::FeedArgs;
+pub use lexicon::{LexiconArgs, LexiconCommand};
+pub use names::NamesArgs;
 pub use preview::PreviewArgs;
 pub use serve::ServeArgs;
 
@@ -56,6 +60,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// Write a podcast RSS feed for the narrations in a directory.
     Feed(FeedArgs),
+    /// List an article's names with the phonemes the voice will use, and flag the ones it
+    /// is likely to get wrong, with the house dictionary line that fixes each.
+    Names(NamesArgs),
+    /// Export the house pronunciation dictionary as W3C PLS, or import a PLS file into it.
+    Lexicon(LexiconArgs),
     /// List voice profiles and which engines are installed.
     Voices {
         /// Also list the voices each installed engine offers.
@@ -119,6 +128,13 @@ pub struct ExtractArgs {
     /// `[extract] min_confidence`.
     #[arg(long, value_name = "0..1", value_parser = confidence)]
     pub min_confidence: Option<f64>,
+    /// Print exactly what each chunk sends to the engine (after normalisation and the
+    /// lexicon), chunks separated by blank lines.
+    #[arg(long, conflicts_with_all = ["json", "explain", "text"])]
+    pub spoken: bool,
+    /// With --spoken: the voice profile whose engine, limits and lexicon apply.
+    #[arg(long, value_name = "NAME|PATH", requires = "spoken")]
+    pub voice: Option<String>,
 }
 
 /// `--min-confidence`: a number from 0 to 1.
@@ -170,6 +186,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Cache(cache_args) => cache::run(&cache_args, &config),
         Command::Feed(feed_args) => feed::run(&feed_args, &config),
         Command::Serve(serve_args) => serve::run(&serve_args, &config),
+        Command::Names(names_args) => names::run(&names_args, &config),
+        Command::Lexicon(lexicon_args) => lexicon::run(&lexicon_args, &config),
         Command::Voices { engines } => voices::run(&config, engines),
     }
 }
@@ -182,8 +200,13 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ARTICULATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("articulate={level}")));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // Colour only for a person at a terminal: a log file or a CI page shows escape codes raw.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .try_init();
 }
 
 /// The formats `--format` asks for (default `[output] formats`), checked against the output

@@ -7,26 +7,18 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
-use crate::narrate::{Casting, Job, dry_run, narrate};
+use crate::narrate::{Casting, Job, dry_run, narrate, narrate_prepared, prepare};
 
 use super::NarrateArgs;
 
 pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     let config = &*super::with_min_confidence(config, args.min_confidence);
     // Everything that can be checked is checked before the first input is touched.
-    let enabled = config.narrate.cache && !args.no_cache;
-    let cache = super::cache::open(config, args.cache_dir.as_deref(), None, enabled)
-        .unwrap_or_else(|e| {
-            tracing::warn!("Chunk cache disabled: {e:#}");
-            None
-        });
-    let casting = Casting::with_cache(config, args.voice.clone(), cache);
-    casting.check()?;
-    let formats = super::output_formats(&args.format, config)?;
-    let output_dir =
-        args.output.clone().unwrap_or_else(|| config.resolve(&config.narrate.output_dir));
-
     if args.dry_run {
+        // An estimate sends nothing, so a cloud voice needs no key for it.
+        let casting = Casting::for_estimates(config, args.voice.clone());
+        casting.check()?;
+        super::output_formats(&args.format, config)?;
         let mut out = std::io::stdout().lock();
         for input in &args.inputs {
             let manifest = dry_run(input, config, &casting)?;
@@ -53,25 +45,37 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    let enabled = config.narrate.cache && !args.no_cache;
+    let cache = super::cache::open(config, args.cache_dir.as_deref(), None, enabled)
+        .unwrap_or_else(|e| {
+            tracing::warn!("Chunk cache disabled: {}", crate::errors::report(&e));
+            None
+        });
+    let casting = Casting::with_cache(config, args.voice.clone(), cache);
+    casting.check()?;
+    let formats = super::output_formats(&args.format, config)?;
+    let output_dir =
+        args.output.clone().unwrap_or_else(|| config.resolve(&config.narrate.output_dir));
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let stems = output_stems(&args.inputs);
     let mut failed = 0;
     let mut manifests = Vec::new();
-    for input in &args.inputs {
+    for (input, stem) in args.inputs.iter().zip(stems) {
         let job = Job {
             input: input.clone(),
             output_dir: output_dir.clone(),
             formats: formats.clone(),
             max_chars: args.max_chars,
         };
-        match runtime.block_on(narrate_one(&job, config, &casting)) {
+        match runtime.block_on(narrate_one(&job, stem, config, &casting)) {
             Ok(manifest) => manifests.extend(manifest),
             Err(e) if args.inputs.len() == 1 => return Err(e),
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", crate::errors::report(&e));
                 failed += 1;
             }
         }
@@ -85,9 +89,34 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Narrate one input; the manifest's path, for the player.
+/// The name each input's files get. Inputs that would share one (`a/story.html` and
+/// `b/story.html`, or `story.txt` and `story.html`) would overwrite each other's narration,
+/// so, as `batch` does, each of them gets a short hash of its path added, and a note says
+/// which is which. `None` keeps the input's own name.
+fn output_stems(inputs: &[String]) -> Vec<Option<String>> {
+    let stems: Vec<String> = inputs.iter().map(|i| crate::ingest::output_stem(i)).collect();
+    let mut named: Vec<(String, String)> =
+        stems.iter().cloned().zip(inputs.iter().cloned()).collect();
+    crate::batch::names::settle_collisions(&mut named);
+    let mut settled = Vec::with_capacity(inputs.len());
+    for ((input, stem), (name, _)) in inputs.iter().zip(&stems).zip(named) {
+        if name == *stem {
+            settled.push(None);
+        } else {
+            eprintln!(
+                "note: more than one input would be written as {stem}.*; {input} is written \
+                 as {name}.*"
+            );
+            settled.push(Some(name));
+        }
+    }
+    settled
+}
+
+/// Narrate one input (named `stem` when given); the manifest's path, for the player.
 async fn narrate_one(
     job: &Job,
+    stem: Option<String>,
     config: &Config,
     casting: &Casting,
 ) -> anyhow::Result<Option<std::path::PathBuf>> {
@@ -96,7 +125,16 @@ async fn narrate_one(
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let result = narrate(job, config, casting, &on_chunk).await;
+    let result = match stem {
+        None => narrate(job, config, casting, &on_chunk).await,
+        Some(stem) => match prepare(&job.input, config, casting) {
+            Ok(mut prepared) => {
+                prepared.source.stem = stem;
+                narrate_prepared(prepared, job, config, &on_chunk).await
+            }
+            Err(e) => Err(e),
+        },
+    };
     bar.finish_and_clear();
     let narration = result?;
     super::warn_extraction(&job.input, narration.manifest.extraction.as_ref());

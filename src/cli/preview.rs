@@ -23,6 +23,11 @@ pub struct PreviewArgs {
     /// unpublished article.
     #[arg(long, value_name = "H", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub host: IpAddr,
+    /// With --host on a network address: a host name the page may be reached under
+    /// (besides IP addresses and this machine's name); repeatable. Requests naming any other
+    /// host are refused.
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
     /// Open the page in the default browser.
     #[arg(long)]
     pub open: bool,
@@ -67,6 +72,7 @@ pub(super) fn run(args: &PreviewArgs, config: &Config) -> anyhow::Result<()> {
         addr: SocketAddr::new(args.host, args.port),
         output_dir,
         watch: !args.no_watch,
+        allowed_hosts: args.allow_host.clone(),
     };
     if !args.host.is_loopback() {
         eprintln!(

@@ -1,8 +1,10 @@
 //! Configuration: `config.toml` for the pipeline, `voices/*.toml` for voice profiles.
 //!
 //! Loading runs in two phases. Each section is deserialized on its own (unknown keys are
-//! errors naming the key), then every section validates itself without I/O; all problems
-//! from both phases are reported together, before any work starts.
+//! errors naming the key), then every section validates itself without I/O. [`Config::load`]
+//! then reads the files the configuration applies to every article (the house pronunciation
+//! dictionary) and checks them too; all problems are reported together, before any work
+//! starts.
 
 mod voice;
 
@@ -17,11 +19,16 @@ use crate::batch::BatchConfig;
 use crate::extract::ExtractConfig;
 use crate::narrate::VoicesConfig;
 use crate::output::OutputConfig;
+use crate::segment::lexicon::LexiconTable;
 use crate::segment::{InterludeConfig, Lexicon, SegmentConfig};
 use crate::serve::ServeConfig;
 
 /// The documented defaults, compiled in: used when no `config.toml` is found.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config.toml");
+
+/// The house pronunciation dictionary's default path, relative to the config file. Unlike a
+/// path set in `[narrate] lexicon`, it may be missing: then there are no house entries.
+pub const DEFAULT_HOUSE_LEXICON: &str = "lexicon.toml";
 
 /// A configuration problem. Messages name the file and every offending key.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +50,16 @@ pub enum ConfigError {
         /// Each problem, one line each.
         problems: Vec<String>,
     },
+    /// Pronunciation lexicon entries (house dictionary or profile) are wrong, or the house
+    /// dictionary cannot be read; each problem names its file, line (when known) and key.
+    #[error("invalid pronunciation lexicon: {}", problems.join("; "))]
+    Lexicon {
+        /// Each problem, one line each.
+        problems: Vec<String>,
+    },
+    /// Problems in several files at once.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Several(Vec<ConfigError>),
     /// `--voice` named a profile that does not exist.
     #[error(
         "unknown voice {name:?}; available voices: {known} (or give a path to a .toml profile)"
@@ -59,7 +76,7 @@ pub enum ConfigError {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NarrateConfig {
-    /// Voice profile name (in `voices/`) or path. Default: `"espeak-en-gb"`.
+    /// Voice profile name (in `voices/`) or path. Default: `"piper-en-us"`.
     pub voice: String,
     /// Where outputs go. Default: `"audio_out"`.
     pub output_dir: PathBuf,
@@ -77,8 +94,9 @@ pub struct NarrateConfig {
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`), so many workers share
     /// one cache. Default: `""`.
     pub cache_url: String,
-    /// A global pronunciation lexicon: a TOML file with a `[lexicon]` table, applied under
-    /// each voice profile's own. Empty for none. Default: `""`.
+    /// The house pronunciation dictionary: a TOML file with a `[lexicon]` table, applied to
+    /// every voice under the profile's own. Empty for none. Default: `"lexicon.toml"`, which
+    /// may be missing (see [`DEFAULT_HOUSE_LEXICON`]).
     pub lexicon: PathBuf,
     /// Whether lexicon entries match regardless of case (a profile may override).
     /// Default: false.
@@ -88,14 +106,14 @@ pub struct NarrateConfig {
 impl Default for NarrateConfig {
     fn default() -> Self {
         NarrateConfig {
-            voice: "espeak-en-gb".into(),
+            voice: "piper-en-us".into(),
             output_dir: "audio_out".into(),
             concurrency: 4,
             voices_dir: "voices".into(),
             cache: true,
             cache_dir: PathBuf::new(),
             cache_url: String::new(),
-            lexicon: PathBuf::new(),
+            lexicon: DEFAULT_HOUSE_LEXICON.into(),
             lexicon_ignore_case: false,
         }
     }
@@ -126,14 +144,18 @@ pub struct Config {
     pub serve: ServeConfig,
     /// The directory relative paths in the file are resolved against.
     pub base_dir: PathBuf,
+    /// The house pronunciation dictionary, read by [`Config::load`] (empty after
+    /// [`Config::parse`], which reads no file).
+    pub house_lexicon: LexiconTable,
 }
 
 impl Config {
-    /// Load `path`, or `./config.toml` if it exists, or the built-in defaults.
+    /// Load `path`, or `./config.toml` if it exists, or the built-in defaults, and the house
+    /// pronunciation dictionary it names.
     ///
     /// # Errors
     ///
-    /// An unreadable file, or every problem found in it.
+    /// An unreadable file, or every problem found in it and in the house dictionary.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let local = Path::new("config.toml");
         let path = path.or_else(|| local.is_file().then_some(local));
@@ -148,15 +170,45 @@ impl Config {
             }
             None => (DEFAULT_CONFIG.to_owned(), "built-in config.toml".to_owned(), PathBuf::new()),
         };
-        Self::parse(&text, &file, base_dir)
+        let (mut config, problems) = Self::sections(&text, &file, base_dir)?;
+        let mut errors = Vec::new();
+        if !problems.is_empty() {
+            errors.push(ConfigError::Invalid { file: file.clone(), problems });
+        }
+        // Read even when the config has problems, so both files' mistakes come at once.
+        match config.read_house_lexicon(&file) {
+            Ok(table) => config.house_lexicon = table,
+            Err(e) => errors.push(e),
+        }
+        match errors.len() {
+            0 => Ok(config),
+            1 => Err(errors.remove(0)),
+            _ => Err(ConfigError::Several(errors)),
+        }
     }
 
-    /// Parse and validate configuration text; `file` names it in errors.
+    /// Parse and validate configuration text; `file` names it in errors. No file is read:
+    /// the house dictionary is left empty.
     ///
     /// # Errors
     ///
     /// Every problem found, in one [`ConfigError::Invalid`].
     pub fn parse(text: &str, file: &str, base_dir: PathBuf) -> Result<Config, ConfigError> {
+        let (config, problems) = Self::sections(text, file, base_dir)?;
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid { file: file.to_owned(), problems })
+        }
+    }
+
+    /// Every section read and validated, with the problems found (a config with defaults
+    /// where a section was wrong), or a TOML syntax error.
+    fn sections(
+        text: &str,
+        file: &str,
+        base_dir: PathBuf,
+    ) -> Result<(Config, Vec<String>), ConfigError> {
         let invalid = |problems| ConfigError::Invalid { file: file.to_owned(), problems };
         let table: toml::Table =
             toml::from_str(text).map_err(|e| invalid(vec![voice::one_line(&e)]))?;
@@ -164,7 +216,16 @@ impl Config {
         let mut config = Config { base_dir, ..Config::default() };
         for (key, value) in table {
             match key.as_str() {
-                "narrate" => section(&key, value, &mut config.narrate, &mut problems),
+                "narrate" => {
+                    // Kept even when the section has a mistake elsewhere, so the house
+                    // dictionary's own problems are reported with it.
+                    let lexicon =
+                        value.get("lexicon").and_then(toml::Value::as_str).map(PathBuf::from);
+                    section(&key, value, &mut config.narrate, &mut problems);
+                    if let Some(lexicon) = lexicon {
+                        config.narrate.lexicon = lexicon;
+                    }
+                }
                 "extract" => section(&key, value, &mut config.extract, &mut problems),
                 "segment" => section(&key, value, &mut config.segment, &mut problems),
                 "audio" => section(&key, value, &mut config.audio, &mut problems),
@@ -193,7 +254,41 @@ impl Config {
         config.outro.validate("outro", &mut problems);
         config.batch.validate(&mut problems);
         config.serve.validate(&mut problems);
-        if problems.is_empty() { Ok(config) } else { Err(invalid(problems)) }
+        Ok((config, problems))
+    }
+
+    /// Where the house pronunciation dictionary is, if one is configured.
+    #[must_use]
+    pub fn house_lexicon_path(&self) -> Option<PathBuf> {
+        let path = &self.narrate.lexicon;
+        (!path.as_os_str().is_empty()).then(|| self.resolve(path))
+    }
+
+    /// Read and check the house dictionary; `config_file` names the config in errors.
+    fn read_house_lexicon(&self, config_file: &str) -> Result<LexiconTable, ConfigError> {
+        let Some(path) = self.house_lexicon_path() else { return Ok(LexiconTable::default()) };
+        let origin = path.display().to_string();
+        let invalid = |problems| ConfigError::Lexicon { problems };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && self.narrate.lexicon == Path::new(DEFAULT_HOUSE_LEXICON) =>
+            {
+                return Ok(LexiconTable { origin, entries: Vec::new() });
+            }
+            Err(e) => {
+                return Err(invalid(vec![format!(
+                    "{origin}: cannot read it ({e}); it is named by [narrate] lexicon in \
+                     {config_file} (set lexicon = \"\" for no house dictionary)"
+                )]));
+            }
+        };
+        let table = LexiconTable::parse_file(&origin, &text)
+            .map_err(|problem| invalid(vec![format!("{origin} {problem}")]))?;
+        Lexicon::compile(std::slice::from_ref(&table), self.narrate.lexicon_ignore_case)
+            .map_err(invalid)?;
+        Ok(table)
     }
 
     /// Resolve a path from the config file against the file's directory.
@@ -212,39 +307,17 @@ impl Config {
         }
     }
 
-    /// The pronunciation lexicon for `voice`: the global file's entries, overridden by the
-    /// profile's own.
+    /// The pronunciation lexicon for `voice`: the house dictionary's entries, overridden by
+    /// the profile's own.
     ///
     /// # Errors
     ///
-    /// An unreadable global file, or every invalid entry in either.
+    /// Every invalid entry in the profile's `[lexicon]`.
     pub fn lexicon_for(&self, voice: &VoiceProfile) -> Result<Lexicon, ConfigError> {
-        let mut tables: Vec<(String, toml::Table)> = Vec::new();
-        if !self.narrate.lexicon.as_os_str().is_empty() {
-            let path = self.resolve(&self.narrate.lexicon);
-            let file = path.display().to_string();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| ConfigError::Read { file: file.clone(), source })?;
-            let mut table: toml::Table = toml::from_str(&text).map_err(|e| {
-                ConfigError::Invalid { file: file.clone(), problems: vec![voice::one_line(&e)] }
-            })?;
-            match table.remove("lexicon") {
-                Some(toml::Value::Table(entries)) if table.is_empty() => {
-                    tables.push((file, entries))
-                }
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        file,
-                        problems: vec!["expected only a [lexicon] table".into()],
-                    });
-                }
-            }
-        }
-        tables.push((voice.origin(), voice.lexicon.clone()));
+        let tables =
+            [self.house_lexicon.clone(), LexiconTable::from_table(&voice.origin(), &voice.lexicon)];
         let ignore_case = voice.lexicon_ignore_case.unwrap_or(self.narrate.lexicon_ignore_case);
-        let refs: Vec<(&str, &toml::Table)> = tables.iter().map(|(o, t)| (o.as_str(), t)).collect();
-        Lexicon::compile(&refs, ignore_case)
-            .map_err(|problems| ConfigError::Invalid { file: voice.origin(), problems })
+        Lexicon::compile(&tables, ignore_case).map_err(|problems| ConfigError::Lexicon { problems })
     }
 
     /// The directory voice profiles are looked up in.

@@ -14,7 +14,7 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as Key;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
 
-use super::{Episode, FeedError, FeedOptions, render_feed, transcript_vtt};
+use super::{Episode, FeedError, FeedOptions, render_feed, transcript_json, transcript_vtt};
 use crate::model::Manifest;
 use crate::store_url::put_options;
 
@@ -74,13 +74,22 @@ impl StoreFeed {
                 .filter_map(|(key, _)| {
                     let (_, manifest) = known.get(key)?;
                     let name = key.strip_suffix(".json")?.to_owned();
-                    Episode::new(name, manifest.clone(), size_of)
+                    let mut episode = Episode::new(name, manifest.clone(), size_of)?;
+                    episode.narrated_at = listing.get(key).map(|m| m.last_modified.into());
+                    Some(episode)
                 })
                 .collect();
             for episode in &episodes {
                 let transcript = episode.transcript();
                 if !listing.contains_key(&transcript) {
                     self.put(&transcript, transcript_vtt(&episode.manifest)).await?;
+                }
+                let transcript = episode.transcript_json();
+                if !listing.contains_key(&transcript) {
+                    // The manifest as JSON carries word timings where the narration has them.
+                    let value = serde_json::to_value(&episode.manifest).ok();
+                    let json = transcript_json(&episode.manifest, value.as_ref());
+                    self.put(&transcript, json).await?;
                 }
             }
             count = episodes.len();

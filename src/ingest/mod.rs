@@ -56,8 +56,30 @@ pub fn read_with_limit(input: &str, limit: u64) -> Result<Source, IngestError> {
 ///
 /// Empty, binary or undecodable bytes.
 pub fn from_bytes(origin: &str, bytes: &[u8]) -> Result<Source, IngestError> {
+    from_bytes_declared(origin, bytes, format_from_extension(origin))
+}
+
+/// [`from_bytes`] for bytes whose format the caller knows (a JSON Feed item's
+/// `content_html` or `content_text`, a webhook's `html` or `text`): `format` decides how
+/// they are read, whatever `origin`'s extension or the bytes themselves suggest.
+///
+/// # Errors
+///
+/// Empty, binary or undecodable bytes.
+pub fn from_bytes_as(
+    origin: &str,
+    bytes: &[u8],
+    format: SourceFormat,
+) -> Result<Source, IngestError> {
+    from_bytes_declared(origin, bytes, Some(format))
+}
+
+fn from_bytes_declared(
+    origin: &str,
+    bytes: &[u8],
+    declared: Option<SourceFormat>,
+) -> Result<Source, IngestError> {
     let name = display_name(origin);
-    let declared = format_from_extension(origin);
     let text = decode::decode(&name, bytes, declared)?;
     if text.trim().is_empty() {
         return Err(IngestError::Empty { name });
@@ -99,6 +121,13 @@ pub fn read_url(url: &str, options: &FetchOptions) -> Result<Source, IngestError
         sha256: hex::encode(Sha256::digest(&page.bytes)),
         content_language: page.content_language,
     })
+}
+
+/// The name a narration of `input` (a path, a URL or `-`) is written under, before any
+/// disambiguation: the file's stem, the URL's last path segment (or host), or `stdin`.
+#[must_use]
+pub fn output_stem(input: &str) -> String {
+    if is_url(input) { url_stem(input) } else { stem(input) }
 }
 
 /// Output files are named after the URL's last path segment, or its host.
@@ -314,6 +343,16 @@ mod tests {
         );
         assert_eq!(url_stem("https://example.com/news/story/"), "story");
         assert_eq!(url_stem("https://example.com/"), "example.com");
+    }
+
+    #[test]
+    fn a_declared_format_wins_over_the_origins_extension_and_the_content() {
+        let markup = b"Tags like <b>bold</b> are text here.";
+        let text = from_bytes_as("https://example.com/story.html", markup, SourceFormat::Text);
+        assert_eq!(text.unwrap().format, SourceFormat::Text);
+        let html = from_bytes_as("https://example.com/story.txt", b"Words.", SourceFormat::Html);
+        assert_eq!(html.unwrap().format, SourceFormat::Html);
+        assert_eq!(from_bytes("story.html", markup).unwrap().format, SourceFormat::Html);
     }
 
     #[test]

@@ -30,6 +30,9 @@ struct VoiceFingerprint<'a> {
     profile: &'a str,
     backend: &'a str,
     settings: serde_json::Value,
+    /// An upgraded engine or model speaks differently: `--changed-only` narrates again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    engine: Option<String>,
 }
 
 /// The settings hash of a prepared article narrated into `formats` (hex BLAKE3).
@@ -47,6 +50,7 @@ pub fn settings_hash(prepared: &Prepared, config: &Config, formats: &[OutputForm
                 profile: &v.profile.name,
                 backend: v.backend.name(),
                 settings: v.backend.settings(),
+                engine: v.backend.engine(),
             })
             .collect(),
         // Plain structs of numbers and flags: their Debug form is complete and stable.

@@ -30,7 +30,7 @@ use futures::StreamExt;
 pub use fingerprint::settings_hash;
 pub use voices::{Cast, CastError, Casting, Voice, VoicesConfig};
 
-use crate::audio::{Assembled, Assembler, AudioError, Limiter, RenderOptions};
+use crate::audio::{Assembled, Assembler, AudioError, Limiter, RenderOptions, RenderStats};
 use crate::cache::Counts;
 use crate::config::Config;
 use crate::extract::{self, ExtractError};
@@ -126,6 +126,8 @@ pub struct Narration {
     pub chunks: usize,
     /// Cache hits, backend requests and billed characters.
     pub counts: Counts,
+    /// What loudness normalisation and the limiter did.
+    pub render: RenderStats,
 }
 
 /// An article ready to synthesize: where it came from, what it says, who says it, and how
@@ -174,6 +176,13 @@ pub fn prepare_source(
     casting: &Casting,
 ) -> Result<Prepared, NarrateError> {
     let article = extract::extract(&source, &config.extract)?;
+    tracing::debug!(
+        input = %source.origin,
+        format = ?source.format,
+        spoken = article.spoken().count(),
+        skipped = article.skipped().count(),
+        "Extracted."
+    );
     let origin = || source.origin.clone();
     let cast = casting
         .cast(article.meta.language.as_deref())
@@ -233,6 +242,7 @@ pub fn dry_run(input: &str, config: &Config, casting: &Casting) -> Result<Manife
         &main.profile.name,
         Vec::new(),
     );
+    manifest.fallback.clone_from(&main.fallback);
     let cost = estimate(&prepared)
         .into_iter()
         .zip(&prepared.cast.voices)
@@ -246,7 +256,27 @@ pub fn dry_run(input: &str, config: &Config, casting: &Casting) -> Result<Manife
         })
         .collect();
     manifest.cost = Some(cost);
+    let sent = sent_texts(&prepared);
+    for (segment, sent) in manifest.segments.iter_mut().zip(sent) {
+        segment.speak = Some(sent);
+    }
     Ok(manifest)
+}
+
+/// Exactly what each chunk of a prepared script sends to its engine: the text after
+/// normalisation and the lexicon, as an SSML document for an SSML engine.
+#[must_use]
+pub fn sent_texts(prepared: &Prepared) -> Vec<String> {
+    let language = prepared.article.meta.language.as_deref();
+    prepared
+        .script
+        .chunks
+        .iter()
+        .map(|chunk| {
+            let voice = &prepared.cast.voices[chunk.voice.min(prepared.cast.voices.len() - 1)];
+            voice.backend.capabilities().request_text(&chunk.speak, &chunk.ssml, language)
+        })
+        .collect()
 }
 
 /// What each voice's backend would bill for the prepared script.
@@ -298,6 +328,9 @@ pub async fn narrate_prepared(
     let fingerprint = settings_hash(&prepared, config, &job.formats);
     let Prepared { source, article, cast, script } = prepared;
     let origin = source.origin.clone();
+    // Before any synthesis (which may be paid for): can the files be written at all?
+    tokio::task::block_in_place(|| output::prepare_dir(&job.output_dir))
+        .map_err(|e| NarrateError::Output { origin: origin.clone(), source: e })?;
     let backends: Vec<Arc<dyn Synthesizer>> =
         cast.voices.iter().map(|v| Arc::clone(&v.backend)).collect();
     let main = cast.main();
@@ -309,6 +342,15 @@ pub async fn narrate_prepared(
             .to_owned(),
         source: e,
     };
+    tracing::info!(
+        input = %origin,
+        chunks = script.chunks.len(),
+        chapters = script.chapters.len(),
+        voice = %main.profile.name,
+        backend = main.backend.name(),
+        "Narrating."
+    );
+    let started = std::time::Instant::now();
     let mut assembler = Assembler::new(&config.audio).map_err(|e| audio_error(None, e))?;
     let mut replies = tts::synthesize_stream(
         &backends,
@@ -327,9 +369,23 @@ pub async fn narrate_prepared(
         on_chunk(done, total);
     }
     drop(replies);
+    let counts = cast.counts();
+    tracing::info!(
+        input = %origin,
+        cache_hits = counts.cache_hits,
+        requests = counts.requests,
+        billed_chars = counts.billed_chars,
+        seconds = started.elapsed().as_secs_f32(),
+        "Synthesized."
+    );
     let assembled = assembler.finish(&script).map_err(|e| audio_error(None, e))?;
     let options = tokio::task::block_in_place(|| lossy_compensation(&assembled, job, config))
         .map_err(|e| audio_error(None, e))?;
+    tracing::debug!(
+        "Rendering {:+.2} LU over the target, peaks {:.2} dB under the ceiling, for lossy encoding",
+        options.loudness_offset_db,
+        options.headroom_db
+    );
     let output_error = |e| NarrateError::Output { origin: origin.clone(), source: e };
     tokio::task::block_in_place(|| {
         let mut writer = Writer::create(
@@ -340,12 +396,21 @@ pub async fn narrate_prepared(
             assembled.timeline.rate,
         )
         .map_err(output_error)?;
-        assembled
+        let stats = assembled
             .render(options, |block| writer.write(block).map_err(RenderFailure::Output))
             .map_err(|e| match e {
                 RenderFailure::Audio(e) => audio_error(None, e),
                 RenderFailure::Output(e) => output_error(e),
             })?;
+        tracing::info!(
+            input = %origin,
+            "Loudness: {:+.1} dB to the target; the compressor took at most {:.1} dB off a \
+             peak, the limiter {:.1} dB ({} ms in all)",
+            20.0 * f64::from(stats.gain).log10(),
+            stats.compressor_max_db,
+            stats.limiter_max_db,
+            stats.limited_ms,
+        );
         let mut manifest = output::build_manifest(
             &article,
             &script,
@@ -355,8 +420,23 @@ pub async fn narrate_prepared(
             writer.audio_entries(),
         );
         manifest.settings_hash = Some(fingerprint);
+        manifest.fallback.clone_from(&main.fallback);
         let files = writer.finish(&assembled.timeline, &manifest).map_err(output_error)?;
-        Ok(Narration { manifest, files, chunks: script.chunks.len(), counts: cast.counts() })
+        tracing::info!(
+            input = %origin,
+            duration_ms = manifest.duration_ms.unwrap_or_default(),
+            files = files.len(),
+            dir = %job.output_dir.display(),
+            seconds = started.elapsed().as_secs_f32(),
+            "Written."
+        );
+        Ok(Narration {
+            manifest,
+            files,
+            chunks: script.chunks.len(),
+            counts: cast.counts(),
+            render: stats,
+        })
     })
 }
 

@@ -5,6 +5,11 @@
 //! the main voice speaks, and no voice was asked for explicitly, the first profile that
 //! speaks it is chosen instead. Backends are built once per profile and reused, and each
 //! keeps its declared concurrency across every article narrated at once.
+//!
+//! Every backend is started ([`Synthesizer::warm_up`]: Piper loads its model) when it is
+//! built, before any work. A configured local voice whose engine cannot be installed or
+//! started falls back to espeak-ng for the same language, saying so in one line on stderr
+//! and in the manifest; a voice asked for with `--voice` never does: it is an error.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -16,8 +21,7 @@ use tokio::sync::Semaphore;
 
 use crate::cache::{Cached, ChunkCache, Counts, Tally};
 use crate::config::{Config, ConfigError, VoiceProfile};
-use crate::model::BlockKind;
-use crate::model::SpeechAudio;
+use crate::model::{BlockKind, ManifestFallback, SpeechAudio};
 use crate::segment::Lexicon;
 use crate::tts::cost::Price;
 use crate::tts::{Capabilities, SynthError, SynthRequest, Synthesizer, registry};
@@ -42,6 +46,8 @@ pub struct Voice {
     pub backend: Arc<dyn Synthesizer>,
     /// Its compiled lexicon.
     pub lexicon: Lexicon,
+    /// When this voice stands in for another: which, and why.
+    pub fallback: Option<ManifestFallback>,
 }
 
 /// The voices for one article: the main one first, and which speaks each block kind.
@@ -103,6 +109,8 @@ pub struct Casting {
     explicit: Option<String>,
     cache: Option<ChunkCache>,
     built: Mutex<HashMap<String, Voice>>,
+    /// Voices only estimate what they would bill: cloud ones need no key.
+    estimating: bool,
 }
 
 impl Casting {
@@ -127,7 +135,20 @@ impl Casting {
         explicit: Option<String>,
         cache: Option<ChunkCache>,
     ) -> Casting {
-        Casting { config: config.clone(), explicit, cache, built: Mutex::new(HashMap::new()) }
+        Casting {
+            config: config.clone(),
+            explicit,
+            cache,
+            built: Mutex::new(HashMap::new()),
+            estimating: false,
+        }
+    }
+
+    /// Casting for `--dry-run`: its voices say what they would bill and never speak, so a
+    /// cloud voice needs no key in the environment.
+    #[must_use]
+    pub fn for_estimates(config: &Config, explicit: Option<String>) -> Casting {
+        Casting { estimating: true, ..Casting::with_cache(config, explicit, None) }
     }
 
     /// Build and check every voice the configuration names, before any work starts.
@@ -136,9 +157,9 @@ impl Casting {
     ///
     /// The first profile that cannot be read, compiled or built.
     pub fn check(&self) -> Result<(), CastError> {
-        self.voice(self.main_name())?;
+        self.configured(self.main_name())?;
         for name in self.config.voices.parts.values() {
-            self.voice(name)?;
+            self.configured(name)?;
         }
         Ok(())
     }
@@ -153,16 +174,26 @@ impl Casting {
     ///
     /// A profile that cannot be built, or no profile for the language.
     pub fn cast(&self, language: Option<&str>) -> Result<Cast, CastError> {
-        let mut main = self.voice(self.main_name())?;
+        let mut main = self.configured(self.main_name())?;
         if let (None, Some(lang)) = (&self.explicit, language)
             && !speaks(&main.profile, lang)
         {
+            let requested = main.fallback.as_ref().map_or(&main.profile.name, |f| &f.requested);
+            let fallback = ManifestFallback {
+                requested: requested.clone(),
+                reason: format!(
+                    "{} speaks {}, not {lang:?}",
+                    main.profile.name,
+                    main.profile.languages.join(", ")
+                ),
+            };
             main = self.voice_for_language(lang)?;
+            main.fallback = Some(fallback);
         }
         let mut voices = vec![main];
         let mut parts = HashMap::new();
         for (kind, name) in &self.config.voices.parts {
-            let voice = self.voice(name)?;
+            let voice = self.configured(name)?;
             let index = match voices.iter().position(|v| v.profile.name == voice.profile.name) {
                 Some(i) => i,
                 None => {
@@ -206,14 +237,77 @@ impl Casting {
         })
     }
 
+    /// A voice the configuration or the command line names: [`Casting::voice`], except that
+    /// a configured local voice whose engine cannot be installed or started gives way to
+    /// espeak-ng for its language (once per run, said once).
+    fn configured(&self, name: &str) -> Result<Voice, CastError> {
+        let error = match self.voice(name) {
+            Ok(voice) => return Ok(voice),
+            Err(CastError::Backend(e)) if cannot_start(&e) => e,
+            Err(e) => return Err(e),
+        };
+        let dir = self.config.voices_dir();
+        let profile = VoiceProfile::resolve(name, &dir)?;
+        let may_fall_back = self.explicit.as_deref() != Some(name)
+            && profile.backend != "espeak-ng"
+            && registry::LOCAL.contains(&profile.backend.as_str());
+        if !may_fall_back {
+            return Err(error.into());
+        }
+        let Some(substitute) = self.espeak_for(&profile) else { return Err(error.into()) };
+        let reason = match &error {
+            SynthError::NotInstalled { program, hint, .. } => {
+                format!("{program} is not installed ({hint})")
+            }
+            other => other.to_string(),
+        };
+        eprintln!(
+            "warning: voice {name} cannot be used: {reason}; narrating with {} (espeak-ng)",
+            substitute.profile.name
+        );
+        let voice = Voice {
+            fallback: Some(ManifestFallback { requested: name.to_owned(), reason }),
+            ..substitute
+        };
+        if let Ok(mut built) = self.built.lock() {
+            built.insert(name.to_owned(), voice.clone());
+        }
+        Ok(voice)
+    }
+
+    /// The espeak-ng profile for a profile's language: the same tag if there is one
+    /// (en-US), else the same primary language (en).
+    fn espeak_for(&self, profile: &VoiceProfile) -> Option<Voice> {
+        let dir = self.config.voices_dir();
+        let language = profile.languages.first()?;
+        let candidates: Vec<VoiceProfile> = VoiceProfile::available(&dir)
+            .into_iter()
+            .filter_map(|(name, _)| VoiceProfile::resolve(&name, &dir).ok())
+            .filter(|p| p.backend == "espeak-ng" && speaks(p, language))
+            .collect();
+        let exact = candidates
+            .iter()
+            .position(|p| p.languages.iter().any(|l| l.eq_ignore_ascii_case(language)));
+        let order = exact.into_iter().chain(0..candidates.len());
+        order.filter_map(|i| self.voice(&candidates[i].name).ok()).next()
+    }
+
+    /// Build (once) and start a voice by profile name or path.
     fn voice(&self, name: &str) -> Result<Voice, CastError> {
         if let Some(voice) = self.built.lock().ok().and_then(|b| b.get(name).cloned()) {
             return Ok(voice);
         }
         let profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
         let lexicon = self.config.lexicon_for(&profile)?;
-        let backend: Arc<dyn Synthesizer> = Arc::new(Shared::new(registry::build(&profile)?));
-        let voice = Voice { profile, backend, lexicon };
+        let engine = if self.estimating {
+            registry::build_for_estimate(&profile)?
+        } else {
+            let engine = registry::build(&profile)?;
+            engine.warm_up()?;
+            engine
+        };
+        let backend: Arc<dyn Synthesizer> = Arc::new(Shared::new(engine));
+        let voice = Voice { profile, backend, lexicon, fallback: None };
         if let Ok(mut built) = self.built.lock() {
             built.insert(name.to_owned(), voice.clone());
         }
@@ -257,6 +351,18 @@ impl Synthesizer for Shared {
         self.inner.price()
     }
 
+    fn engine(&self) -> Option<String> {
+        self.inner.engine()
+    }
+
+    fn uses_context(&self) -> bool {
+        self.inner.uses_context()
+    }
+
+    fn fastest_letters_per_second(&self) -> Option<f64> {
+        self.inner.fastest_letters_per_second()
+    }
+
     async fn voices(&self) -> Result<Vec<String>, SynthError> {
         self.inner.voices().await
     }
@@ -266,6 +372,15 @@ impl Synthesizer for Shared {
         let _permit = self.permits.acquire().await.ok();
         self.inner.synthesize(request).await
     }
+}
+
+/// Whether a failure means the engine cannot be installed or started on this machine (as
+/// opposed to a mistake in the profile, or a missing cloud key).
+fn cannot_start(error: &SynthError) -> bool {
+    matches!(
+        error,
+        SynthError::NotInstalled { .. } | SynthError::Engine { .. } | SynthError::Timeout { .. }
+    )
 }
 
 /// Whether a profile speaks `language` (`en` covers `en-GB`, and `en-GB` matches `en`).

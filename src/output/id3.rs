@@ -2,13 +2,20 @@
 //! `CTOC` table of contents (the ID3v2 Chapter Frame Addendum), which podcast apps and
 //! `ffprobe -show_chapters` read.
 //!
+//! The narration says it is synthetic: a `TXXX:SYNTHETIC_VOICE` frame naming the backend and
+//! voice (for machines) and a `COMM` frame with the disclosure in words (which players show
+//! as the comment).
+//!
 //! ID3v2.3 rather than 2.4: every player that reads chapters reads 2.3, and not all of them
 //! read 2.4.
 
-use ::id3::frame::{Chapter, TableOfContents};
+use ::id3::frame::{Chapter, Comment, ExtendedText, TableOfContents};
 use ::id3::{Frame, Tag, TagLike};
 
 use crate::model::{Manifest, Samples, Timeline};
+
+/// The `TXXX` description that marks a narration as a synthetic voice.
+pub const SYNTHETIC_VOICE: &str = "SYNTHETIC_VOICE";
 
 /// A `CTOC` frame lists at most this many children: its entry count is one byte.
 const CTOC_MAX: usize = 255;
@@ -25,6 +32,17 @@ pub(super) fn tag(timeline: &Timeline, manifest: &Manifest) -> Tag {
         tag.set_artist(artist);
     }
     tag.set_album(manifest.metadata.publication.clone().unwrap_or_else(|| "articulate".into()));
+    if manifest.synthetic {
+        tag.add_frame(ExtendedText {
+            description: SYNTHETIC_VOICE.into(),
+            value: format!("backend={}; voice={}", manifest.backend, manifest.voice),
+        });
+        tag.add_frame(Comment {
+            lang: "eng".into(),
+            description: String::new(),
+            text: super::disclosure_of(manifest),
+        });
+    }
 
     // CHAP times are whole milliseconds, the same conversion every other chapter file uses.
     let ms = |s: Samples| u32::try_from(s.to_ms(timeline.rate)).unwrap_or(u32::MAX);
@@ -130,6 +148,23 @@ mod tests {
         manifest.metadata.authors.clear();
         manifest.byline = None;
         assert_eq!(artist(&manifest).as_deref(), Some("The Daily"));
+    }
+
+    #[test]
+    fn the_tag_discloses_a_synthetic_voice_for_machines_and_people() {
+        let (_, timeline) = programme(SampleRate(24_000));
+        let manifest = programme_manifest(&timeline);
+        let read = read_back(&tag(&timeline, &manifest));
+        let marked: Vec<&ExtendedText> =
+            read.extended_texts().filter(|t| t.description == SYNTHETIC_VOICE).collect();
+        assert_eq!(marked.len(), 1);
+        assert_eq!(
+            marked[0].value,
+            format!("backend={}; voice={}", manifest.backend, manifest.voice)
+        );
+        let comment = read.comments().next().unwrap();
+        assert_eq!(comment.text, super::super::disclosure_of(&manifest));
+        assert!(comment.text.starts_with("Narrated by a synthetic voice"), "{}", comment.text);
     }
 
     #[test]

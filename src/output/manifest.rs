@@ -39,6 +39,7 @@ pub fn build_manifest(
                 chapter: chunk.chapter,
                 kind: chunk.kind,
                 text: chunk.text.clone(),
+                speak: None,
                 start_ms: span.and_then(|s| ms(s.start)),
                 end_ms: span.and_then(|s| ms(s.end)),
             }
@@ -60,6 +61,9 @@ pub fn build_manifest(
         source: article.source.clone(),
         backend: backend.to_owned(),
         voice: voice.to_owned(),
+        fallback: None,
+        synthetic: true,
+        disclosure: Some(disclosure(backend, voice)),
         duration_ms: timeline.map(|t| t.total.to_ms(t.rate)),
         audio,
         chapters,
@@ -73,6 +77,19 @@ pub fn build_manifest(
             .as_ref()
             .map(|e| Extraction { decision: Vec::new(), ..e.clone() }),
     }
+}
+
+/// The disclosure that a narration is synthetic, in words: the manifest's `disclosure`, the
+/// MP3's comment, the feed's note.
+#[must_use]
+pub fn disclosure(backend: &str, voice: &str) -> String {
+    format!("Narrated by a synthetic voice ({backend}, voice {voice}), not a person.")
+}
+
+/// A manifest's disclosure, made from its backend and voice when it predates the field.
+#[must_use]
+pub fn disclosure_of(manifest: &Manifest) -> String {
+    manifest.disclosure.clone().unwrap_or_else(|| disclosure(&manifest.backend, &manifest.voice))
 }
 
 #[cfg(test)]
@@ -144,6 +161,11 @@ mod tests {
         assert_eq!(m.segments[1].text, "Dr. Who's 1st line.", "not the rewritten text");
         assert_eq!((m.segments[1].start_ms, m.segments[1].end_ms), (Some(1100), Some(1999)));
         assert_eq!(m.segments[1].kind, BlockKind::Paragraph);
+        assert!(m.synthetic, "every narration says it is synthetic");
+        assert_eq!(
+            m.disclosure.as_deref(),
+            Some("Narrated by a synthetic voice (tone, voice tone), not a person.")
+        );
         assert_eq!((m.chapters[0].start_ms, m.chapters[0].end_ms), (Some(0), Some(2000)));
         assert_eq!(m.skipped.len(), 1);
         assert_eq!(
@@ -176,6 +198,8 @@ mod tests {
             "\"source\"",
             "\"backend\"",
             "\"voice\"",
+            "\"synthetic\"",
+            "\"disclosure\"",
             "\"duration_ms\"",
             "\"audio\"",
             "\"chapters\"",

@@ -53,9 +53,10 @@ use std::str::FromStr;
 use serde::Deserialize;
 use tempfile::NamedTempFile;
 
-pub use atomic::write_atomic;
+pub use atomic::{prepare_dir, sweep_temp_files, write_atomic};
 pub use error::OutputError;
-pub use manifest::build_manifest;
+pub use id3::SYNTHETIC_VOICE;
+pub use manifest::{build_manifest, disclosure, disclosure_of};
 pub use mp3::lossy_effect as mp3_lossy_effect;
 
 use crate::model::{Manifest, ManifestAudio, SampleRate, Timeline};

@@ -20,6 +20,7 @@
 //!     addr: ([127, 0, 0, 1], 4747).into(),
 //!     output_dir: std::env::temp_dir().join("preview"),
 //!     watch: true,
+//!     allowed_hosts: Vec::new(),
 //! };
 //! run(&options, &config, &casting, &|event| println!("{event:?}"), async {
 //!     let _ = tokio::signal::ctrl_c().await;
@@ -34,14 +35,16 @@ mod server;
 mod watch;
 
 use std::collections::HashSet;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
-pub use player::{PLAYER_CSS, PLAYER_DIR, PLAYER_JS, manifest_file, write_player};
+pub use player::{
+    PLAYER_CSS, PLAYER_DIR, PLAYER_JS, PlayerPage, manifest_file, write_player, write_player_page,
+};
 
 use crate::config::Config;
 use crate::model::{Article, Manifest, Script};
@@ -63,6 +66,10 @@ pub struct PreviewOptions {
     pub output_dir: PathBuf,
     /// Narrate again whenever the input is saved.
     pub watch: bool,
+    /// Host names (besides this machine's) that requests may be addressed to, for a server
+    /// on a network address reached under another name. Others are refused: see
+    /// [`server`]'s DNS-rebinding check.
+    pub allowed_hosts: Vec<String>,
 }
 
 /// What happened, for the caller to tell the user.
@@ -154,9 +161,13 @@ pub async fn run(
     let addr = listener
         .local_addr()
         .map_err(|source| PreviewError::Bind { addr: options.addr, source })?;
-    let app = App::new(narrated.snapshot(options, version, None), options.output_dir.clone(), addr);
+    let first = narrated.snapshot(options, version, None);
+    let app = App::new(first, options.output_dir.clone(), addr, &options.allowed_hosts);
     // The server runs on its own task: narrating blocks its task while it encodes.
-    let mut server = tokio::spawn(axum::serve(listener, server::router(app.clone())).into_future());
+    let router = server::router(app.clone());
+    let limits = crate::listener::Limits::default();
+    let mut server =
+        tokio::spawn(crate::listener::serve(listener, router, limits, std::future::pending()));
     let mut watch = if options.watch {
         let watch = FileWatch::new(&options.input)
             .map_err(|source| PreviewError::Watch { path: options.input.clone(), source })?;

@@ -32,6 +32,15 @@ pub(super) const ICON_SVG: &str = include_str!("player/icon.svg");
 /// The name of the directory [`write_player`] creates in the output directory.
 pub const PLAYER_DIR: &str = "player";
 
+/// What the players on a published page are told besides their manifests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlayerPage<'a> {
+    /// The article's id (`data-articulate-id`), for a page with one player.
+    pub id: Option<&'a str>,
+    /// Where to POST listening events (`data-articulate-events`), e.g. `/v1/events`.
+    pub events_url: Option<&'a str>,
+}
+
 /// Write `player/` into `output_dir`: the script, its stylesheet, and an `index.html` with a
 /// player for each of `manifests` (files in `output_dir`). Each file is written atomically.
 ///
@@ -39,16 +48,38 @@ pub const PLAYER_DIR: &str = "player";
 ///
 /// When the directory or a file cannot be written.
 pub fn write_player(output_dir: &Path, manifests: &[PathBuf]) -> Result<PathBuf, OutputError> {
+    write_player_page(output_dir, manifests, PlayerPage::default())
+}
+
+/// [`write_player`], with the page's players given an article id and a collector for their
+/// listening events.
+///
+/// # Errors
+///
+/// When the directory or a file cannot be written.
+pub fn write_player_page(
+    output_dir: &Path,
+    manifests: &[PathBuf],
+    page: PlayerPage<'_>,
+) -> Result<PathBuf, OutputError> {
     let dir = output_dir.join(PLAYER_DIR);
-    std::fs::create_dir_all(&dir).map_err(OutputError::io(&dir))?;
+    crate::output::prepare_dir(&dir)?;
     write_atomic(&dir.join("articulate-player.js"), PLAYER_JS.as_bytes())?;
     write_atomic(&dir.join("articulate-player.css"), PLAYER_CSS.as_bytes())?;
-    write_atomic(&dir.join("index.html"), index_html(manifests).as_bytes())?;
+    write_atomic(&dir.join("index.html"), index_html(manifests, page).as_bytes())?;
     Ok(dir)
 }
 
 /// `index.html`: one player element per manifest, each pointing one level up.
-fn index_html(manifests: &[PathBuf]) -> String {
+fn index_html(manifests: &[PathBuf], page: PlayerPage<'_>) -> String {
+    let escape = super::page::escape;
+    let mut extra = String::new();
+    if let Some(id) = page.id {
+        extra.push_str(&format!(" data-articulate-id=\"{}\"", escape(id)));
+    }
+    if let Some(url) = page.events_url {
+        extra.push_str(&format!(" data-articulate-events=\"{}\"", escape(url)));
+    }
     let players: String = manifests
         .iter()
         .filter_map(|m| m.file_name())
@@ -57,8 +88,8 @@ fn index_html(manifests: &[PathBuf]) -> String {
             // escape for the attribute.
             let url = format!("../{}", encode_path_segment(&name.to_string_lossy()));
             format!(
-                "<div class=\"articulate-embed\" data-articulate-manifest=\"{}\"></div>\n",
-                super::page::escape(&url)
+                "<div class=\"articulate-embed\" data-articulate-manifest=\"{}\"{extra}></div>\n",
+                escape(&url)
             )
         })
         .collect();
@@ -95,11 +126,22 @@ mod tests {
 
     #[test]
     fn the_index_has_one_player_per_manifest_with_names_encoded() {
-        let html = index_html(&[PathBuf::from("out/story.json"), PathBuf::from("out/a b&c.json")]);
+        let manifests = [PathBuf::from("out/story.json"), PathBuf::from("out/a b&c.json")];
+        let html = index_html(&manifests, PlayerPage::default());
         assert!(html.contains("data-articulate-manifest=\"../story.json\""), "{html}");
         assert!(html.contains("data-articulate-manifest=\"../a%20b%26c.json\""), "{html}");
         assert!(html.contains("<script src=\"articulate-player.js\"></script>"));
         assert!(!html.contains("<!-- players -->"));
+    }
+
+    #[test]
+    fn a_published_page_tells_its_player_the_article_and_the_collector() {
+        let page = PlayerPage { id: Some("story-1"), events_url: Some("/v1/events") };
+        let html = index_html(&[PathBuf::from("story-1.json")], page);
+        assert!(html.contains(
+            "data-articulate-manifest=\"../story-1.json\" data-articulate-id=\"story-1\" \
+             data-articulate-events=\"/v1/events\""
+        ));
     }
 
     #[test]

@@ -55,19 +55,25 @@ struct Inner {
     snapshot: RwLock<Arc<Snapshot>>,
     versions: watch::Sender<u64>,
     output_dir: PathBuf,
-    hosts: Option<AllowedHosts>,
+    hosts: AllowedHosts,
 }
 
 impl App {
-    /// Serve `first` from `output_dir`, listening on `bound`.
-    pub(super) fn new(first: Snapshot, output_dir: PathBuf, bound: SocketAddr) -> App {
+    /// Serve `first` from `output_dir`, listening on `bound`, to requests naming this
+    /// machine or one of `extra_hosts`.
+    pub(super) fn new(
+        first: Snapshot,
+        output_dir: PathBuf,
+        bound: SocketAddr,
+        extra_hosts: &[String],
+    ) -> App {
         let (versions, _) = watch::channel(first.version);
         App {
             inner: Arc::new(Inner {
                 snapshot: RwLock::new(Arc::new(first)),
                 versions,
                 output_dir,
-                hosts: AllowedHosts::for_address(bound),
+                hosts: AllowedHosts::for_address(bound, extra_hosts),
             }),
         }
     }
@@ -108,13 +114,14 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
 /// that resolves there (DNS rebinding); checking `Host` keeps an unpublished article on this
 /// machine.
 async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
-    if let Some(hosts) = &app.inner.hosts {
-        let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
-        if !host.is_some_and(|h| hosts.allows(h)) {
-            let mut response = text(StatusCode::FORBIDDEN, "forbidden: unknown host name\n");
-            secure(response.headers_mut());
-            return response;
-        }
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+    if !host.is_some_and(|h| app.inner.hosts.allows(h)) {
+        let mut response = text(
+            StatusCode::FORBIDDEN,
+            "forbidden: unknown host name (articulate preview --allow-host NAME admits one)\n",
+        );
+        secure(response.headers_mut());
+        return response;
     }
     let mut response = next.run(request).await;
     secure(response.headers_mut());
@@ -167,8 +174,12 @@ async fn narration(
     if !snapshot.audio_files.contains(&file) {
         return not_found().await;
     }
-    // `file` is one of the names the narration wrote, never a path from the request.
+    // `file` is one of the names the narration wrote, never a path from the request; and
+    // it must still be the file written, not a link someone put in its place.
     let path = app.inner.output_dir.join(&file);
+    if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
+        return not_found().await;
+    }
     match ServeFile::new(&path).try_call(request).await {
         Ok(response) => response.map(Body::new),
         Err(e) => {
@@ -200,28 +211,37 @@ fn text(status: StatusCode, body: &'static str) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
-/// The `Host` values a loopback server answers to.
+/// The `Host` values the server answers to.
+///
+/// A web page elsewhere can get a browser to send requests here under a host name of its
+/// own that it points at this machine (DNS rebinding); such a request carries that name.
+/// So names are allowed only from a list: the loopback names, and on a network address also
+/// this machine's host name and those given with `--allow-host`. An IP address is never
+/// such a name, so on a network address any IP address (with the right port) is allowed.
 struct AllowedHosts {
     names: Vec<String>,
     port: u16,
+    /// Whether any IP literal is allowed (a server on a network address).
+    any_address: bool,
 }
 
 impl AllowedHosts {
-    /// For a server bound to `bound`: its own address and the loopback names. `None` when it
-    /// listens on a network address, whose names (LAN addresses, host names) cannot be known.
-    fn for_address(bound: SocketAddr) -> Option<AllowedHosts> {
-        if !bound.ip().is_loopback() {
-            return None;
-        }
+    /// For a server bound to `bound`, with `extra` names allowed besides the machine's own.
+    fn for_address(bound: SocketAddr, extra: &[String]) -> AllowedHosts {
         let own = match bound.ip() {
             IpAddr::V4(ip) => ip.to_string(),
             IpAddr::V6(ip) => format!("[{ip}]"),
         };
         let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "[::1]".to_owned()];
-        if !names.contains(&own) {
-            names.push(own);
+        let network = !bound.ip().is_loopback();
+        if network {
+            names.extend(machine_names());
         }
-        Some(AllowedHosts { names, port: bound.port() })
+        names.push(own);
+        names.extend(extra.iter().map(|n| n.trim().to_ascii_lowercase()));
+        names.retain(|n| !n.is_empty());
+        names.dedup();
+        AllowedHosts { names, port: bound.port(), any_address: network }
     }
 
     /// Whether a `Host` header value (`name` or `name:port`) names this server.
@@ -231,8 +251,34 @@ impl AllowedHosts {
             Some(i) if !host[i..].contains(']') => (&host[..i], host[i + 1..].parse::<u16>().ok()),
             _ => (host, Some(80)),
         };
-        port == Some(self.port) && self.names.iter().any(|n| n.eq_ignore_ascii_case(name))
+        let literal = name.parse::<std::net::Ipv4Addr>().is_ok()
+            || name
+                .strip_prefix('[')
+                .and_then(|n| n.strip_suffix(']'))
+                .is_some_and(|n| n.parse::<std::net::Ipv6Addr>().is_ok());
+        port == Some(self.port)
+            && ((self.any_address && literal)
+                || self.names.iter().any(|n| n.eq_ignore_ascii_case(name)))
     }
+}
+
+/// This machine's host name (and its `.local` mDNS name), lowercased.
+fn machine_names() -> Vec<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if name.is_empty() {
+        return Vec::new();
+    }
+    let short = name.split('.').next().unwrap_or(&name).to_owned();
+    let mut names = vec![name.clone(), format!("{short}.local")];
+    if short != name {
+        names.push(short);
+    }
+    names
 }
 
 #[cfg(test)]
@@ -240,7 +286,7 @@ mod tests {
     use super::*;
 
     fn hosts(addr: &str) -> AllowedHosts {
-        AllowedHosts::for_address(addr.parse().unwrap()).unwrap()
+        AllowedHosts::for_address(addr.parse().unwrap(), &[])
     }
 
     #[test]
@@ -266,7 +312,17 @@ mod tests {
     }
 
     #[test]
-    fn a_server_on_a_network_address_checks_no_host_names() {
-        assert!(AllowedHosts::for_address("0.0.0.0:4747".parse().unwrap()).is_none());
+    fn a_server_on_a_network_address_allows_addresses_and_listed_names_only() {
+        let extra = ["preview.newsroom.example".to_owned()];
+        let network = AllowedHosts::for_address("0.0.0.0:4747".parse().unwrap(), &extra);
+        for ok in ["192.168.1.20:4747", "[fe80::1]:4747", "localhost:4747"] {
+            assert!(network.allows(ok), "{ok}");
+        }
+        assert!(network.allows("Preview.Newsroom.Example:4747"));
+        for bad in ["evil.example:4747", "192.168.1.20:80", "10.0.0.1.nip.io:4747"] {
+            assert!(!network.allows(bad), "{bad}");
+        }
+        let loopback = hosts("127.0.0.1:4747");
+        assert!(!loopback.allows("192.168.1.20:4747"), "loopback answers loopback names only");
     }
 }

@@ -11,7 +11,29 @@ use std::collections::HashSet;
 #[derive(Clone, Debug)]
 pub struct SentenceSplitter {
     abbreviations: HashSet<String>,
+    /// German: "am 3. Oktober", "zum 2. Mal" are ordinals, not sentence ends.
+    ordinal_dots: bool,
 }
+
+/// Abbreviations that end a sentence when a capitalised word follows ("…, pears etc. The
+/// market…") and not otherwise ("approx. 40", "etc. and").
+const MAY_END: &[&str] = &[
+    "etc", "approx", "Inc", "Ltd", "Co", "Corp", "Jr", "Sr", "Bros", "plc", "a.m", "p.m", "et al",
+];
+const MONTHS_DE: &[&str] = &[
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+];
 
 const CLOSERS: &[char] = &['"', '\'', '”', '’', ')', ']', '»'];
 const OPENERS: &[char] = &['"', '\'', '“', '‘', '(', '[', '«'];
@@ -23,7 +45,18 @@ impl SentenceSplitter {
     pub fn new<S: AsRef<str>>(abbreviations: &[S]) -> SentenceSplitter {
         SentenceSplitter {
             abbreviations: abbreviations.iter().map(|a| a.as_ref().to_owned()).collect(),
+            ordinal_dots: false,
         }
+    }
+
+    /// The same splitter for text in `language` (BCP 47): German writes ordinals with a
+    /// full stop ("am 3. Oktober"), which then ends no sentence.
+    #[must_use]
+    pub fn for_language(mut self, language: Option<&str>) -> SentenceSplitter {
+        self.ordinal_dots = language.is_some_and(|l| {
+            l.eq_ignore_ascii_case("de") || l.to_ascii_lowercase().starts_with("de-")
+        });
+        self
     }
 
     /// The sentences of `text`, trimmed, in order. Joining them with single spaces gives
@@ -60,8 +93,19 @@ impl SentenceSplitter {
             let boundary = match next {
                 None => true,
                 Some(n) => {
-                    starts_sentence(n)
-                        && !(c == '.' && j == i + 1 && self.is_abbreviation(&text[start..pos]))
+                    let single_stop = c == '.' && j == i + 1;
+                    let before = &text[start..pos];
+                    let next_word = text[chars.get(k).map_or(text.len(), |&(p, _)| p)..]
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default();
+                    if single_stop && may_end(before) {
+                        n.is_uppercase()
+                    } else if single_stop && self.ordinal(before, next_word) {
+                        false
+                    } else {
+                        starts_sentence(n) && !(single_stop && self.is_abbreviation(before))
+                    }
                 }
             };
             if boundary {
@@ -80,6 +124,17 @@ impl SentenceSplitter {
         sentences
     }
 
+    /// Whether the number that ends `before` is an ordinal ("3." before "Oktober").
+    fn ordinal(&self, before: &str, next_word: &str) -> bool {
+        let word = before.rsplit(char::is_whitespace).next().unwrap_or_default();
+        if word.is_empty() || word.len() > 3 || !word.chars().all(|c| c.is_ascii_digit()) {
+            return false;
+        }
+        let next = next_word.trim_end_matches(|c: char| !c.is_alphanumeric());
+        MONTHS_DE.contains(&next)
+            || (self.ordinal_dots && next.chars().next().is_some_and(char::is_alphabetic))
+    }
+
     /// Whether the word that ends `before` (the text up to a full stop) is an abbreviation,
     /// an initial or a dotted acronym, after which a full stop does not end a sentence.
     fn is_abbreviation(&self, before: &str) -> bool {
@@ -94,6 +149,13 @@ impl SentenceSplitter {
         let dotted = word.contains('.') && word.chars().all(|c| c.is_alphabetic() || c == '.');
         single_capital || dotted || self.abbreviations.contains(word)
     }
+}
+
+/// Whether `before` ends in an abbreviation that may also end a sentence.
+fn may_end(before: &str) -> bool {
+    let word = before.rsplit(char::is_whitespace).next().unwrap_or_default();
+    let word = word.trim_start_matches(OPENERS);
+    MAY_END.contains(&word) || before.ends_with(" et al")
 }
 
 /// Whether a sentence may start with `c`: not with a lower-case letter ("e.g. this").
@@ -147,6 +209,38 @@ mod tests {
     fn keeps_closing_quotes_with_their_sentence() {
         assert_eq!(split("He said: \"Go.\" She went."), ["He said: \"Go.\"", "She went."]);
         assert_eq!(split("“Really?” she asked. Yes."), ["“Really?” she asked.", "Yes."]);
+    }
+
+    #[test]
+    fn a_sentence_final_abbreviation_that_may_end_one_does() {
+        assert_eq!(
+            split("They sold apples, pears etc. The market closed. It was approx. 40 km."),
+            ["They sold apples, pears etc.", "The market closed.", "It was approx. 40 km."]
+        );
+        assert_eq!(
+            split("It was made by Acme Inc. The firm said."),
+            ["It was made by Acme Inc.", "The firm said."]
+        );
+        assert_eq!(
+            split("He left at 10 a.m. Then it rained."),
+            ["He left at 10 a.m.", "Then it rained."]
+        );
+        assert_eq!(split("Apples etc. and pears."), ["Apples etc. and pears."]);
+    }
+
+    #[test]
+    fn titles_never_end_a_sentence() {
+        assert_eq!(split("Ask Dr. Smith. He knows."), ["Ask Dr. Smith.", "He knows."]);
+    }
+
+    #[test]
+    fn german_ordinals_end_no_sentence() {
+        let de = SentenceSplitter::new(&["Dr"]).for_language(Some("de"));
+        assert_eq!(
+            de.split("Am 3. Oktober wurde er zum 2. Mal Meister. Dann ging er."),
+            ["Am 3. Oktober wurde er zum 2. Mal Meister.", "Dann ging er."]
+        );
+        assert_eq!(split("Am 3. Oktober war Feiertag."), ["Am 3. Oktober war Feiertag."]);
     }
 
     #[test]

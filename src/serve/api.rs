@@ -5,12 +5,17 @@
 //! | `POST /v1/articles`         | queue an article (202), or answer the current job (200) when unchanged |
 //! | `GET /v1/articles/{id}`     | the job: state, error, manifest and audio URLs        |
 //! | `DELETE /v1/articles/{id}`  | unpublish the article and forget the job              |
+//! | `GET /v1/articles/{id}/stats`, `GET /v1/stats` | listening counts (see [`events`])  |
+//! | `POST /v1/events`           | a player's listening event, no token (see [`events`]) |
 //! | `GET /audio/…`              | the published files, read-only, with `Range`          |
 //! | `GET /healthz`, `/readyz`   | alive; ready (the job database answers)               |
 //! | `GET /metrics`              | Prometheus text                                       |
 //!
-//! `/v1` needs a bearer token. Every error is JSON (`{"error": "…"}`) with a 4xx status
-//! saying whose fault it is; only a failing database answers 5xx.
+//! `/v1` needs a bearer token (but for `/v1/events`), and with a webhook secret every mutating request (POST,
+//! DELETE) must be signed over its timestamp, method, path and body, within a window, once.
+//! Every error is JSON (`{"error": "…"}`) with a 4xx status saying whose fault it is; only a
+//! failing database or store answers 5xx. `/audio/` serves only the files finished jobs
+//! published, never whatever else is in the directory.
 
 use std::sync::Arc;
 
@@ -22,11 +27,11 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use tower_http::services::ServeDir;
+use tower_http::services::ServeFile;
 
-use super::callback;
 use super::queue::{Job, QueueError, Request, Submitted};
 use super::{Service, now_ms};
+use super::{callback, events};
 
 /// An error answer: a status and a message, as JSON.
 #[derive(Debug)]
@@ -36,7 +41,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError { status, message: message.into() }
     }
 }
@@ -75,17 +80,20 @@ impl From<JsonRejection> for ApiError {
 /// The routes, over `service`.
 pub fn router(service: Arc<Service>) -> Router {
     let v1 = Router::new()
-        .route(
-            "/v1/articles",
-            post(post_article)
-                .route_layer(middleware::from_fn_with_state(Arc::clone(&service), signed)),
-        )
+        .route("/v1/articles", post(post_article))
         .route("/v1/articles/{id}", get(get_article).delete(delete_article))
+        .route("/v1/articles/{id}/stats", get(events::article_stats))
+        .route("/v1/stats", get(events::all_stats))
+        .route_layer(middleware::from_fn_with_state(Arc::clone(&service), signed))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
-    let mut routes = Router::new().merge(v1);
+    // Listening events come from browsers, with no token: see `events`.
+    let listens = Router::new()
+        .route("/v1/events", post(events::post_event))
+        .layer(DefaultBodyLimit::max(events::MAX_EVENT_BYTES));
+    let mut routes = Router::new().merge(v1).merge(listens);
     // Files in an object store are fetched from the store, at `public_url`.
-    if let Some(dir) = service.output.local_dir() {
-        routes = routes.nest_service("/audio", ServeDir::new(dir));
+    if service.output.local_dir().is_some() {
+        routes = routes.route("/audio/{*path}", get(audio));
     }
     health(routes, service)
 }
@@ -106,7 +114,35 @@ fn health(routes: Router<Arc<Service>>, service: Arc<Service>) -> Router {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this route")
         })
         .layer(DefaultBodyLimit::max(service.max_body_bytes))
+        .layer(middleware::from_fn(json_errors))
         .with_state(service)
+}
+
+/// Every error answer as JSON, including those no handler wrote (a path that is not
+/// UTF-8, a body that timed out, a range that cannot be satisfied): clients parse one shape.
+async fn json_errors(request: HttpRequest, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let said = String::from_utf8_lossy(&text).trim().to_owned();
+    let message = if said.is_empty() || said.len() > 300 {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    } else {
+        said
+    };
+    let json = serde_json::to_vec(&json!({ "error": message })).unwrap_or_default();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(json))
 }
 
 /// `/v1` only for a bearer of an accepted token.
@@ -130,27 +166,70 @@ async fn authorize(
     }
 }
 
-/// With a webhook secret, only a body signed with it (`X-Articulate-Signature`) is read.
+/// With a webhook secret, a mutating request (POST, DELETE) is carried out only when it is
+/// signed with it: `X-Articulate-Signature` over its `X-Articulate-Timestamp`, method, path
+/// and body ([`callback::sign_request`]), the timestamp within the window of now, and the
+/// signature not seen before (an old or repeated request cannot undo a newer one).
 async fn signed(
     State(service): State<Arc<Service>>,
     request: HttpRequest,
     next: Next,
 ) -> Result<Response, ApiError> {
     let Some(secret) = &service.webhook_secret else { return Ok(next.run(request).await) };
+    if matches!(request.method(), &axum::http::Method::GET | &axum::http::Method::HEAD) {
+        return Ok(next.run(request).await);
+    }
+    let unauthorized = |message: String| ApiError::new(StatusCode::UNAUTHORIZED, message);
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, service.max_body_bytes)
-        .await
-        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"))?;
-    let signature = parts.headers.get(callback::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    match signature {
-        Some(signature) if callback::verify(secret, &bytes, signature) => {
-            Ok(next.run(HttpRequest::from_parts(parts, bytes.into())).await)
-        }
-        Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid body signature")),
-        None => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            format!("missing `{}: sha256=HEX` header", callback::SIGNATURE_HEADER),
-        )),
+    let header_text =
+        |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let Some(signature) = header_text(callback::SIGNATURE_HEADER) else {
+        return Err(unauthorized(format!(
+            "missing `{}: sha256=HEX` header (with a webhook secret, POST and DELETE are signed)",
+            callback::SIGNATURE_HEADER
+        )));
+    };
+    let Some(timestamp) = header_text(callback::TIMESTAMP_HEADER) else {
+        return Err(unauthorized(format!(
+            "missing `{}: UNIX_SECONDS` header: the signature covers it",
+            callback::TIMESTAMP_HEADER
+        )));
+    };
+    let Ok(seconds) = timestamp.parse::<i64>() else {
+        return Err(unauthorized(format!("{} is not Unix seconds", callback::TIMESTAMP_HEADER)));
+    };
+    let window = i64::try_from(service.signature_window.as_secs()).unwrap_or(i64::MAX);
+    let skew = (now_ms() / 1000).saturating_sub(seconds);
+    if skew.abs() > window {
+        return Err(unauthorized(format!(
+            "{} is {}s from the server's clock, outside the {window}s window: sign each \
+             request when it is sent (and check the clocks)",
+            callback::TIMESTAMP_HEADER,
+            skew.abs()
+        )));
+    }
+    let bytes = axum::body::to_bytes(body, service.max_body_bytes).await.map_err(body_error)?;
+    let path = parts.uri.path_and_query().map_or(parts.uri.path(), |p| p.as_str());
+    if !callback::verify_request(secret, timestamp, parts.method.as_str(), path, &bytes, signature)
+    {
+        return Err(unauthorized("invalid request signature".into()));
+    }
+    if !service.first_use(signature, seconds) {
+        return Err(unauthorized(
+            "this signature was already used: sign each request afresh (a replay is refused)"
+                .into(),
+        ));
+    }
+    Ok(next.run(HttpRequest::from_parts(parts, bytes.into())).await)
+}
+
+/// A body that could not be read: too large, or too slow.
+fn body_error(error: axum::Error) -> ApiError {
+    let text = crate::errors::one_line(&error);
+    if text.contains("length limit") {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+    } else {
+        ApiError::new(StatusCode::REQUEST_TIMEOUT, format!("the request body was not read: {text}"))
     }
 }
 
@@ -164,6 +243,16 @@ pub fn valid_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// Names the service publishes at the top of its output (the feed): an article id cannot
+/// take one, or its directory would stand where the file must go.
+pub const RESERVED_IDS: &[&str] = &["feed.xml"];
+
+/// Whether `id` is one of [`RESERVED_IDS`] (in any case: file systems may ignore it).
+#[must_use]
+pub fn reserved_id(id: &str) -> bool {
+    RESERVED_IDS.iter().any(|r| r.eq_ignore_ascii_case(id))
+}
+
 fn unprocessable(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
 }
@@ -174,6 +263,12 @@ fn check(service: &Service, request: &Request) -> Result<(), ApiError> {
             "id must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a \
              letter or digit",
         ));
+    }
+    if reserved_id(&request.id) {
+        return Err(unprocessable(format!(
+            "id {:?} is reserved: the service publishes a file of that name",
+            request.id
+        )));
     }
     let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
     match (blank(&request.html), blank(&request.text)) {
@@ -247,8 +342,82 @@ async fn delete_article(
     if !forgotten && !removed {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "no such article"));
     }
-    service.write_feed().await;
+    if let Err(e) = service.write_feed().await {
+        tracing::error!(%id, "Feed not rewritten after a delete: {e}");
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the article was removed but the feed still lists it: {e}"),
+        ));
+    }
     Ok(axum::Json(json!({ "id": id, "deleted": true })))
+}
+
+/// `GET /audio/…`: a file a finished job published (or the feed), from the output
+/// directory, with `Range`. Anything else there (a temp file, a file a job did not
+/// publish, a symlink) is not found.
+async fn audio(
+    State(service): State<Arc<Service>>,
+    Path(path): Path<String>,
+    request: HttpRequest,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "no such file");
+    let Some(root) = service.output.local_dir().map(std::path::Path::to_path_buf) else {
+        return Err(not_found());
+    };
+    let parts: Vec<&str> = path.split('/').collect();
+    let published = match parts.as_slice() {
+        [feed] if *feed == "feed.xml" => true,
+        [id, ..] if valid_id(id) && !reserved_id(id) => {
+            let asked = (*id).to_owned();
+            let job = service.queue(move |q| q.get(&asked)).await?;
+            job.and_then(|j| j.published).is_some_and(|p| publishes(&p, id, &path))
+        }
+        _ => false,
+    };
+    if !published {
+        return Err(not_found());
+    }
+    // A published name, checked part by part: no link may lead out of the directory.
+    let mut file = root.clone();
+    for part in &parts {
+        file.push(part);
+        let is_link = std::fs::symlink_metadata(&file).map(|m| m.file_type().is_symlink());
+        if !matches!(is_link, Ok(false)) {
+            return Err(not_found());
+        }
+    }
+    match ServeFile::new(&file).try_call(request).await {
+        Ok(response) => Ok(response.map(axum::body::Body::new)),
+        Err(e) => {
+            tracing::warn!(file = %file.display(), "Cannot serve: {e}");
+            Err(not_found())
+        }
+    }
+}
+
+/// Whether `path` (relative to the output directory) is one of the files article `id`'s
+/// publication wrote: its manifest and audio, their chapters and transcripts, the feed's Opus
+/// rendition, its player.
+fn publishes(published: &super::queue::Published, id: &str, path: &str) -> bool {
+    let derived = [
+        format!("{id}/{id}.chapters.json"),
+        format!("{id}/{id}.chapters.vtt"),
+        format!("{id}/{id}.transcript.vtt"),
+        format!("{id}/{id}.transcript.json"),
+        format!("{id}/{id}.opus"),
+    ];
+    let player = published.player.as_ref().map(|index| {
+        let dir = index.rsplit_once('/').map_or("", |(d, _)| d);
+        [
+            index.clone(),
+            format!("{dir}/articulate-player.js"),
+            format!("{dir}/articulate-player.css"),
+        ]
+    });
+    path == published.manifest
+        || published.audio.iter().any(|a| a == path)
+        || derived.iter().any(|d| d == path)
+        || player.iter().flatten().any(|p| p == path)
 }
 
 async fn ready(State(service): State<Arc<Service>>) -> Result<axum::Json<Value>, ApiError> {
@@ -258,7 +427,8 @@ async fn ready(State(service): State<Arc<Service>>) -> Result<axum::Json<Value>,
 
 async fn metrics(State(service): State<Arc<Service>>) -> Result<Response, ApiError> {
     let counts = service.queue(|q| q.counts()).await?;
-    let text = service.metrics.render(&counts);
+    let mut text = service.metrics.render(&counts);
+    text.push_str(&service.listens.render());
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
@@ -295,6 +465,12 @@ pub fn job_json(service: &Service, job: &Job) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_feeds_name_is_reserved_in_any_case() {
+        assert!(reserved_id("feed.xml") && reserved_id("FEED.XML"));
+        assert!(!reserved_id("feed") && !reserved_id("feed.xml.story"));
+    }
 
     #[test]
     fn ids_are_plain_names_that_cannot_climb_out_of_the_output() {

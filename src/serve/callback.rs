@@ -18,8 +18,47 @@ pub const SIGNATURE_HEADER: &str = "X-Articulate-Signature";
 pub const SECRET_ENV: &str = "ARTICULATE_CALLBACK_SECRET";
 
 /// The environment variable holding the secret inbound webhooks must be signed with, when
-/// set (the same header and scheme as callbacks).
+/// set ([`sign_request`]).
 pub const WEBHOOK_SECRET_ENV: &str = "ARTICULATE_WEBHOOK_SECRET";
+
+/// The header carrying the Unix time (seconds) a webhook request was signed at.
+pub const TIMESTAMP_HEADER: &str = "X-Articulate-Timestamp";
+
+/// What a webhook request's signature covers: `TIMESTAMP\nMETHOD\nPATH\n` and then the
+/// body's bytes, so a signature says when, what and to which article, and is good for
+/// nothing else.
+fn request_message(timestamp: &str, method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    let mut message = format!("{timestamp}\n{method}\n{path}\n").into_bytes();
+    message.extend_from_slice(body);
+    message
+}
+
+/// The `X-Articulate-Signature` value for a webhook request: `sha256=` and the hex
+/// HMAC-SHA256 under `secret` of `TIMESTAMP\nMETHOD\nPATH\nBODY` (`timestamp` as sent in
+/// `X-Articulate-Timestamp`, `path` as in the request line, `/v1/articles/ID`).
+#[must_use]
+pub fn sign_request(
+    secret: &[u8],
+    timestamp: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> String {
+    sign(secret, &request_message(timestamp, method, path, body))
+}
+
+/// Whether `header` is [`sign_request`]'s signature of this request (in constant time).
+#[must_use]
+pub fn verify_request(
+    secret: &[u8],
+    timestamp: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    header: &str,
+) -> bool {
+    verify(secret, &request_message(timestamp, method, path, body), header)
+}
 
 /// The header value for `body`: `sha256=` and the hex HMAC-SHA256 under `secret`.
 #[must_use]

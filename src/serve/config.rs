@@ -27,6 +27,16 @@ pub struct ServeConfig {
     pub workers: usize,
     /// Largest request body in bytes. Default: 10485760 (10 MB).
     pub max_body_bytes: usize,
+    /// Seconds to send a request's head, or to start the next on a kept-alive connection.
+    /// Default: 10.
+    pub header_timeout_secs: u64,
+    /// Seconds a connection may be silent both ways; also the most a body may take.
+    /// Default: 60.
+    pub idle_timeout_secs: u64,
+    /// Connections open at once. Default: 512.
+    pub max_connections: usize,
+    /// How far a signed request's timestamp may be from now, in seconds. Default: 300.
+    pub signature_window_secs: u64,
     /// Seconds a worker holds a job without renewing before another may take it.
     /// Default: 60.
     pub lease_secs: u64,
@@ -55,6 +65,10 @@ impl Default for ServeConfig {
             output_url: String::new(),
             workers: 1,
             max_body_bytes: 10 * 1024 * 1024,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 512,
+            signature_window_secs: 300,
             lease_secs: 60,
             max_attempts: 3,
             public_url: String::new(),
@@ -67,6 +81,16 @@ impl Default for ServeConfig {
 }
 
 impl ServeConfig {
+    /// The connection limits these settings give.
+    #[must_use]
+    pub fn limits(&self) -> crate::listener::Limits {
+        crate::listener::Limits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_secs),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_secs),
+            max_connections: self.max_connections,
+        }
+    }
+
     /// Check the settings without I/O, adding every problem to `problems`.
     pub fn validate(&self, problems: &mut Vec<String>) {
         if self.listen.parse::<SocketAddr>().is_err() {
@@ -75,6 +99,16 @@ impl ServeConfig {
         check_database_url(&self.database_url, problems);
         if self.max_body_bytes == 0 {
             problems.push("[serve] max_body_bytes must be at least 1".into());
+        }
+        for (key, value) in [
+            ("header_timeout_secs", self.header_timeout_secs),
+            ("idle_timeout_secs", self.idle_timeout_secs),
+            ("signature_window_secs", self.signature_window_secs),
+            ("max_connections", self.max_connections as u64),
+        ] {
+            if value == 0 {
+                problems.push(format!("[serve] {key} must be at least 1"));
+            }
         }
         if self.lease_secs == 0 {
             problems.push("[serve] lease_secs must be at least 1".into());

@@ -18,6 +18,7 @@
 pub mod api;
 pub mod callback;
 mod config;
+pub mod events;
 pub mod metrics;
 pub mod queue;
 pub mod store;
@@ -51,6 +52,32 @@ pub enum ServeError {
          every /v1 request must send one as `Authorization: Bearer TOKEN`"
     )]
     NoTokens,
+    /// A token short or simple enough to guess.
+    #[error(
+        "ARTICULATE_API_TOKENS: token {position} of {count} is too weak to guess-proof the API \
+         ({why}); use at least {MIN_TOKEN_CHARS} random characters, e.g. `openssl rand -hex 32`"
+    )]
+    WeakToken {
+        /// Which token, counting from 1 (never the token itself).
+        position: usize,
+        /// How many were given.
+        count: usize,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The job database is where the output is published: anyone could download it.
+    #[error(
+        "the job database {} is inside the output directory {}, which is served publicly \
+         (it holds every article's text): put it elsewhere with --database or [serve] database",
+        database.display(),
+        output.display()
+    )]
+    DatabaseInOutput {
+        /// The database file.
+        database: PathBuf,
+        /// The output directory.
+        output: PathBuf,
+    },
     /// A callback URL without a secret to sign it with.
     #[error(
         "[serve] callback_url is set but {} is empty: callbacks must be signed",
@@ -97,6 +124,33 @@ pub enum ServeError {
     Http(std::io::Error),
 }
 
+/// The shortest API token accepted.
+pub const MIN_TOKEN_CHARS: usize = 20;
+
+/// Why `token` is too weak to stand between the internet and the backends' budget, if it is:
+/// fewer than [`MIN_TOKEN_CHARS`] characters, fewer than 8 different ones, or under 80 bits
+/// by the size of the alphabet it draws on (`openssl rand -hex 32` gives 256).
+#[must_use]
+pub fn weak_token(token: &str) -> Option<String> {
+    let chars: Vec<char> = token.chars().collect();
+    if chars.len() < MIN_TOKEN_CHARS {
+        return Some(format!("{} characters", chars.len()));
+    }
+    let distinct: std::collections::HashSet<char> = chars.iter().copied().collect();
+    if distinct.len() < 8 {
+        return Some(format!("only {} different characters", distinct.len()));
+    }
+    let uses =
+        |class: fn(&char) -> bool, size: f64| if chars.iter().any(class) { size } else { 0.0 };
+    let alphabet = uses(char::is_ascii_lowercase, 26.0)
+        + uses(char::is_ascii_uppercase, 26.0)
+        + uses(char::is_ascii_digit, 10.0)
+        + uses(|c| !c.is_ascii_alphanumeric(), 32.0);
+    #[allow(clippy::cast_precision_loss)] // a token's length
+    let bits = chars.len() as f64 * alphabet.log2();
+    (bits < 80.0).then(|| format!("about {bits:.0} bits"))
+}
+
 /// Everything the service needs, resolved from config and command line.
 pub struct ServeOptions {
     /// Where to listen.
@@ -139,12 +193,19 @@ pub struct Service {
     /// Token digests: comparing two digests takes the same time wherever they differ.
     tokens: Vec<blake3::Hash>,
     metrics: Metrics,
+    /// Listening counts from the players' events.
+    listens: events::Listens,
     /// Wakes idle workers when a job is queued.
     wake: Arc<tokio::sync::Notify>,
     /// One feed rewrite at a time.
     feed: tokio::sync::Mutex<()>,
     callback: Option<Callback>,
     webhook_secret: Option<Vec<u8>>,
+    /// Signatures already accepted, with the Unix second after which their timestamp is
+    /// too old to be accepted anyway (and the entry is forgotten).
+    signatures: Mutex<HashMap<String, i64>>,
+    /// How far a signed request's timestamp may be from now.
+    signature_window: Duration,
     client: reqwest::Client,
     lease: Duration,
     max_attempts: i64,
@@ -176,12 +237,24 @@ impl Service {
     }
 
     /// Rewrite the podcast feed of the output.
-    async fn write_feed(&self) {
+    ///
+    /// # Errors
+    ///
+    /// Why the feed could not be written: the job that needed it says so.
+    async fn write_feed(&self) -> Result<(), crate::feed::FeedError> {
         let _one = self.feed.lock().await;
         let options = FeedOptions::new(&self.public_url, &self.config.serve.feed_title);
-        if let Err(e) = self.output.write_feed(options).await {
-            tracing::warn!("Feed not written: {e}");
-        }
+        self.output.write_feed(options).await.map(|_| ())
+    }
+
+    /// Remember a signature accepted at `timestamp` (Unix seconds); `false` if it was
+    /// accepted before (a replay).
+    fn first_use(&self, signature: &str, timestamp: i64) -> bool {
+        let now = now_ms() / 1000;
+        let window = i64::try_from(self.signature_window.as_secs()).unwrap_or(i64::MAX);
+        let mut seen = self.signatures.lock().unwrap_or_else(PoisonError::into_inner);
+        seen.retain(|_, expires| *expires >= now);
+        seen.insert(signature.to_owned(), timestamp.saturating_add(window)).is_none()
     }
 
     /// Run a queue call on a blocking thread.
@@ -195,6 +268,28 @@ impl Service {
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
     }
+}
+
+/// Refuse an SQLite `database` inside the public output directory `dir` (or any directory
+/// under it), however either is spelt.
+fn refuse_database_inside(
+    database: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<(), ServeError> {
+    let Ok(output) = dir.canonicalize() else { return Ok(()) };
+    // The file may not exist yet; its directory must, for SQLite to create it.
+    let parent = match database.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(parent) = parent.canonicalize() else { return Ok(()) };
+    if parent.starts_with(&output) {
+        return Err(ServeError::DatabaseInOutput {
+            database: database.to_path_buf(),
+            output: dir.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 /// Unix time in milliseconds.
@@ -227,6 +322,13 @@ pub async fn run(
     if tokens.is_empty() && options.api {
         return Err(ServeError::NoTokens);
     }
+    let given: Vec<&str> =
+        options.tokens.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).collect();
+    for (i, token) in given.iter().enumerate() {
+        if let Some(why) = weak_token(token) {
+            return Err(ServeError::WeakToken { position: i + 1, count: given.len(), why });
+        }
+    }
     if !options.api && options.workers == 0 {
         return Err(ServeError::NoWorkers);
     }
@@ -242,6 +344,14 @@ pub async fn run(
     if let Some(dir) = options.output.local_dir() {
         std::fs::create_dir_all(dir)
             .map_err(|source| ServeError::Output { path: dir.to_path_buf(), source })?;
+        if let queue::Database::Sqlite(database) = &options.database {
+            refuse_database_inside(database, dir)?;
+        }
+        // Temp files a killed process left behind: never published, now never kept.
+        let swept = crate::output::sweep_temp_files(dir, true);
+        if swept > 0 {
+            tracing::info!(swept, dir = %dir.display(), "Removed temp files left by a stopped run.");
+        }
     }
     options.output.check().await?;
     let queue = tokio::task::block_in_place(|| options.database.open())?;
@@ -282,10 +392,13 @@ pub async fn run(
         castings: Mutex::new(HashMap::new()),
         tokens,
         metrics: Metrics::default(),
+        listens: events::Listens::default(),
         wake: Arc::new(tokio::sync::Notify::new()),
         feed: tokio::sync::Mutex::new(()),
         callback: options.callback,
         webhook_secret: options.webhook_secret.filter(|s| !s.is_empty()),
+        signatures: Mutex::new(HashMap::new()),
+        signature_window: Duration::from_secs(config.serve.signature_window_secs),
         client,
         lease: Duration::from_secs(config.serve.lease_secs),
         max_attempts: i64::from(config.serve.max_attempts),
@@ -311,18 +424,40 @@ pub async fn run(
     } else {
         api::health_router(Arc::clone(&service))
     };
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown({
-            let stopping = Arc::clone(&stopping);
-            async move {
-                stop.await;
-                // Workers stop at the signal, while open requests are still answered.
-                let _ = stopping.send(true);
-            }
-        })
-        .await;
+    let limits = service.config.serve.limits();
+    let served = crate::listener::serve(listener, app, limits, {
+        let stopping = Arc::clone(&stopping);
+        async move {
+            stop.await;
+            // Workers stop at the signal, while open requests are still answered.
+            let _ = stopping.send(true);
+        }
+    })
+    .await;
     let _ = stopping.send(true);
     // Workers give their jobs back to the queue as they stop.
     while workers.join_next().await.is_some() {}
     served.map_err(ServeError::Http)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_too_short_or_too_simple_to_stand_guard_are_named_weak() {
+        for weak in
+            ["x", "test-token-1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "abcabcabcabcabcabcabcabc"]
+        {
+            assert!(weak_token(weak).is_some(), "{weak}");
+        }
+        assert!(weak_token("00000000000000000000000000001234").is_some(), "too few different");
+        for strong in [
+            "3f9c2a7e1b8d4c6f0a5e9b2d7c1f8e4a",
+            "Zq9-very-secret-key-7Xw",
+            "test-token-4f9a2c7e1b8d",
+        ] {
+            assert_eq!(weak_token(strong), None, "{strong}");
+        }
+    }
 }

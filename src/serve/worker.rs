@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use super::queue::{Claim, Finished, Outcome, Published, Request};
 use super::store::StoreError;
 use super::{Service, now_ms};
+use crate::model::SourceFormat;
 use crate::narrate::{self, Job, NarrateError};
 use crate::tts::SynthError;
 
@@ -125,14 +126,14 @@ async fn record(service: &Arc<Service>, claim: &Claim, outcome: Outcome, synthes
         let asked = id.clone();
         let exists = service.queue(move |q| q.get(&asked)).await.ok().flatten().is_some();
         if !exists {
-            // Deleted while it ran: take back what it published.
+            // Deleted while it ran: take back what it published, and from the feed.
             if let Err(e) = service.output.remove(&id).await {
                 tracing::warn!(%id, "Audio of a deleted article not removed: {e}");
             }
+            if let Err(e) = service.write_feed().await {
+                tracing::error!(%id, "Feed not rewritten after a delete: {e}");
+            }
         }
-    }
-    if ok {
-        service.write_feed().await;
     }
     if finished == Finished::Recorded
         && let Some(callback) = service.callback.clone()
@@ -149,9 +150,11 @@ async fn record(service: &Arc<Service>, claim: &Claim, outcome: Outcome, synthes
     }
 }
 
-/// How `/metrics` labels a backend's failure: its HTTP status, else what went wrong.
+/// How `/metrics` labels a backend's failure: its final HTTP status, else what went wrong
+/// (a failure retried until the policy gave up is labelled by its last attempt).
 fn failure_kind(error: &SynthError) -> String {
     match error {
+        SynthError::GaveUp { last, .. } => failure_kind(last),
         SynthError::Http { status, .. } => status.to_string(),
         SynthError::Timeout { .. } => "timeout".into(),
         SynthError::Network { .. } => "network".into(),
@@ -170,6 +173,12 @@ enum PublishError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Player(#[from] crate::output::OutputError),
+    /// Published, but the feed cannot list it: the job has not done its work.
+    #[error("the article's files are published but the feed could not be written: {0}")]
+    Feed(#[source] crate::feed::FeedError),
+    /// A job queued before its id was reserved.
+    #[error("id {0:?} is reserved: the service publishes a file of that name")]
+    Reserved(String),
 }
 
 /// Narrate one request and publish it as `ID/ID.*` in the output.
@@ -187,14 +196,17 @@ async fn narrate_request(service: &Arc<Service>, request: &Request) -> Outcome {
 
 async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published, PublishError> {
     let id = &request.id;
-    // The extension tells ingest how to read the content.
-    let (origin, content) = match (&request.html, &request.text) {
-        (Some(html), _) => (format!("{id}.html"), html),
-        (None, Some(text)) => (format!("{id}.txt"), text),
-        (None, None) => (format!("{id}.txt"), &String::new()),
+    if super::api::reserved_id(id) {
+        return Err(PublishError::Reserved(id.clone()));
+    }
+    // The field it came in says how to read the content.
+    let (origin, content, format) = match (&request.html, &request.text) {
+        (Some(html), _) => (format!("{id}.html"), html, SourceFormat::Html),
+        (None, Some(text)) => (format!("{id}.txt"), text, SourceFormat::Text),
+        (None, None) => (format!("{id}.txt"), &String::new(), SourceFormat::Text),
     };
-    let source =
-        crate::ingest::from_bytes(&origin, content.as_bytes()).map_err(NarrateError::from)?;
+    let source = crate::ingest::from_bytes_as(&origin, content.as_bytes(), format)
+        .map_err(NarrateError::from)?;
     let casting = service.casting(request.voice.as_deref());
     let config = &service.config;
     let mut prepared =
@@ -215,10 +227,26 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         counts.requests,
         counts.billed_chars,
     );
-    // The player, with a page for this article: `ID/player/index.html`.
+    // The player, with a page for this article: `ID/player/index.html`. Served by this
+    // process, its listening events come back here (same origin); see `events`.
     let manifest = staging.dir().join(format!("{id}.json"));
-    crate::preview::write_player(staging.dir(), &[manifest])?;
+    let events_url = service.output.local_dir().is_some().then_some("/v1/events");
+    let page = crate::preview::PlayerPage { id: Some(id), events_url };
+    crate::preview::write_player_page(staging.dir(), &[manifest], page)?;
+    // The feed's low-bandwidth rendition, `ID.opus`, where ffmpeg is there to make it.
+    if let Some(mp3) = narration.manifest.audio.iter().find(|a| a.format == "mp3") {
+        let mp3 = staging.dir().join(&mp3.file);
+        let opus = crate::feed::opus::rendition_of(&mp3);
+        let made = tokio::task::block_in_place(|| {
+            crate::feed::opus::encode(&mp3, &opus, &narration.manifest)
+        });
+        if let Err(e) = made {
+            tracing::debug!(%id, "{e}");
+        }
+    }
     service.output.publish(id, &staging, &narration.manifest).await?;
+    // Listed in the feed, or not done: a feed that cannot be written fails the job.
+    service.write_feed().await.map_err(PublishError::Feed)?;
     Ok(Published {
         manifest: format!("{id}/{id}.json"),
         audio: narration.manifest.audio.iter().map(|a| format!("{id}/{}", a.file)).collect(),
@@ -228,4 +256,26 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         requests: counts.requests,
         extraction: narration.manifest.extraction.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_retried_until_given_up_is_labelled_by_its_last_attempt() {
+        let http = SynthError::Http {
+            backend: "openai".into(),
+            chunk: 1,
+            status: 503,
+            message: "busy".into(),
+            retryable: true,
+            retry_after: None,
+        };
+        let gave_up =
+            |last| SynthError::GaveUp { last: Box::new(last), attempts: 5, why: "x".into() };
+        assert_eq!(failure_kind(&gave_up(http)), "503");
+        let bad = SynthError::BadAudio { backend: "openai".into(), chunk: 1, message: "x".into() };
+        assert_eq!(failure_kind(&gave_up(bad)), "bad_audio");
+    }
 }

@@ -112,6 +112,16 @@ impl Synthesizer for CommandBackend {
         &self.capabilities
     }
 
+    /// A local engine bills nothing.
+    fn billed_chars(&self, _: &SynthRequest<'_>) -> usize {
+        0
+    }
+
+    /// A user's own program may speak at any pace (or play anything at all).
+    fn fastest_letters_per_second(&self) -> Option<f64> {
+        None
+    }
+
     fn settings(&self) -> serde_json::Value {
         serde_json::json!({
             "program": self.settings.program,

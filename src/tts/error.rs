@@ -58,7 +58,9 @@ pub enum SynthError {
         /// How long we waited.
         after: Duration,
     },
-    /// The engine answered with something that is not audio we can decode.
+    /// The engine answered with something that is not audio we can use: undecodable, cut
+    /// short, silent, or far from the length of its text. Worth another try: a CDN's
+    /// challenge page or a connection closed early passes.
     #[error("backend {backend}: chunk {chunk}: returned unusable audio: {message}")]
     BadAudio {
         /// The backend kind.
@@ -144,7 +146,9 @@ impl SynthError {
             SynthError::Engine { retryable, .. }
             | SynthError::Http { retryable, .. }
             | SynthError::Voices { retryable, .. } => *retryable,
-            SynthError::Timeout { .. } | SynthError::Network { .. } => true,
+            SynthError::Timeout { .. }
+            | SynthError::Network { .. }
+            | SynthError::BadAudio { .. } => true,
             _ => false,
         }
     }

@@ -69,6 +69,8 @@ fn default_program() -> String {
 
 struct Espeak {
     settings: Settings,
+    /// `espeak-ng --version`'s version, for cache keys.
+    version: String,
     capabilities: Capabilities,
 }
 
@@ -104,7 +106,21 @@ pub(super) fn build(profile: &VoiceProfile) -> Result<Arc<dyn Synthesizer>, Synt
         formats: vec![AudioFormat::Wav],
         concurrency: settings.concurrency.unwrap_or(cpus).max(1),
     };
-    Ok(Arc::new(Espeak { settings, capabilities }))
+    let version = version(&settings.program);
+    Ok(Arc::new(Espeak { settings, version, capabilities }))
+}
+
+/// The version `program --version` reports ("eSpeak NG text-to-speech: 1.51  Data at: …"
+/// gives "1.51"), or its whole first line when it says something else.
+fn version(program: &str) -> String {
+    let out = std::process::Command::new(program).arg("--version").output();
+    let text = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    let line = text.lines().next().unwrap_or_default();
+    line.split_once("text-to-speech:")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .unwrap_or(line)
+        .trim()
+        .to_owned()
 }
 
 #[async_trait]
@@ -124,6 +140,20 @@ impl Synthesizer for Espeak {
             "pitch": self.settings.pitch,
             "ssml": self.settings.ssml,
         })
+    }
+
+    fn engine(&self) -> Option<String> {
+        Some(format!("espeak-ng {}", self.version))
+    }
+
+    /// A local engine bills nothing (and its SSML wrapper is not text anyone pays for).
+    fn billed_chars(&self, _: &SynthRequest<'_>) -> usize {
+        0
+    }
+
+    fn fastest_letters_per_second(&self) -> Option<f64> {
+        let rate = f64::from(self.settings.rate) / f64::from(default_rate());
+        Some(crate::tts::check::FASTEST_LETTERS_PER_SECOND * rate.max(1.0))
     }
 
     async fn voices(&self) -> Result<Vec<String>, SynthError> {

@@ -5,12 +5,14 @@
 //! concurrently within the backend's bound. Backends are built from a voice profile by the
 //! [`registry`].
 
+pub mod check;
 mod command;
 pub mod cost;
 mod error;
 mod espeak;
 mod http;
 mod limits;
+pub mod phonemize;
 mod piper;
 mod process;
 pub mod registry;
@@ -26,7 +28,9 @@ use tokio::sync::Semaphore;
 
 pub use cost::{CostEstimate, Price};
 pub use error::SynthError;
-pub use piper::installed_models as piper_models;
+pub use piper::{
+    INSTALL_HINT as PIPER_INSTALL_HINT, installed_models as piper_models, venv_dir as piper_venv,
+};
 
 use crate::model::{AudioFormat, Chunk, SpeechAudio};
 
@@ -130,6 +134,36 @@ pub trait Synthesizer: Send + Sync {
     /// unknown).
     fn price(&self) -> Option<Price> {
         None
+    }
+
+    /// The engine's own identity beyond its settings (a program's version, a model's), for
+    /// cache keys: an upgraded engine must not replay what the old one said. Default: none.
+    fn engine(&self) -> Option<String> {
+        None
+    }
+
+    /// Whether a chunk's audio depends on its neighbours' text (sent as context), so the
+    /// cache key must hold them too. Default: false.
+    fn uses_context(&self) -> bool {
+        false
+    }
+
+    /// The most letters (and digits) a second this voice can plausibly speak, to catch audio
+    /// cut short; `None` when its speed is unknown (a user's own command). Default: 35, well
+    /// over twice the pace of any newsreader.
+    fn fastest_letters_per_second(&self) -> Option<f64> {
+        Some(check::FASTEST_LETTERS_PER_SECOND)
+    }
+
+    /// Start the engine now (load its model, say), blocking, so a voice that cannot start is
+    /// known before any work and another can be chosen. Called once, before the first
+    /// request, by casting. Default: nothing to start.
+    ///
+    /// # Errors
+    ///
+    /// The engine cannot be started.
+    fn warm_up(&self) -> Result<(), SynthError> {
+        Ok(())
     }
 
     /// The voices this backend offers, as `id — description` lines, for `articulate voices`.

@@ -45,6 +45,17 @@ pub fn build(profile: &VoiceProfile) -> Result<Arc<dyn Synthesizer>, SynthError>
     }
 }
 
+/// Build the backend a profile names, for estimating its cost only (`--dry-run`): a cloud
+/// backend builds without its key, which an estimate does not need. Never synthesize with
+/// it.
+///
+/// # Errors
+///
+/// As [`build`], except a missing key.
+pub fn build_for_estimate(profile: &VoiceProfile) -> Result<Arc<dyn Synthesizer>, SynthError> {
+    super::http::build_unkeyed(profile).unwrap_or_else(|| build(profile))
+}
+
 /// The registered backend names, comma-separated.
 #[must_use]
 pub fn known() -> String {

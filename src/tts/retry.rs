@@ -79,7 +79,9 @@ impl RetryPolicy {
             if let Some(why) = why {
                 return Err(SynthError::GaveUp { last: Box::new(error), attempts, why });
             }
-            tracing::warn!(
+            // A retry is the policy working, not a failure: the failure, if it comes, is
+            // reported once, as the run's error.
+            tracing::info!(
                 attempt = attempts,
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 "Retrying: {error}."

@@ -114,6 +114,16 @@ impl Synthesizer for Tone {
         &self.capabilities
     }
 
+    /// A local engine bills nothing.
+    fn billed_chars(&self, _: &SynthRequest<'_>) -> usize {
+        0
+    }
+
+    /// A tone per word, whatever its length: no pace to judge.
+    fn fastest_letters_per_second(&self) -> Option<f64> {
+        None
+    }
+
     fn settings(&self) -> serde_json::Value {
         serde_json::to_value(&self.settings).unwrap_or_default()
     }

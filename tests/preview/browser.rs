@@ -9,17 +9,17 @@ use serde_json::json;
 
 use super::article;
 use super::cdp::Browser;
-use super::support::Preview;
+use super::support::{Preview, screenshot_path};
 use crate::util;
 
 /// The player's audio element.
-const AUDIO: &str = "document.querySelector('.articulate-player audio')";
+pub(super) const AUDIO: &str = "document.querySelector('.articulate-player audio')";
 /// True once the player has fetched the manifest and built itself.
-const READY: &str = "document.querySelector('[data-articulate-ready]')";
+pub(super) const READY: &str = "document.querySelector('[data-articulate-ready]')";
 
 /// Run `test` against a fresh headless Chromium. One browser at a time: several at once on a
 /// two-core machine make every page slow.
-fn in_chromium(test: impl AsyncFnOnce(&Browser)) {
+pub(super) fn in_chromium(test: impl AsyncFnOnce(&Browser)) {
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -30,18 +30,18 @@ fn in_chromium(test: impl AsyncFnOnce(&Browser)) {
 }
 
 /// Open the preview's page and wait for the player.
-async fn open(browser: &Browser, preview: &Preview) {
+pub(super) async fn open(browser: &Browser, preview: &Preview) {
     browser.goto(&preview.url).await;
     browser.wait_for(READY, "the player to load its manifest").await;
     browser.wait_for(&format!("{AUDIO}.readyState >= 1"), "the audio's metadata").await;
 }
 
-async fn current_time(browser: &Browser) -> f64 {
+pub(super) async fn current_time(browser: &Browser) -> f64 {
     browser.eval(&format!("{AUDIO}.currentTime")).await.as_f64().unwrap()
 }
 
 /// The id of the highlighted segment, if any.
-async fn highlighted(browser: &Browser) -> Option<u64> {
+pub(super) async fn highlighted(browser: &Browser) -> Option<u64> {
     let id = browser
         .eval("document.querySelector('.articulate-current')?.dataset.articulateSegment ?? null")
         .await;
@@ -49,7 +49,7 @@ async fn highlighted(browser: &Browser) -> Option<u64> {
 }
 
 /// Set the position while paused, and wait for the seek to finish.
-async fn seek(browser: &Browser, seconds: f64) {
+pub(super) async fn seek(browser: &Browser, seconds: f64) {
     browser
         .eval(&format!(
             "new Promise(done => {{ const a = {AUDIO}; a.addEventListener('seeked', done, \
@@ -60,7 +60,7 @@ async fn seek(browser: &Browser, seconds: f64) {
 
 /// Run `action`, then wait for the seek it started to finish. Input events are handled by
 /// the time the command that sent them returns, so the seek has started by then.
-async fn seeked_after(browser: &Browser, action: impl AsyncFnOnce()) {
+pub(super) async fn seeked_after(browser: &Browser, action: impl AsyncFnOnce()) {
     action().await;
     let settled = format!("!{AUDIO}.seeking && {AUDIO}.readyState >= 2");
     browser.wait_for(&settled, "the seek to finish").await;
@@ -106,6 +106,7 @@ fn clicking_the_third_chapter_seeks_to_its_start_and_the_highlight_follows() {
         let (first, second) = (in_chapter.next().unwrap(), in_chapter.next().unwrap());
         open(browser, &preview).await;
 
+        browser.click(".articulate-chapters-toggle").await;
         seeked_after(browser, async || {
             browser.click(".articulate-chapter[data-chapter='2']").await
         })
@@ -116,7 +117,8 @@ fn clicking_the_third_chapter_seeks_to_its_start_and_the_highlight_follows() {
         let current = "document.querySelector('.articulate-chapter[aria-current]').dataset.chapter";
         assert_eq!(browser.eval(current).await, "2");
 
-        // Playing on, the highlight moves to the next segment and stays on screen.
+        // Following along, the highlight moves to the next segment and stays on screen.
+        browser.click(".articulate-follow").await;
         let next = second.id;
         browser
             .wait_for(
@@ -130,7 +132,7 @@ fn clicking_the_third_chapter_seeks_to_its_start_and_the_highlight_follows() {
         browser.wait_for(visible, "the highlighted segment to be scrolled into view").await;
 
         browser.eval("window.scrollTo(0, 0)").await;
-        let shot = util::root().join("target/preview-screenshot.png");
+        let shot = screenshot_path("preview-page.png");
         browser.screenshot(&shot).await;
         assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
         assert!(browser.errors().is_empty(), "console errors: {:#?}", browser.errors());
@@ -189,6 +191,7 @@ fn the_player_works_from_the_keyboard_and_names_every_control() {
         seeked_after(browser, async || browser.click(back).await).await;
         assert!((current_time(browser).await - 10.0).abs() < 0.01);
 
+        browser.click(".articulate-chapters-toggle").await;
         browser.focus(".articulate-chapter[data-chapter='0']").await;
         browser.press("ArrowDown").await;
         let focused = "document.activeElement.dataset.chapter";
@@ -316,6 +319,8 @@ fn the_published_player_plays_a_narration_from_its_manifest() {
             "document.querySelectorAll('.articulate-transcript [data-articulate-segment]').length";
         assert_eq!(browser.eval(transcript).await, json!(manifest.segments.len() - 1));
 
+        browser.click(".articulate-chapters-toggle").await;
+        browser.click(".articulate-follow").await;
         seeked_after(browser, async || {
             browser.click(".articulate-chapter[data-chapter='2']").await
         })
@@ -330,7 +335,7 @@ fn the_published_player_plays_a_narration_from_its_manifest() {
                        .getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()";
         browser.wait_for(visible, "the highlighted segment to be scrolled into view").await;
         browser.eval("window.scrollTo(0, 0)").await;
-        browser.screenshot(&util::root().join("target/player-screenshot.png")).await;
+        browser.screenshot(&screenshot_path("published-player-page.png")).await;
         assert!(browser.errors().is_empty(), "console errors: {:#?}", browser.errors());
     });
 }

@@ -215,30 +215,94 @@ impl Browser {
         }
     }
 
+    /// Turn the mouse wheel over the point (`x`, `y`) by `delta_y` pixels (negative: up), as
+    /// a reader scrolling the page does.
+    pub(crate) async fn wheel(&self, x: f64, y: f64, delta_y: f64) {
+        self.call(
+            "Input.dispatchMouseEvent",
+            json!({ "type": "mouseWheel", "x": x, "y": y, "deltaX": 0, "deltaY": delta_y }),
+        )
+        .await;
+    }
+
     /// Focus the element `selector` matches.
     pub(crate) async fn focus(&self, selector: &str) {
         let selector_json = serde_json::to_string(selector).unwrap();
         self.eval(&format!("document.querySelector({selector_json}).focus()")).await;
     }
 
-    /// Press and release a key: `" "` (space), `"ArrowRight"`, `"ArrowDown"`, ...
+    /// Press and release a key: `" "` (space), `"ArrowRight"`, `"Enter"`, `"Tab"`, ...
     pub(crate) async fn press(&self, key: &str) {
-        let (code, key_code) = match key {
-            " " => ("Space", 32),
-            "ArrowLeft" => ("ArrowLeft", 37),
-            "ArrowUp" => ("ArrowUp", 38),
-            "ArrowRight" => ("ArrowRight", 39),
-            "ArrowDown" => ("ArrowDown", 40),
-            "Tab" => ("Tab", 9),
+        self.press_with(key, 0).await;
+    }
+
+    /// The same with modifiers held: 1 Alt, 2 Control, 4 Meta, 8 Shift (added together).
+    pub(crate) async fn press_with(&self, key: &str, modifiers: u32) {
+        let (code, key_code, text) = match key {
+            " " => ("Space", 32, Some(" ")),
+            "Enter" => ("Enter", 13, Some("\r")),
+            "Escape" => ("Escape", 27, None),
+            "Home" => ("Home", 36, None),
+            "End" => ("End", 35, None),
+            "ArrowLeft" => ("ArrowLeft", 37, None),
+            "ArrowUp" => ("ArrowUp", 38, None),
+            "ArrowRight" => ("ArrowRight", 39, None),
+            "ArrowDown" => ("ArrowDown", 40, None),
+            "PageDown" => ("PageDown", 34, None),
+            "Tab" => ("Tab", 9, None),
             other => panic!("no key code for {other}"),
         };
-        for kind in ["keyDown", "keyUp"] {
-            self.call(
-                "Input.dispatchKeyEvent",
-                json!({ "type": kind, "key": key, "code": code, "windowsVirtualKeyCode": key_code }),
-            )
-            .await;
+        let mut down = json!({
+            "type": "keyDown", "key": key, "code": code, "windowsVirtualKeyCode": key_code,
+            "modifiers": modifiers,
+        });
+        if let Some(text) = text {
+            // With text, a key press types (and presses a focused button), as a keyboard does.
+            down["text"] = json!(text);
+        } else {
+            down["type"] = json!("rawKeyDown");
         }
+        self.call("Input.dispatchKeyEvent", down).await;
+        self.call(
+            "Input.dispatchKeyEvent",
+            json!({ "type": "keyUp", "key": key, "code": code, "windowsVirtualKeyCode": key_code,
+                    "modifiers": modifiers }),
+        )
+        .await;
+    }
+
+    /// Emulate a screen `width` × `height` CSS pixels at `scale` device pixels per CSS pixel;
+    /// `mobile` for a phone (its viewport meta tag honoured). 200 % zoom in a 1200 px window
+    /// is 600 CSS pixels at scale 2.
+    pub(crate) async fn viewport(&self, width: u32, height: u32, scale: f64, mobile: bool) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": scale, "mobile": mobile }),
+        )
+        .await;
+    }
+
+    /// Emulate media features, e.g. `[("prefers-color-scheme", "dark")]`; empty to stop.
+    pub(crate) async fn media(&self, features: &[(&str, &str)]) {
+        let features: Vec<Value> =
+            features.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect();
+        self.call("Emulation.setEmulatedMedia", json!({ "features": features })).await;
+    }
+
+    /// Save a PNG of the element `selector` matches, with `margin` CSS pixels around it.
+    pub(crate) async fn screenshot_of(&self, selector: &str, margin: f64, path: &Path) {
+        let selector_json = serde_json::to_string(selector).unwrap();
+        let rect = self
+            .eval(&format!(
+                "(() => {{ const r = document.querySelector({selector_json}).getBoundingClientRect();
+                    return [r.left + scrollX, r.top + scrollY, r.width, r.height]; }})()"
+            ))
+            .await;
+        let r: Vec<f64> = rect.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let (x, y) = ((r[0] - margin).max(0.0), (r[1] - margin).max(0.0));
+        let clip = json!({ "x": x, "y": y, "width": r[2] + 2.0 * margin,
+                           "height": r[3] + 2.0 * margin, "scale": 1 });
+        self.capture(clip, path).await;
     }
 
     /// Save a PNG of the whole page.
@@ -250,6 +314,10 @@ impl Browser {
             "width": size["width"].as_f64().unwrap(),
             "height": size["height"].as_f64().unwrap(),
         });
+        self.capture(clip, path).await;
+    }
+
+    async fn capture(&self, clip: Value, path: &Path) {
         let shot = self
             .call(
                 "Page.captureScreenshot",

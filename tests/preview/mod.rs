@@ -8,6 +8,7 @@ mod cdp;
 mod support;
 
 mod browser;
+mod player;
 mod publish;
 mod security;
 mod server;

@@ -182,3 +182,10 @@ impl Events {
         }
     }
 }
+
+/// Where a test's screenshot goes: `$CARGO_TARGET_DIR/screenshots/NAME` (else `target/`).
+pub(crate) fn screenshot_path(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| util::root().join("target"), |dir| util::root().join(dir));
+    target.join("screenshots").join(name)
+}

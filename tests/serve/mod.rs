@@ -20,7 +20,10 @@ use std::time::Duration;
 use crate::util;
 
 /// The token every test server accepts.
-pub(crate) const TOKEN: &str = "test-token-1";
+pub(crate) const TOKEN: &str = "test-token-4f9a2c7e1b8d";
+
+/// The other token every test server accepts.
+pub(crate) const OTHER_TOKEN: &str = "other-token-7c3e9a1f5b2d";
 
 /// A directory for a server: its config, database, output and cache, kept across restarts.
 pub(crate) struct Site {
@@ -33,6 +36,8 @@ pub(crate) struct Site {
     pub(crate) database_url: Option<String>,
     /// `--cache-url`, instead of `--cache-dir DIR/cache`.
     pub(crate) cache_url: Option<String>,
+    /// `--database FILE`, instead of `--database DIR/jobs.sqlite3`.
+    pub(crate) database_file: Option<PathBuf>,
 }
 
 impl Site {
@@ -50,6 +55,7 @@ impl Site {
             output_url: None,
             database_url: None,
             cache_url: None,
+            database_file: None,
         }
     }
 
@@ -94,7 +100,7 @@ impl Site {
             .env_remove("ARTICULATE_API_TOKENS")
             .env_remove("ARTICULATE_CALLBACK_SECRET")
             .env_remove("ARTICULATE_DATABASE_URL")
-            .env("ARTICULATE_API_TOKENS", format!("other-token, {TOKEN}"))
+            .env("ARTICULATE_API_TOKENS", format!("{OTHER_TOKEN}, {TOKEN}"))
             .envs(env.iter().copied())
             .arg("--config")
             .arg(self.path("config.toml"))
@@ -106,7 +112,9 @@ impl Site {
         };
         match &self.database_url {
             Some(url) => command.args(["--database-url", url]),
-            None => command.arg("--database").arg(self.path("jobs.sqlite3")),
+            None => command
+                .arg("--database")
+                .arg(self.database_file.clone().unwrap_or_else(|| self.path("jobs.sqlite3"))),
         };
         command.arg("--cache-dir").arg(self.path("cache")).stdin(Stdio::null()).stderr(stderr);
         command

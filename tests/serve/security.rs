@@ -1,6 +1,6 @@
 //! The API's defences: tokens, body cap, ids, and a JSON 4xx for every mistake.
 
-use super::{Answer, Site, TOKEN, article};
+use super::{Answer, OTHER_TOKEN, Site, TOKEN, article};
 use crate::util::postgres::Scratch;
 
 fn assert_error(answer: &Answer, status: u16, words: &str) {
@@ -23,7 +23,8 @@ fn every_bad_request_gets_its_4xx_with_a_json_error_and_never_a_500() {
     assert_error(&post("Authorization: Bearer wrong\r\n"), 401, "invalid token");
     assert_error(&post(&format!("Authorization: Basic {TOKEN}\r\n")), 401, "Bearer");
     assert_error(&post(&format!("Authorization: Bearer {TOKEN}x\r\n")), 401, "invalid");
-    assert_eq!(post("Authorization: Bearer other-token\r\n").status, 202, "either token works");
+    let other = format!("Authorization: Bearer {OTHER_TOKEN}\r\n");
+    assert_eq!(post(&other).status, 202, "either token works");
     assert_eq!(post("").header("www-authenticate"), Some("Bearer"));
     assert_error(&server.raw("GET /v1/articles/a HTTP/1.1", b""), 401, "Authorization");
 
@@ -73,25 +74,35 @@ fn the_server_refuses_to_start_without_a_token_and_never_prints_one() {
 
 #[test]
 fn with_a_webhook_secret_only_signed_posts_are_read() {
+    use articulate::serve::callback::sign_request;
     let site = Site::new("max_body_bytes = 2000");
     let server = site.start(&[("ARTICULATE_WEBHOOK_SECRET", "inbound-secret")]);
     let body = article("signed", "One signed sentence.").to_string();
-    let head = |signature: &str| {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let head = |headers: &str| {
         format!(
             "POST /v1/articles HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n\
-             Content-Type: application/json{signature}"
+             Content-Type: application/json{headers}"
         )
     };
-    let good = articulate::serve::callback::sign(b"inbound-secret", body.as_bytes());
-    let forged = articulate::serve::callback::sign(b"guess", body.as_bytes());
+    let signed = |secret: &[u8], body: &str| {
+        let signature = sign_request(secret, &now, "POST", "/v1/articles", body.as_bytes());
+        format!("\r\nX-Articulate-Timestamp: {now}\r\nX-Articulate-Signature: {signature}")
+    };
     assert_error(&server.raw(&head(""), body.as_bytes()), 401, "X-Articulate-Signature");
-    let with = |s: &str| head(&format!("\r\nX-Articulate-Signature: {s}"));
-    assert_error(&server.raw(&with(&forged), body.as_bytes()), 401, "invalid body signature");
+    let forged = head(&signed(b"guess", &body));
+    assert_error(&server.raw(&forged, body.as_bytes()), 401, "invalid request signature");
+    let good = head(&signed(b"inbound-secret", &body));
     let tampered = body.replace("One", "Two");
-    assert_error(&server.raw(&with(&good), tampered.as_bytes()), 401, "invalid body signature");
+    assert_error(&server.raw(&good, tampered.as_bytes()), 401, "invalid request signature");
     let big = "x".repeat(3000);
-    assert_error(&server.raw(&with(&good), big.as_bytes()), 413, "too large");
-    assert_eq!(server.raw(&with(&good), body.as_bytes()).status, 202);
+    let big_signed = head(&signed(b"inbound-secret", &big));
+    assert_error(&server.raw(&big_signed, big.as_bytes()), 413, "too large");
+    assert_eq!(server.raw(&good, body.as_bytes()).status, 202);
     assert_eq!(server.wait_for("signed")["state"], "done");
 }
 

@@ -13,12 +13,33 @@
  *                               data-articulate-segment="ID" on the words of each segment; the
  *                               player highlights and seeks there. Without it, the player writes
  *                               a transcript from the manifest below itself.
- *   data-articulate-transcript  "open" (default), "closed" or "none": that transcript's state.
- *   data-articulate-id          The key the listening position is remembered under.
+ *   data-articulate-transcript  "closed" (default), "open" or "none": that transcript's state.
+ *   data-articulate-id          The article's id: the key the listening position is remembered
+ *                               under, and the `article` of analytics events.
  *                               Default: the manifest's URL.
+ *   data-articulate-events      URL of a first-party collector (`articulate serve`'s
+ *                               /v1/events) to POST analytics events to. Default: none.
  *
- * The element gets data-articulate-ready once the player is built. No dependencies, no build
- * step, and nothing is loaded but the stylesheet beside this file, the manifest and its audio.
+ * The player starts collapsed to one row; chapters and the transcript open from buttons, and
+ * "Follow along" scrolls the text being read into view only while the reader asks for it.
+ * When segments carry `words` ({text, start_ms, end_ms, char_start, char_end}, offsets in
+ * characters into the segment's text), the word being read is highlighted too, and clicking a
+ * word plays from it. Shift+Left and Shift+Right move by sentence.
+ *
+ * Analytics: the element dispatches bubbling CustomEvents, each with `detail`
+ * {article, event, position_ms, duration_ms, rate} plus:
+ *   articulate:play      first (true on the first play of a listen)
+ *   articulate:pause
+ *   articulate:seek      from_ms
+ *   articulate:progress  percent (10, 20, ... 90: each decile heard while playing, once)
+ *   articulate:complete  (the end was reached)
+ *   articulate:rate      (the speed changed; `rate` is the new one)
+ * With data-articulate-events the same details are POSTed as JSON, without cookies or any
+ * identifier of the listener.
+ *
+ * The element gets data-articulate-ready once the player is built (articulate:ready). No
+ * dependencies, no build step, and nothing is loaded but the stylesheet beside this file, the
+ * manifest and its audio.
  */
 (() => {
   'use strict';
@@ -29,11 +50,22 @@
   const SPEEDS = [0.75, 1, 1.25, 1.5, 1.75, 2];
   const SKIP_SECONDS = 15;
   const ARROW_SECONDS = 5;
+  /** Back within this long of a sentence's start goes to the one before. */
+  const SENTENCE_RESTART_SECONDS = 1.5;
+  /** After the reader scrolls, following waits this long before it may scroll. */
+  const READER_SCROLL_MS = 1500;
   const STORE = 'articulate-player:';
   const ICONS = {
     play: 'M8 5.14v13.72a1 1 0 0 0 1.5.86l11-6.86a1 1 0 0 0 0-1.72l-11-6.86A1 1 0 0 0 8 5.14z',
     pause: 'M7 5h3.5v14H7zM13.5 5H17v14h-3.5z',
+    chapters: 'M4 6h2v2H4zm4 0h12v2H8zM4 11h2v2H4zm4 0h12v2H8zm-4 5h2v2H4zm4 0h12v2H8z',
+    transcript: 'M5 4h14v2H5zm0 4h14v2H5zm0 4h14v2H5zm0 4h9v2H5z',
+    follow: 'M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8zm9 3h-2.07A7 7 0 0 0 13 5.07V3h-2v2.07A7 7 0 0 0 ' +
+      '5.07 11H3v2h2.07A7 7 0 0 0 11 18.93V21h2v-2.07A7 7 0 0 0 18.93 13H21zm-9 6a5 5 0 1 1 0-10 ' +
+      '5 5 0 0 1 0 10z',
   };
+  /** A word that ends a sentence: its last letter is followed by . ! ? (and maybe quotes). */
+  const SENTENCE_END = /[.!?…]["'”’)\]]*$/;
 
   const players = [];
   const started = new WeakSet();
@@ -119,19 +151,122 @@
     document.head.append(h('link', { rel: 'stylesheet', href, 'data-articulate-player': true }));
   }
 
+  /** Whether any part of `node` is inside the viewport, below `top` and above `bottom`. */
+  function inView(node, top = 0, bottom = 0) {
+    const box = node.getBoundingClientRect();
+    const height = window.innerHeight || document.documentElement.clientHeight;
+    return box.bottom > top && box.top < height - bottom;
+  }
+
+  /**
+   * The words of `segment` that can be marked in `nodes` (the elements showing its text):
+   * each text node's words are wrapped in spans. Offsets are characters (code points) into
+   * the segment's text; the page may space the text differently, but not spell it so.
+   */
+  function wrapWords(nodes, segment, index) {
+    const words = Array.isArray(segment.words) ? segment.words : [];
+    if (!words.length || !nodes.length) return [];
+    // Where each character of the segment's text is on the page: a text node and an offset.
+    const texts = [];
+    for (const node of nodes) {
+      const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+      for (let text = walker.nextNode(); text; text = walker.nextNode()) texts.push(text);
+    }
+    const chars = Array.from(segment.text || '');
+    const at = new Array(chars.length);
+    let t = 0;
+    let offset = 0;
+    let i = 0;
+    const space = (c) => /\s/.test(c);
+    while (i < chars.length) {
+      if (t >= texts.length) break;
+      const data = texts[t].data;
+      if (offset >= data.length) {
+        t += 1;
+        offset = 0;
+        continue;
+      }
+      const code = data.codePointAt(offset);
+      const shown = String.fromCodePoint(code);
+      if (shown === chars[i]) {
+        at[i] = [t, offset];
+        i += 1;
+        offset += shown.length;
+      } else if (space(chars[i])) {
+        at[i] = [t, offset];
+        i += 1;
+      } else if (space(shown)) {
+        offset += shown.length;
+      } else {
+        return []; // another text: highlight the segment only
+      }
+    }
+    if (i < chars.length) return [];
+
+    // Words inside one text node, grouped by that node.
+    const byNode = new Map();
+    const timed = [];
+    words.forEach((word, w) => {
+      const start = Number(word.char_start);
+      const end = Number(word.char_end);
+      if (!(typeof word.start_ms === 'number' && start >= 0 && end > start && end <= chars.length)) {
+        return;
+      }
+      const [startNode, startOffset] = at[start];
+      const last = at[end - 1];
+      if (!last || last[0] !== startNode) return;
+      const endOffset = last[1] + chars[end - 1].length;
+      const entry = { word, w, startOffset, endOffset };
+      if (!byNode.has(startNode)) byNode.set(startNode, []);
+      byNode.get(startNode).push(entry);
+    });
+    for (const [n, entries] of byNode) {
+      const text = texts[n];
+      const data = text.data;
+      const fragment = document.createDocumentFragment();
+      let cursor = 0;
+      entries.sort((a, b) => a.startOffset - b.startOffset);
+      for (const entry of entries) {
+        if (entry.startOffset < cursor) continue; // overlapping words: keep the first
+        if (entry.startOffset > cursor) fragment.append(data.slice(cursor, entry.startOffset));
+        const span = h('span', { class: 'articulate-word', 'data-articulate-word': `${index}:${entry.w}` },
+          data.slice(entry.startOffset, entry.endOffset));
+        fragment.append(span);
+        timed.push({ start_ms: entry.word.start_ms, end_ms: entry.word.end_ms, node: span,
+          text: entry.word.text });
+        cursor = entry.endOffset;
+      }
+      if (cursor < data.length) fragment.append(data.slice(cursor));
+      text.replaceWith(fragment);
+    }
+    return timed.sort((a, b) => a.start_ms - b.start_ms);
+  }
+
   class Player {
     constructor(root) {
       this.root = root;
       this.id = `articulate-${++count}`;
       this.manifestUrl = new URL(root.getAttribute('data-articulate-manifest'), document.baseURI).href;
-      this.key = STORE + (root.getAttribute('data-articulate-id') || this.manifestUrl);
+      this.article = root.getAttribute('data-articulate-id') || this.manifestUrl;
+      this.key = STORE + this.article;
+      const events = root.getAttribute('data-articulate-events');
+      this.eventsUrl = events ? new URL(events, document.baseURI).href : null;
       this.currentSegment = -1;
       this.currentChapter = -1;
+      this.currentWord = null;
       this.lastSaved = -1;
       this.frame = 0;
+      this.following = false;
+      this.readerScrolledAt = -Infinity;
+      this.autoScrolling = false;
+      this.listen = null;
     }
 
     async load() {
+      if (new URL(this.manifestUrl).protocol === 'file:') {
+        this.failFromDisk();
+        return;
+      }
       let manifest;
       try {
         const response = await fetch(this.manifestUrl, { credentials: 'same-origin' });
@@ -163,6 +298,18 @@
       this.root.replaceChildren(h('p', { class: 'articulate-failed', role: 'status' }, message));
     }
 
+    /** Opened from disk, the browser will not let the page fetch the manifest: say how. */
+    failFromDisk() {
+      const code = (text) => h('code', {}, text);
+      this.root.replaceChildren(h('div', { class: 'articulate-failed', role: 'status' },
+        h('p', {}, h('strong', {}, 'This player needs to be served over HTTP.'),
+          ' Browsers do not let a page opened from disk load the narration.'),
+        h('p', {}, 'From the folder that holds the narration, run ', code('python3 -m http.server'),
+          ' and open ', code('localhost:8000/player/'), ', or hear an article with ',
+          code('articulate preview ARTICLE'), '.')));
+      console.warn('articulate player: opened from disk (a file: URL); serve it over HTTP.');
+    }
+
     build(audioUrl) {
       const id = this.id;
       this.total = this.manifest.duration_ms / 1000;
@@ -171,12 +318,13 @@
 
       this.playButton = h('button', { type: 'button', class: 'articulate-play', 'aria-label': 'Play' },
         icon(ICONS.play));
-      const back = h('button', { type: 'button', class: 'articulate-skip',
+      const back = h('button', { type: 'button', class: 'articulate-skip articulate-back',
         'aria-label': `Back ${SKIP_SECONDS} seconds` }, `−${SKIP_SECONDS}`);
-      const forward = h('button', { type: 'button', class: 'articulate-skip',
+      const forward = h('button', { type: 'button', class: 'articulate-skip articulate-forward',
         'aria-label': `Forward ${SKIP_SECONDS} seconds` }, `+${SKIP_SECONDS}`);
       this.seek = h('input', { type: 'range', class: 'articulate-seekbar', min: 0, max: this.total,
-        step: 'any', value: 0, 'aria-label': 'Position in the narration' });
+        step: 'any', value: 0, 'aria-label': 'Position in the narration',
+        'aria-describedby': `${id}-keys`, 'aria-keyshortcuts': 'Shift+ArrowLeft Shift+ArrowRight' });
       const ticks = h('div', { class: 'articulate-ticks', 'aria-hidden': 'true' });
       for (const chapter of this.chapters.slice(1)) {
         const tick = h('span', { class: 'articulate-tick' });
@@ -189,30 +337,73 @@
         ...SPEEDS.map((s) => h('option', { value: s }, `${s}×`)));
       this.status = h('p', { class: 'articulate-visually-hidden', role: 'status' });
 
+      const synthetic = this.manifest.synthetic !== false;
+      const engine = [this.manifest.backend, this.manifest.voice].filter(Boolean).join(', ');
+      const disclosure = this.manifest.disclosure ||
+        `Narrated by a synthetic voice${engine ? ` (${engine})` : ''}, not a person.`;
+      const label = synthetic
+        ? h('span', { class: 'articulate-synthetic', title: disclosure }, 'Synthetic voice',
+          h('span', { class: 'articulate-visually-hidden' }, `: ${disclosure}`))
+        : null;
+
+      // Chapters: a list behind a button.
       this.chapterButtons = this.chapters.map((chapter, index) =>
         h('button', { type: 'button', class: 'articulate-chapter', 'data-chapter': index },
           h('span', { class: 'articulate-chapter-time' }, clock(chapter.start_ms / 1000)),
           h('span', { class: 'articulate-chapter-title' }, chapter.title)));
-      const chapterList = this.chapters.length > 1
-        ? h('nav', { class: 'articulate-chapters', 'aria-label': 'Chapters' },
-          h('ol', {}, ...this.chapterButtons.map((button) => h('li', {}, button))))
-        : null;
-
-      const region = h('section', { class: 'articulate-player', 'aria-labelledby': `${id}-heading` },
-        h('h2', { class: 'articulate-heading', id: `${id}-heading` }, 'Listen to this article'),
-        h('p', { class: 'articulate-title' }, this.manifest.title || ''),
-        h('div', { class: 'articulate-controls' },
-          this.playButton, back, forward,
-          h('div', { class: 'articulate-seek' }, this.seek, ticks),
-          h('span', { class: 'articulate-time' }, this.elapsed, ' / ', this.totalLabel),
-          h('label', { class: 'articulate-speed-label', for: `${id}-speed` }, 'Speed'),
-          this.speed),
-        chapterList, this.status, this.audio);
-      this.root.replaceChildren(region);
-      this.region = region;
+      const toggles = h('div', { class: 'articulate-toggles' });
+      this.chapterList = null;
+      if (this.chapters.length > 1) {
+        this.chapterList = h('nav', { class: 'articulate-chapters', id: `${id}-chapters`,
+          'aria-label': 'Chapters', hidden: true },
+        h('ol', {}, ...this.chapterButtons.map((button) => h('li', {}, button))));
+        this.chaptersToggle = this.toggleButton('articulate-chapters-toggle', ICONS.chapters,
+          'Chapters', { 'aria-expanded': 'false', 'aria-controls': `${id}-chapters` });
+        toggles.append(this.chaptersToggle);
+      }
 
       const selector = this.root.getAttribute('data-articulate-text');
-      this.text = (selector && document.querySelector(selector)) || this.transcript();
+      const page = selector && document.querySelector(selector);
+      this.transcriptPanel = page ? null : this.transcript();
+      if (this.transcriptPanel) {
+        this.transcriptToggle = this.toggleButton('articulate-transcript-toggle', ICONS.transcript,
+          'Transcript', { 'aria-expanded': String(!this.transcriptPanel.hidden),
+            'aria-controls': this.transcriptPanel.id });
+        toggles.append(this.transcriptToggle);
+      }
+      this.text = page || this.transcriptPanel;
+      if (this.text) {
+        this.followToggle = this.toggleButton('articulate-follow', ICONS.follow, 'Follow along',
+          { 'aria-pressed': 'false' });
+        toggles.append(this.followToggle);
+      }
+
+      const region = h('section', { class: 'articulate-player', 'aria-labelledby': `${id}-heading` },
+        h('div', { class: 'articulate-head' },
+          h('h2', { class: 'articulate-heading', id: `${id}-heading` }, 'Listen to this article'),
+          label),
+        this.playButton, back,
+        h('div', { class: 'articulate-seek' },
+          h('p', { class: 'articulate-title' }, this.manifest.title || ''),
+          h('div', { class: 'articulate-track' }, this.seek, ticks),
+          h('div', { class: 'articulate-time' }, this.elapsed,
+            h('span', { class: 'articulate-visually-hidden' }, ' of '), this.totalLabel)),
+        forward,
+        h('span', { class: 'articulate-speed-group' },
+          h('label', { class: 'articulate-speed-label', for: `${id}-speed` }, 'Speed'),
+          this.speed),
+        h('span', { class: 'articulate-break', 'aria-hidden': 'true' }),
+        toggles.childElementCount ? toggles : null,
+        this.chapterList,
+        h('p', { class: 'articulate-visually-hidden', id: `${id}-keys` },
+          'Left and right arrows move 5 seconds; with Shift, a sentence.'),
+        this.status, this.audio);
+      this.region = region;
+      // The slot keeps the player's place in the page while it is docked to the viewport.
+      this.slot = h('div', { class: 'articulate-slot' }, region);
+      this.root.replaceChildren(this.slot);
+      if (this.transcriptPanel) this.root.append(this.transcriptPanel);
+
       this.segmentNodes = new Map();
       for (const node of this.text ? this.text.querySelectorAll('[data-articulate-segment]') : []) {
         const key = node.getAttribute('data-articulate-segment');
@@ -221,6 +412,10 @@
         if (!this.segmentNodes.has(key)) this.segmentNodes.set(key, []);
         this.segmentNodes.get(key).push(node);
       }
+      // Words, where the manifest times them and the page shows the same text.
+      this.words = this.segments.map((segment, index) =>
+        wrapWords(this.segmentNodes.get(String(segment.id)) || [], segment, index));
+      this.sentences = this.sentenceStarts();
 
       this.playButton.addEventListener('click', () => this.toggle());
       back.addEventListener('click', () => this.skip(-SKIP_SECONDS));
@@ -229,47 +424,145 @@
       this.speed.addEventListener('change', () => this.setSpeed(Number(this.speed.value), true));
       this.chapterButtons.forEach((button, index) =>
         button.addEventListener('click', () => this.playChapter(index)));
+      if (this.chaptersToggle) {
+        this.chaptersToggle.addEventListener('click', () =>
+          this.expand(this.chaptersToggle, this.chapterList));
+      }
+      if (this.transcriptToggle) {
+        this.transcriptToggle.addEventListener('click', () =>
+          this.expand(this.transcriptToggle, this.transcriptPanel));
+      }
+      if (this.followToggle) {
+        this.followToggle.addEventListener('click', () => this.follow(!this.following));
+      }
       region.addEventListener('keydown', (event) => this.onKey(event));
       if (this.text) this.text.addEventListener('click', (event) => this.onTextClick(event));
+      this.watchReaderScrolling();
 
       const audio = this.audio;
       audio.addEventListener('play', () => this.onPlay());
-      audio.addEventListener('pause', () => { this.showPlaying(); this.save(); });
+      audio.addEventListener('pause', () => this.onPause());
       for (const name of ['timeupdate', 'seeked', 'durationchange', 'loadedmetadata']) {
         audio.addEventListener(name, () => this.render());
       }
       audio.addEventListener('timeupdate', () => {
         if (Math.abs(audio.currentTime - this.lastSaved) >= 2) this.save();
       });
+      audio.addEventListener('seeking', () => this.onSeeking());
       audio.addEventListener('seeked', () => this.save());
-      audio.addEventListener('ended', () => { this.showPlaying(); this.forget(); });
+      audio.addEventListener('ratechange', () => this.onRate());
+      audio.addEventListener('ended', () => this.onEnded());
       audio.addEventListener('error', () => this.announce('The audio could not be played.'));
       window.addEventListener('pagehide', () => this.save());
 
       const saved = storage();
       const speed = saved ? Number(saved.getItem(`${STORE}speed`)) : NaN;
       this.setSpeed(SPEEDS.includes(speed) ? speed : 1, false);
+      this.lastRate = this.audio.playbackRate;
       this.restore();
+      this.lastPosition = this.audio.currentTime;
       this.render();
       this.root.setAttribute('data-articulate-ready', '');
       this.root.dispatchEvent(new CustomEvent('articulate:ready', { bubbles: true }));
     }
 
+    toggleButton(className, path, text, attributes) {
+      return h('button', { type: 'button', class: `articulate-toggle ${className}`, ...attributes },
+        icon(path), h('span', { class: 'articulate-toggle-text' }, text));
+    }
+
     /** The manifest's segments as text below the player, for pages without the article. */
     transcript() {
-      const mode = this.root.getAttribute('data-articulate-transcript') || 'open';
+      const mode = this.root.getAttribute('data-articulate-transcript') || 'closed';
       if (mode === 'none') return null;
-      const body = h('div', { class: 'articulate-transcript-body' });
+      const body = h('div', { class: 'articulate-transcript', id: `${this.id}-transcript`,
+        role: 'region', 'aria-label': 'Transcript', hidden: mode !== 'open' });
       for (const segment of this.segments) {
         if (segment.kind === 'headline') continue; // the player shows the title already
         const tag = segment.kind === 'heading' ? 'h3' : 'p';
         body.append(h(tag, { class: `articulate-kind-${segment.kind}`,
           'data-articulate-segment': segment.id }, segment.text));
       }
-      const details = h('details', { class: 'articulate-transcript', open: mode !== 'closed' },
-        h('summary', {}, 'Transcript'), body);
-      this.root.append(details);
-      return details;
+      return body;
+    }
+
+    /** Show or hide the panel a toggle controls. */
+    expand(button, panel, open = panel.hidden) {
+      panel.hidden = !open;
+      button.setAttribute('aria-expanded', String(open));
+      if (open && this.following) this.keepInView(true);
+    }
+
+    /** Start or stop following the text being read. */
+    follow(on) {
+      this.following = on;
+      this.followToggle.setAttribute('aria-pressed', String(on));
+      this.region.classList.toggle('articulate-following', on);
+      if (on) {
+        // The reader asked: show the text now, even if they scrolled a moment ago.
+        this.readerScrolledAt = -Infinity;
+        if (this.transcriptPanel && this.transcriptPanel.hidden) {
+          this.expand(this.transcriptToggle, this.transcriptPanel, true);
+        }
+        this.keepInView(true);
+      }
+      this.dock();
+    }
+
+    /**
+     * The reader scrolling means they are reading elsewhere: following never scrolls while
+     * they do, and stops once they leave the text being read.
+     */
+    watchReaderScrolling() {
+      // The reader taking over ends any scroll of ours.
+      const scrolled = () => {
+        this.readerScrolledAt = performance.now();
+        this.autoScrolling = false;
+      };
+      const keys = new Set(['PageUp', 'PageDown', 'Home', 'End', 'ArrowUp', 'ArrowDown', ' ']);
+      window.addEventListener('wheel', scrolled, { passive: true });
+      window.addEventListener('touchmove', scrolled, { passive: true });
+      window.addEventListener('keydown', (event) => {
+        const target = event.target;
+        const typing = target && target.closest &&
+          target.closest('input, select, textarea, button, [contenteditable], .articulate-player');
+        if (keys.has(event.key) && !typing) scrolled();
+      });
+      window.addEventListener('mousedown', (event) => {
+        // A press on the scrollbar lands on the root element.
+        if (event.target === document.documentElement) scrolled();
+      });
+      window.addEventListener('scroll', () => {
+        if (!this.following || this.autoScrolling) return;
+        if (performance.now() - this.readerScrolledAt > READER_SCROLL_MS) return;
+        const node = this.highlightNode();
+        if (node && !inView(node, 0, this.dockedHeight())) {
+          this.follow(false);
+          this.announce('Follow along is off: you scrolled away from the text being read.');
+        }
+      }, { passive: true });
+      if ('IntersectionObserver' in window) {
+        this.slotVisible = true;
+        new IntersectionObserver((entries) => {
+          this.slotVisible = entries[entries.length - 1].isIntersecting;
+          this.dock();
+        }).observe(this.slot);
+      }
+    }
+
+    /**
+     * While following, the controls stay on screen: when the player's place scrolls out of
+     * view, it docks to the bottom of the viewport, and its place keeps its height.
+     */
+    dock() {
+      const docked = this.following && this.slotVisible === false;
+      if (docked === this.region.classList.contains('articulate-docked')) return;
+      this.slot.style.minHeight = docked ? `${this.slot.offsetHeight}px` : '';
+      this.region.classList.toggle('articulate-docked', docked);
+    }
+
+    dockedHeight() {
+      return this.region.classList.contains('articulate-docked') ? this.region.offsetHeight : 0;
     }
 
     duration() {
@@ -304,6 +597,42 @@
       this.render();
     }
 
+    /** The start of every sentence, in seconds: from word timings, else one per segment. */
+    sentenceStarts() {
+      const starts = [];
+      for (const segment of this.segments) {
+        const words = (Array.isArray(segment.words) ? segment.words : [])
+          .filter((w) => typeof w.start_ms === 'number')
+          .sort((a, b) => a.start_ms - b.start_ms);
+        if (!words.length) {
+          starts.push(segment.start_ms / 1000);
+          continue;
+        }
+        let next = true;
+        for (const word of words) {
+          if (next) starts.push(word.start_ms / 1000);
+          next = SENTENCE_END.test(String(word.text || '').trim());
+        }
+      }
+      return [...new Set(starts)].sort((a, b) => a - b);
+    }
+
+    /** Move to the next sentence (`step` 1), or back to this one's start or the one before. */
+    moveBySentence(step) {
+      const time = this.audio.currentTime + 0.05;
+      const starts = this.sentences;
+      if (!starts.length) return;
+      // Before the first sentence is the lead-in, which belongs to the first sentence.
+      let current = 0;
+      while (current + 1 < starts.length && starts[current + 1] <= time) current += 1;
+      if (step > 0) {
+        if (current + 1 < starts.length) this.seekTo(starts[current + 1]);
+        return;
+      }
+      const restart = time - starts[current] > SENTENCE_RESTART_SECONDS;
+      this.seekTo(starts[restart ? current : Math.max(0, current - 1)]);
+    }
+
     playChapter(index) {
       const chapter = this.chapters[index];
       if (!chapter) return;
@@ -317,6 +646,11 @@
       this.audio.playbackRate = rate;
       this.speed.value = String(rate);
       if (!remember) return;
+      // Told now, with the rate chosen: the ratechange events come later, maybe after another.
+      if (rate !== this.lastRate) {
+        this.lastRate = rate;
+        this.emit('rate');
+      }
       this.announce(`Speed ${rate} times`);
       const saved = storage();
       try {
@@ -329,6 +663,10 @@
       for (const other of players) {
         if (other !== this && other.audio && !other.audio.paused) other.audio.pause();
       }
+      const first = !this.listen;
+      if (first) this.listen = { heard: new Set() };
+      this.lastPosition = this.audio.currentTime;
+      this.emit('play', { first });
       this.showPlaying();
       this.render();
       this.keepInView();
@@ -341,6 +679,75 @@
       this.frame = requestAnimationFrame(step);
     }
 
+    onPause() {
+      this.showPlaying();
+      this.save();
+      // The pause that comes with the end is not the listener's.
+      if (!this.audio.ended) this.emit('pause');
+    }
+
+    onSeeking() {
+      const from = this.lastPosition;
+      this.lastPosition = this.audio.currentTime;
+      if (Math.abs(this.audio.currentTime - (from || 0)) < 0.05) return;
+      this.emit('seek', { from_ms: Math.round((from || 0) * 1000) });
+    }
+
+    onRate() {
+      const rate = this.audio.playbackRate;
+      if (rate === this.lastRate) return;
+      this.lastRate = rate;
+      this.emit('rate');
+    }
+
+    onEnded() {
+      this.showPlaying();
+      this.forget();
+      this.credit(this.duration());
+      this.emit('complete');
+      // Playing again is another listen.
+      this.listen = null;
+    }
+
+    /** Progress events for each decile passed while playing from the last position to `time`. */
+    credit(time) {
+      const end = this.duration();
+      const from = this.lastPosition;
+      this.lastPosition = time;
+      if (!this.listen || !end || this.audio.seeking || !(time > from)) return;
+      // A jump of more than a few seconds is a seek the browser reported late, not listening.
+      if (time - from > 5 * Math.max(1, this.audio.playbackRate)) return;
+      for (let percent = 10; percent <= 90; percent += 10) {
+        const mark = (end * percent) / 100;
+        if (from < mark && time >= mark && !this.listen.heard.has(percent)) {
+          this.listen.heard.add(percent);
+          this.emit('progress', { percent });
+        }
+      }
+    }
+
+    /** Tell the page (and the collector, if there is one) what the listener did. */
+    emit(name, extra) {
+      const detail = {
+        article: this.article,
+        event: name,
+        position_ms: Math.round(this.audio.currentTime * 1000),
+        duration_ms: Math.round(this.duration() * 1000),
+        rate: this.audio.playbackRate,
+        ...extra,
+      };
+      this.root.dispatchEvent(new CustomEvent(`articulate:${name}`, { bubbles: true, detail }));
+      if (!this.eventsUrl) return;
+      const body = JSON.stringify(detail);
+      try {
+        // text/plain and no-cors: a simple request, even to another origin; never a cookie.
+        fetch(this.eventsUrl, { method: 'POST', body, keepalive: true, credentials: 'omit',
+          mode: 'no-cors', headers: { 'Content-Type': 'text/plain' } }).catch(() => {});
+      } catch (_) {
+        if (navigator.sendBeacon) navigator.sendBeacon(this.eventsUrl, new Blob([body], { type: 'text/plain' }));
+      }
+    }
+
     showPlaying() {
       const playing = !this.audio.paused;
       this.playButton.setAttribute('aria-label', playing ? 'Pause' : 'Play');
@@ -350,6 +757,7 @@
 
     render() {
       const time = this.audio.currentTime;
+      if (!this.audio.paused && !this.audio.seeking) this.credit(time);
       const end = this.duration();
       const elapsed = clock(time);
       if (this.elapsed.textContent !== elapsed) this.elapsed.textContent = elapsed;
@@ -373,14 +781,32 @@
         });
         this.currentChapter = chapter;
       }
-      const index = lastStartedBy(this.segments, ms);
-      if (index === this.currentSegment) return;
-      for (const node of this.nodesOf(this.currentSegment)) {
-        node.classList.remove('articulate-current');
+      let index = lastStartedBy(this.segments, ms);
+      // A chapter starts in the pause before its heading: that lead-in is the heading's.
+      const number = chapter >= 0 ? this.manifest.chapters.indexOf(this.chapters[chapter]) : -1;
+      if (number >= 0 && (index < 0 || this.segments[index].chapter < number)) {
+        const first = this.segments.findIndex((segment) => segment.chapter === number);
+        if (first >= 0) index = first;
       }
-      for (const node of this.nodesOf(index)) node.classList.add('articulate-current');
-      this.currentSegment = index;
-      if (!this.audio.paused) this.keepInView();
+      let moved = false;
+      if (index !== this.currentSegment) {
+        for (const node of this.nodesOf(this.currentSegment)) {
+          node.classList.remove('articulate-current');
+        }
+        for (const node of this.nodesOf(index)) node.classList.add('articulate-current');
+        this.currentSegment = index;
+        moved = true;
+      }
+      const words = index >= 0 ? this.words[index] : [];
+      const at = words.length ? lastStartedBy(words, ms) : -1;
+      const word = at >= 0 ? words[at].node : null;
+      if (word !== this.currentWord) {
+        if (this.currentWord) this.currentWord.classList.remove('articulate-word-current');
+        if (word) word.classList.add('articulate-word-current');
+        this.currentWord = word;
+        moved = true;
+      }
+      if (moved && !this.audio.paused) this.keepInView();
     }
 
     /** The elements showing the `index`th timed segment's words. */
@@ -389,14 +815,33 @@
       return this.segmentNodes.get(String(this.segments[index].id)) || [];
     }
 
-    /** Scroll the segment being read into view, if it is out of view. */
-    keepInView() {
-      const node = this.nodesOf(this.currentSegment)[0];
-      if (!node) return;
-      const box = node.getBoundingClientRect();
+    /** What is being read: the word, else its segment. */
+    highlightNode() {
+      return this.currentWord || this.nodesOf(this.currentSegment)[0] || null;
+    }
+
+    /**
+     * Scroll the text being read into view: only when following, never while the reader is
+     * scrolling, and never with the controls pushed off screen (they dock while following).
+     */
+    keepInView(now = false) {
+      if (!this.following) return;
+      if (!now && performance.now() - this.readerScrolledAt < READER_SCROLL_MS) return;
+      const node = this.highlightNode();
+      if (!node || (this.transcriptPanel && this.transcriptPanel.hidden)) return;
       const height = window.innerHeight || document.documentElement.clientHeight;
-      if (box.top >= 0 && box.bottom <= height) return;
-      node.scrollIntoView({ block: 'center', behavior: reducedMotion() ? 'auto' : 'smooth' });
+      const box = node.getBoundingClientRect();
+      if (box.top >= 0 && box.bottom <= height - this.dockedHeight()) return;
+      this.autoScrolling = true;
+      const smooth = !reducedMotion();
+      node.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'auto' });
+      // Our own scroll is over once it has had time to land.
+      clearTimeout(this.autoScrollTimer);
+      this.autoScrollTimer = setTimeout(() => {
+        this.autoScrolling = false;
+        this.dock();
+      }, smooth ? 800 : 50);
+      this.dock();
     }
 
     onKey(event) {
@@ -412,13 +857,14 @@
           this.toggle();
           break;
         case 'ArrowLeft':
+        case 'ArrowRight': {
+          if (onChapter) return;
           event.preventDefault();
-          this.skip(-ARROW_SECONDS);
+          const step = event.key === 'ArrowLeft' ? -1 : 1;
+          if (event.shiftKey) this.moveBySentence(step);
+          else this.skip(step * ARROW_SECONDS);
           break;
-        case 'ArrowRight':
-          event.preventDefault();
-          this.skip(ARROW_SECONDS);
-          break;
+        }
         case 'ArrowUp':
         case 'ArrowDown': {
           const step = event.key === 'ArrowUp' ? -1 : 1;
@@ -441,6 +887,13 @@
             this.seekTo(event.key === 'Home' ? 0 : this.duration());
           }
           break;
+        case 'Escape':
+          if (this.chapterList && !this.chapterList.hidden && this.chapterList.contains(target)) {
+            event.preventDefault();
+            this.expand(this.chaptersToggle, this.chapterList, false);
+            this.chaptersToggle.focus();
+          }
+          break;
         default:
       }
     }
@@ -459,7 +912,14 @@
       if (selection && !selection.isCollapsed && node.contains(selection.anchorNode)) return;
       const segment = this.segmentById.get(node.getAttribute('data-articulate-segment'));
       if (!segment) return;
-      this.seekTo(segment.start_ms / 1000);
+      const word = event.target.closest('[data-articulate-word]');
+      let start = segment.start_ms;
+      if (word && node.contains(word)) {
+        const [s, w] = word.getAttribute('data-articulate-word').split(':').map(Number);
+        const timed = this.segments[s] && this.segments[s].words && this.segments[s].words[w];
+        if (timed && typeof timed.start_ms === 'number') start = timed.start_ms;
+      }
+      this.seekTo(start / 1000);
       this.play();
     }
 

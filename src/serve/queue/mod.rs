@@ -117,8 +117,10 @@ impl State {
     }
 }
 
-/// What a webhook asked for: the article and its voice.
+/// What a webhook asked for: the article and its voice. A field it does not know is an
+/// error naming it: a misspelt `"voise"` must not quietly get the default voice.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Request {
     /// The article's id in the CMS; also its output name.
     pub id: String,

@@ -294,6 +294,11 @@ impl Synthesizer for ElevenLabs {
         &self.capabilities
     }
 
+    /// The neighbours' text is sent as context, and it changes the intonation.
+    fn uses_context(&self) -> bool {
+        self.settings.context
+    }
+
     fn settings(&self) -> serde_json::Value {
         let s = &self.settings;
         serde_json::json!({

@@ -186,26 +186,44 @@ async fn a_body_that_keeps_breaking_off_fails_as_a_broken_connection() {
     assert!(msg.contains("chunk 0") && msg.contains("broke off"), "{msg}");
 }
 
+/// The last failure under a `GaveUp`, or the error itself.
+fn last(err: &SynthError) -> &SynthError {
+    match err {
+        SynthError::GaveUp { last, .. } => last,
+        other => other,
+    }
+}
+
 #[tokio::test]
-async fn a_200_with_an_html_page_is_an_error_and_not_retried() {
+async fn a_200_with_an_html_page_is_retried_as_passing_and_then_an_error() {
+    // A CDN's challenge or maintenance page passes; asked again, the service may answer.
     let page = "<html><body><h1>Scheduled maintenance</h1><p>Back soon.</p></body></html>";
     let server =
         Server::start(move |_, _| Reply::ok("text/html; charset=utf-8", page.into())).await;
-    let err = narrate(backend(&server.url, ""), &TEXTS[..1], 1).await.unwrap_err();
+    let err = narrate(backend(&server.url, "max_retries = 1"), &TEXTS[..1], 1).await.unwrap_err();
     let msg = err.to_string();
-    assert!(matches!(err, SynthError::BadAudio { chunk: 0, .. }), "{msg}");
+    assert!(matches!(last(&err), SynthError::BadAudio { chunk: 0, .. }), "{msg}");
     assert!(msg.contains("text/html") && msg.contains("Scheduled maintenance"), "{msg}");
-    assert_eq!(server.requests().len(), 1);
+    assert_eq!(server.requests().len(), 2);
+    let server =
+        Server::start(
+            move |req, n| {
+                if n == 0 { Reply::ok("text/html", page.into()) } else { speech(req) }
+            },
+        )
+        .await;
+    let audio = narrate(backend(&server.url, ""), &TEXTS[..1], 1).await.unwrap();
+    assert_eq!(audio, fault_free().await[..1]);
 }
 
 #[tokio::test]
 async fn a_200_with_audio_that_does_not_decode_is_an_error() {
     let server =
         Server::start(|_, _| Reply::ok("audio/mpeg", b"<html>not audio</html>".to_vec())).await;
-    let err = narrate(backend(&server.url, ""), &TEXTS[..1], 1).await.unwrap_err();
-    assert!(matches!(err, SynthError::BadAudio { .. }), "{err}");
+    let err = narrate(backend(&server.url, "max_retries = 1"), &TEXTS[..1], 1).await.unwrap_err();
+    assert!(matches!(last(&err), SynthError::BadAudio { .. }), "{err}");
     let server = Server::start(|_, _| Reply::ok("audio/mpeg", Vec::new())).await;
-    let err = narrate(backend(&server.url, ""), &TEXTS[..1], 1).await.unwrap_err();
+    let err = narrate(backend(&server.url, "max_retries = 1"), &TEXTS[..1], 1).await.unwrap_err();
     assert!(err.to_string().contains("the answer was empty"), "{err}");
 }
 

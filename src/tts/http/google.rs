@@ -255,6 +255,11 @@ impl Synthesizer for Google {
         &self.capabilities
     }
 
+    fn fastest_letters_per_second(&self) -> Option<f64> {
+        let rate = self.settings.speaking_rate.unwrap_or(1.0);
+        Some(crate::tts::check::FASTEST_LETTERS_PER_SECOND * rate)
+    }
+
     fn settings(&self) -> serde_json::Value {
         let s = &self.settings;
         serde_json::json!({

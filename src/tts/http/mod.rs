@@ -25,8 +25,36 @@ mod segment_limits;
 #[cfg(test)]
 mod testing;
 
+use std::sync::Arc;
+
 use reqwest::header::HeaderValue;
 use url::Url;
+
+use crate::config::VoiceProfile;
+use crate::tts::{SynthError, Synthesizer};
+
+/// Build a cloud backend that will only be asked what it would bill (`--dry-run`): a key
+/// missing from the environment is stood in for, since estimating sends nothing. `None`
+/// for a backend that is not a cloud one.
+pub(crate) fn build_unkeyed(
+    profile: &VoiceProfile,
+) -> Option<Result<Arc<dyn Synthesizer>, SynthError>> {
+    // Never sent: a dry run makes no request.
+    let env = |name: &str| secret::process_env(name).or_else(|| Some("dry-run".to_owned()));
+    fn boxed<T: Synthesizer + 'static>(
+        built: Result<T, SynthError>,
+    ) -> Result<Arc<dyn Synthesizer>, SynthError> {
+        built.map(|b| Arc::new(b) as Arc<dyn Synthesizer>)
+    }
+    Some(match profile.backend.as_str() {
+        "openai" => boxed(openai::build_with(profile, &env)),
+        "elevenlabs" => boxed(elevenlabs::build_with(profile, &env)),
+        "google" => boxed(google::build_with(profile, &env)),
+        "azure" => boxed(azure::build_with(profile, &env)),
+        "polly" => boxed(polly::build_with(profile, &env)),
+        _ => return None,
+    })
+}
 
 /// The URL of `path` (which starts with `/`) under a profile's `base_url`.
 ///

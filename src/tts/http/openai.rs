@@ -219,6 +219,10 @@ impl Synthesizer for OpenAi {
         &self.capabilities
     }
 
+    fn fastest_letters_per_second(&self) -> Option<f64> {
+        Some(crate::tts::check::FASTEST_LETTERS_PER_SECOND * self.settings.speed)
+    }
+
     fn settings(&self) -> serde_json::Value {
         serde_json::json!({
             "endpoint": self.url.as_str(),

@@ -19,11 +19,35 @@ def model_path(model):
     return str(importlib.import_module(model).model_path())
 
 
+def load(path, threads):
+    """PiperVoice.load, with the ONNX runtime held to `threads` threads that do not spin
+    while waiting (two busy-waiting processes on two cores slow each other down)."""
+    import onnxruntime
+    from piper import PiperVoice
+
+    plain = onnxruntime.SessionOptions
+
+    def options():
+        o = plain()
+        if threads > 0:
+            o.intra_op_num_threads = threads
+            o.inter_op_num_threads = 1
+        o.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return o
+
+    onnxruntime.SessionOptions = options
+    try:
+        return PiperVoice.load(path)
+    finally:
+        onnxruntime.SessionOptions = plain
+
+
 def main():
-    from piper import PiperVoice, SynthesisConfig
+    from piper import SynthesisConfig
 
     model = sys.argv[1]
-    voice = PiperVoice.load(model_path(model))
+    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 0
+    voice = load(model_path(model), threads)
     out = sys.stdout.buffer
     out.write(b"READY %d\n" % voice.config.sample_rate)
     out.flush()

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::defaults;
-use super::pattern;
+use super::pattern::Pattern;
 
 /// `[extract]` settings. Every pattern is a Rust regular expression matched against one
 /// block's whitespace-collapsed text; see `config.toml` for what each list is for.
@@ -102,7 +102,7 @@ impl SiteConfig {
             }
         }
         for (i, source) in self.skip_line_patterns.iter().enumerate() {
-            if let Err(e) = pattern::parse(source) {
+            if let Err(e) = Pattern::new(source) {
                 problems.push(format!("{section} skip_line_patterns[{i}]: {}", invalid(&e)));
             }
         }
@@ -164,18 +164,18 @@ impl ExtractConfig {
                 self.min_confidence
             ));
         }
-        if let Err(e) = pattern::parse(&self.list_marker_pattern) {
+        if let Err(e) = Pattern::new(&self.list_marker_pattern) {
             problems.push(format!("[extract] list_marker_pattern: {}", invalid(&e)));
         }
         // Syntax only: compiling every automaton here would cost more than most extractions,
         // and they are compiled when a text first needs them.
         for list in self.pattern_lists() {
             for (i, source) in list.patterns.iter().enumerate() {
-                match pattern::parse(source) {
+                match Pattern::new(source) {
                     Err(e) => {
                         problems.push(format!("[extract] {}[{i}]: {}", list.name, invalid(&e)))
                     }
-                    Ok(hir) => check_groups(&list, i, &pattern::capture_names(&hir), problems),
+                    Ok(p) => check_groups(&list, i, p.capture_names(), problems),
                 }
             }
         }

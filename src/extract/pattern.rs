@@ -7,8 +7,15 @@
 //! pattern's syntax tree, which is cheap to build, and the automaton is compiled the first
 //! time a text passes that test. A one-line input compiles almost nothing; a long page
 //! compiles what its blocks need, once per process (clones share the compiled regex).
+//!
+//! Parsing is not free either: the configuration is checked when it is loaded and again when
+//! an extractor is built, so a pattern is parsed once per process and kept by its source.
+//! The literal automaton, too, is built only once a pattern has been tested often enough
+//! for it to pay: a short input tests each pattern a few times, directly.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, StartKind};
 use regex::Regex;
@@ -22,6 +29,8 @@ pub(super) struct Pattern(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     source: String,
+    /// The names of its capture groups.
+    capture_names: Vec<String>,
     gate: Gate,
     regex: OnceLock<Option<Regex>>,
 }
@@ -32,9 +41,47 @@ enum Gate {
     /// Nothing cheaper to test: run the regex.
     Always,
     /// Every match starts at the start of the text with one of these literals.
-    StartsWith(AhoCorasick),
+    StartsWith(Literals),
     /// Every match starts with one of these literals, somewhere in the text.
-    Contains(AhoCorasick),
+    Contains(Literals),
+}
+
+/// A set of literals, searched one by one until the set has been tested often enough to be
+/// worth an automaton.
+#[derive(Debug)]
+struct Literals {
+    list: Vec<Vec<u8>>,
+    tests: AtomicU32,
+    automaton: OnceLock<Option<AhoCorasick>>,
+}
+
+/// Tests of a literal set before its automaton is built.
+const DIRECT_TESTS: u32 = 16;
+
+impl Literals {
+    fn new(list: Vec<Vec<u8>>) -> Literals {
+        Literals { list, tests: AtomicU32::new(0), automaton: OnceLock::new() }
+    }
+
+    /// Whether `text` starts with (`anchored`) or contains one of the literals.
+    fn found_in(&self, text: &str, anchored: bool) -> bool {
+        let text = text.as_bytes();
+        if self.tests.load(Ordering::Relaxed) < DIRECT_TESTS {
+            self.tests.fetch_add(1, Ordering::Relaxed);
+            return if anchored {
+                self.list.iter().any(|l| text.starts_with(l))
+            } else {
+                self.list.iter().any(|l| contains(text, l))
+            };
+        }
+        match self.automaton.get_or_init(|| build(&self.list, anchored)) {
+            Some(ac) if anchored => ac.is_match(Input::new(text).anchored(Anchored::Yes)),
+            Some(ac) => ac.is_match(text),
+            // Too many literals for an automaton: search them directly.
+            None if anchored => self.list.iter().any(|l| text.starts_with(l)),
+            None => self.list.iter().any(|l| contains(text, l)),
+        }
+    }
 }
 
 /// Parse a pattern as the regex crate does, without compiling it.
@@ -66,18 +113,34 @@ pub(super) fn capture_names(hir: &Hir) -> Vec<String> {
 
 impl Pattern {
     /// Check `source`'s syntax and work out its literal gate; the regex itself is compiled
-    /// when first needed.
+    /// when first needed. The same source gives the same pattern, parsed once per process.
     ///
     /// # Errors
     ///
     /// The syntax error, on one line.
     pub(super) fn new(source: &str) -> Result<Pattern, String> {
+        static KNOWN: OnceLock<Mutex<HashMap<String, Pattern>>> = OnceLock::new();
+        let known = KNOWN.get_or_init(Mutex::default);
+        if let Some(pattern) = known.lock().unwrap_or_else(|e| e.into_inner()).get(source) {
+            return Ok(pattern.clone());
+        }
         let hir = parse(source)?;
-        Ok(Pattern(Arc::new(Inner {
+        let pattern = Pattern(Arc::new(Inner {
             source: source.to_owned(),
+            capture_names: capture_names(&hir),
             gate: gate(&hir),
             regex: OnceLock::new(),
-        })))
+        }));
+        known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(source.to_owned(), pattern.clone());
+        Ok(pattern)
+    }
+
+    /// The names of its capture groups.
+    pub(super) fn capture_names(&self) -> &[String] {
+        &self.0.capture_names
     }
 
     /// The pattern as configured.
@@ -89,8 +152,8 @@ impl Pattern {
     fn regex_for(&self, text: &str) -> Option<&Regex> {
         let possible = match &self.0.gate {
             Gate::Always => true,
-            Gate::StartsWith(ac) => ac.is_match(Input::new(text).anchored(Anchored::Yes)),
-            Gate::Contains(ac) => ac.is_match(text),
+            Gate::StartsWith(literals) => literals.found_in(text, true),
+            Gate::Contains(literals) => literals.found_in(text, false),
         };
         if !possible {
             return None;
@@ -135,7 +198,7 @@ fn gate(hir: &Hir) -> Gate {
     let anchored = hir.properties().look_set_prefix().contains(Look::Start);
     let prefixes = literals(hir);
     if anchored && let Some(prefixes) = prefixes {
-        return build(prefixes, true).map_or(Gate::Always, Gate::StartsWith);
+        return Gate::StartsWith(Literals::new(prefixes));
     }
     let mut best = prefixes;
     let mut parts = vec![hir];
@@ -151,7 +214,7 @@ fn gate(hir: &Hir) -> Gate {
             }
         }
     }
-    best.and_then(|l| build(l, false)).map_or(Gate::Always, Gate::Contains)
+    best.map_or(Gate::Always, |l| Gate::Contains(Literals::new(l)))
 }
 
 /// The finite set of literals every match of `hir` begins with, if it has one and none is
@@ -169,7 +232,7 @@ fn shortest(literals: &Vec<Vec<u8>>) -> usize {
     literals.iter().map(Vec::len).min().unwrap_or(0)
 }
 
-fn build(literals: Vec<Vec<u8>>, anchored: bool) -> Option<AhoCorasick> {
+fn build(literals: &[Vec<u8>], anchored: bool) -> Option<AhoCorasick> {
     // The non-contiguous NFA is the quickest to build, and the texts tested are short.
     let mut builder = AhoCorasick::builder();
     builder.kind(Some(AhoCorasickKind::NoncontiguousNFA));
@@ -177,6 +240,10 @@ fn build(literals: Vec<Vec<u8>>, anchored: bool) -> Option<AhoCorasick> {
         builder.start_kind(StartKind::Anchored);
     }
     builder.build(literals).ok()
+}
+
+fn contains(text: &[u8], literal: &[u8]) -> bool {
+    literal.is_empty() || text.windows(literal.len()).any(|w| w == literal)
 }
 
 fn one_line(text: &str) -> String {
@@ -197,10 +264,11 @@ mod tests {
 
     #[test]
     fn a_pattern_is_not_compiled_until_a_text_could_match_it() {
-        let p = Pattern::new(r"(?i)^listen to (?:this|the) article\b[^.!?]{0,40}$").unwrap();
+        // A source no other test uses: patterns are shared by source within the process.
+        let p = Pattern::new(r"(?i)^listen to (?:this|the) bulletin\b[^.!?]{0,40}$").unwrap();
         assert!(!p.is_match("The council met on Tuesday."));
         assert!(p.0.regex.get().is_none());
-        assert!(p.is_match("LISTEN TO THIS ARTICLE 4 min"));
+        assert!(p.is_match("LISTEN TO THIS BULLETIN 4 min"));
         assert!(p.0.regex.get().is_some());
     }
 
@@ -230,9 +298,21 @@ mod tests {
         ];
         for (pattern, text, expected) in cases {
             let p = Pattern::new(pattern).unwrap();
-            assert_eq!(p.is_match(text), expected, "{pattern} on {text}");
+            // Searched directly at first, then by the automaton.
+            for _ in 0..DIRECT_TESTS + 2 {
+                assert_eq!(p.is_match(text), expected, "{pattern} on {text}");
+            }
             assert_eq!(Regex::new(pattern).unwrap().is_match(text), expected, "{pattern}");
         }
+    }
+
+    #[test]
+    fn a_pattern_is_parsed_once_and_shared_by_its_source() {
+        let a = Pattern::new(r"(?i)^(?:tap|click) to (?:hear|play) this\b").unwrap();
+        let b = Pattern::new(r"(?i)^(?:tap|click) to (?:hear|play) this\b").unwrap();
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        let named = Pattern::new(r"^by (?P<authors>.+)$").unwrap();
+        assert_eq!(named.capture_names(), ["authors"]);
     }
 
     #[test]

@@ -218,7 +218,30 @@ pub struct Metadata {
     /// The canonical URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical_url: Option<String>,
+    /// How sure extraction is that the spoken blocks are the story, and what it decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<Extraction>,
 }
+
+/// How sure extraction is that it found the whole story.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Extraction {
+    /// From 0 to 1: the share of the page's main text the spoken article holds, the main
+    /// text being what the article finder and an independent content-density estimate
+    /// each took for it. Rounded to two decimals.
+    pub confidence: f64,
+    /// Why the narration may have missed or mixed up part of the story, when it may have:
+    /// the article finder's choice was small or started late and was corrected, or the
+    /// estimates disagree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    /// What extraction decided, one line each (`articulate extract --explain` prints them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decision: Vec<String>,
+}
+
+// Confidence is rounded and never NaN, so equality is total.
+impl Eq for Extraction {}
 
 /// Where an article came from, as recorded in the manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -559,6 +582,10 @@ pub struct Manifest {
     /// `batch --changed-only` the narration is current. Absent in a dry run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_hash: Option<String>,
+    /// How sure extraction is that the narration holds the story (`confidence`, and a
+    /// `warning` when it may not); absent for articles not extracted by this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<Extraction>,
 }
 
 /// Manifests written before `synthetic` existed were synthetic too.

@@ -235,6 +235,10 @@ pub struct ArticleReport {
     /// the article was not verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<crate::verify::Tally>,
+    /// How sure extraction is that the narration holds the story, with a warning when it
+    /// may not (as in the manifest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<crate::model::Extraction>,
 }
 
 /// The whole batch's outcome.
@@ -436,6 +440,7 @@ fn blank_report(input: String, status: Status, error: Option<String>) -> Article
         duration_ms: 0,
         error,
         verification: None,
+        extraction: None,
     }
 }
 
@@ -464,6 +469,12 @@ async fn narrate_article(planned: Planned, shared: &Shared) -> Result<ArticleRep
     let chunks = prepared.script.chunks.len();
     let mut report = blank_report(item.id.clone(), Status::Narrated, None);
     report.output = Some(manifest_path.display().to_string());
+    report.extraction = prepared
+        .article
+        .meta
+        .extraction
+        .as_ref()
+        .map(|e| crate::model::Extraction { decision: Vec::new(), ..e.clone() });
     if shared.options.changed_only
         && is_current(&manifest_path, &prepared, config, &shared.options.formats)
     {

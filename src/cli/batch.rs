@@ -72,10 +72,15 @@ pub struct BatchArgs {
     /// Time every word (from the engine, else by aligning with the recogniser).
     #[arg(long)]
     pub words: bool,
+    /// Fail an article whose extraction confidence (0 to 1) is below this. Default:
+    /// `[extract] min_confidence`.
+    #[arg(long, value_name = "0..1", value_parser = super::confidence)]
+    pub min_confidence: Option<f64>,
 }
 
 pub(super) fn run(args: &BatchArgs, config: &Config) -> anyhow::Result<()> {
     let config = &super::narrate::with_verify_flags(config, args.verify, args.strict, args.words)?;
+    let config = &*super::with_min_confidence(config, args.min_confidence);
     // Everything that can be checked is checked before the first article is touched.
     let cache = super::cache::open(
         config,

@@ -126,6 +126,10 @@ pub struct NarrateArgs {
     /// NAME.words.vtt, NAME.transcript.json and the manifest's `words`.
     #[arg(long, conflicts_with = "dry_run")]
     pub words: bool,
+    /// Fail an input whose extraction confidence (0 to 1) is below this. Default:
+    /// `[extract] min_confidence`.
+    #[arg(long, value_name = "0..1", value_parser = confidence)]
+    pub min_confidence: Option<f64>,
 }
 
 /// `articulate verify`.
@@ -182,6 +186,10 @@ pub struct ExtractArgs {
     /// List every block in reading order, kept or skipped, with the rule that decided it.
     #[arg(long)]
     pub explain: bool,
+    /// Fail when the extraction's confidence (0 to 1) is below this. Default:
+    /// `[extract] min_confidence`.
+    #[arg(long, value_name = "0..1", value_parser = confidence)]
+    pub min_confidence: Option<f64>,
     /// Print exactly what each chunk sends to the engine (after normalisation and the
     /// lexicon), chunks separated by blank lines.
     #[arg(long, conflicts_with_all = ["json", "explain", "text"])]
@@ -189,6 +197,42 @@ pub struct ExtractArgs {
     /// With --spoken: the voice profile whose engine, limits and lexicon apply.
     #[arg(long, value_name = "NAME|PATH", requires = "spoken")]
     pub voice: Option<String>,
+}
+
+/// `--min-confidence`: a number from 0 to 1.
+fn confidence(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{text:?} is not a confidence from 0 to 1")),
+    }
+}
+
+/// The configuration with `--min-confidence`, when given, in place of the configured one.
+fn with_min_confidence(
+    config: &Config,
+    min_confidence: Option<f64>,
+) -> std::borrow::Cow<'_, Config> {
+    match min_confidence {
+        Some(minimum) => {
+            let mut config = config.clone();
+            config.extract.min_confidence = minimum;
+            std::borrow::Cow::Owned(config)
+        }
+        None => std::borrow::Cow::Borrowed(config),
+    }
+}
+
+/// Tell the user, on stderr, when an extraction may have missed part of the story.
+fn warn_extraction(input: &str, extraction: Option<&crate::model::Extraction>) {
+    if let Some(e) = extraction
+        && let Some(warning) = &e.warning
+    {
+        eprintln!(
+            "warning: {input}: {warning} (extraction confidence {:.2}; see `articulate extract \
+             {input} --explain`)",
+            e.confidence
+        );
+    }
 }
 
 /// Run a parsed command line.

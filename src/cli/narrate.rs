@@ -38,6 +38,7 @@ pub(super) fn with_verify_flags(
 
 pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
     let config = &with_verify_flags(config, args.verify, args.strict, args.words)?;
+    let config = &*super::with_min_confidence(config, args.min_confidence);
     // Everything that can be checked is checked before the first input is touched.
     if args.dry_run {
         // An estimate sends nothing, so a cloud voice needs no key for it.
@@ -48,6 +49,7 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         for input in &args.inputs {
             let manifest = dry_run(input, config, &casting)?;
+            super::warn_extraction(input, manifest.extraction.as_ref());
             for cost in manifest.cost.iter().flatten() {
                 let money = match (cost.estimated_cost, &cost.currency) {
                     (Some(amount), Some(currency)) => format!(", about {amount:.4} {currency}"),
@@ -164,6 +166,7 @@ async fn narrate_one(
     };
     bar.finish_and_clear();
     let narration = result?;
+    super::warn_extraction(&job.input, narration.manifest.extraction.as_ref());
     if std::io::stderr().is_terminal() {
         let seconds = narration.manifest.duration_ms.unwrap_or_default() / 1000;
         let main_file =

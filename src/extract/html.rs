@@ -14,6 +14,7 @@ mod depth;
 mod dom;
 mod furniture;
 mod meta;
+mod safety;
 
 use std::collections::{HashMap, HashSet};
 
@@ -54,6 +55,29 @@ struct Candidate {
     standfirst_hint: bool,
     /// The share of its text inside links.
     link_density: f32,
+    /// Skipped for what no reader sees or the publisher ruled out (hidden, code, a
+    /// publisher's or the configuration's marker): never brought back.
+    hard: bool,
+    /// Left out by the article finder, read after all by the safety net, and why.
+    rescued: Option<&'static str>,
+    /// Inside an element skipped as furniture: which one (the outermost), how many such
+    /// elements deep, and whether the outermost was skipped for its tag or role rather
+    /// than its class name.
+    group: Option<Group>,
+}
+
+/// An element skipped as furniture whose blocks are still read one by one, so the safety
+/// net can weigh them; while all of them stay skipped they are recorded as one block.
+#[derive(Clone, Debug)]
+struct Group {
+    /// Numbers the outermost skipped element.
+    id: usize,
+    /// Why the outermost was skipped.
+    why: String,
+    /// Skipped elements the block is in.
+    depth: usize,
+    /// The outermost was skipped for its tag or ARIA role (navigation, footer, aside).
+    by_tag: bool,
 }
 
 /// Extract the blocks of an HTML page; `origin` (a path or URL) picks the per-site rules.
@@ -67,19 +91,46 @@ pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
         .descendants()
         .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"))
         .unwrap_or(doc.tree.root());
-    let judge = Judge::new(&doc, root, rules, &site);
-    let candidates = walk(root, &judge);
-    decide(candidates, page, rules)
+    let headline = meta::headline_node(&doc, &page);
+    let judge = Judge::new(&doc, root, rules, &site, headline);
+    let mut candidates = walk(root, &judge);
+    let found = headline_of(&candidates, &page);
+    let chosen = judge.describe(&doc);
+    let extraction = safety::check(&mut candidates, found.0, &chosen, rules);
+    let mut draft = decide(candidates, page, found, rules);
+    draft.meta.extraction = Some(extraction);
+    draft
+}
+
+/// The candidate that is the headline, if a heading says one of the page's titles, and
+/// the title.
+fn headline_of(candidates: &[Candidate], page: &meta::PageMeta) -> (Option<usize>, String) {
+    // A title taken from the page text may hold markers the walk would have removed.
+    let clean = |t: &str| rules::collapse_whitespace(&super::markers::strip(t).0);
+    // The first of the page's titles, most reliable first, that a heading on the page says;
+    // a CMS can fill one of them with junk ("escenic"), which no heading will match.
+    let found = page.titles().into_iter().find_map(|(t, suffix)| {
+        find_headline(candidates, &clean(t), suffix).map(|h| (h, clean(t)))
+    });
+    match found {
+        Some((h, t)) => (Some(h), t),
+        None => (None, clean(page.title().unwrap_or_default())),
+    }
 }
 
 /// Everything that decides about an element, prepared once per page.
 struct Judge<'a> {
     rules: &'a Rules,
     site: &'a SiteRules<'a>,
+    /// Text counts with only what no reader sees left out: no class name or tag role
+    /// has been believed yet.
+    raw: HashMap<NodeId, Stats>,
     /// Text counts with the furniture left out.
     stats: HashMap<NodeId, Stats>,
-    /// Elements holding at least half of the page's text, which no class name can skip.
-    major: HashSet<NodeId>,
+    /// Elements holding most of the page's running text, which neither a class name, nor
+    /// a tag's usual role, nor a share of links can skip: a page wrapped in one `<form>`,
+    /// a blog platform's widget around the post, a "read more" class on the content.
+    protected: HashSet<NodeId>,
     /// The elements that hold the article.
     roots: HashSet<NodeId>,
     /// No paragraph voted, so the whole page is taken for the article.
@@ -97,12 +148,14 @@ impl<'a> Judge<'a> {
         root: NodeRef<'a, Node>,
         rules: &'a Rules,
         site: &'a SiteRules<'a>,
+        headline: Option<NodeId>,
     ) -> Self {
         let mut judge = Judge {
             rules,
             site,
+            raw: HashMap::new(),
             stats: HashMap::new(),
-            major: HashSet::new(),
+            protected: HashSet::new(),
             roots: HashSet::new(),
             whole_page: false,
             embeds: HashSet::new(),
@@ -115,49 +168,85 @@ impl<'a> Judge<'a> {
                 judge.embeds.insert(node.id());
             }
         }
-        let raw =
-            dom::measure(root, &|n, el| judge.hard(n, el, false).is_some(), &mut |_, _, _| {});
-        let total = raw.get(&root.id()).map_or(0, |s| s.chars);
-        judge.major = raw.iter().filter(|(_, s)| s.chars * 2 >= total).map(|(id, _)| *id).collect();
+        // Document order, and where the paragraphs of running text are in it.
+        let order: HashMap<NodeId, usize> =
+            root.descendants().enumerate().map(|(i, n)| (n.id(), i)).collect();
+        let mut paragraphs: Vec<(usize, usize)> = Vec::new();
+        judge.raw = dom::measure(root, &|n, el| judge.hard(n, el).is_some(), &mut |n, s, _| {
+            let block = n.value().as_element().is_some_and(|e| dom::is_block(e.name()));
+            if block && s.loose_is_prose() {
+                paragraphs.push((order[&n.id()], s.loose_chars));
+            }
+        });
+        judge.protected = protected(root, &judge.raw, &order, &paragraphs, headline);
         let mut votes = content::Votes::default();
         judge.stats = dom::measure(
             root,
-            &|n, el| judge.hard(n, el, false).is_some() || judge.named(n, el).is_some(),
+            &|n, el| judge.hard(n, el).is_some() || judge.soft(n, el, false).is_some(),
             &mut |n, s, a| votes.on_close(doc, n, s, a),
         );
         let roots = votes.roots(doc, &judge.stats);
+        tracing::debug!(
+            "roots: {:?}; protected: {:?}",
+            roots.iter().map(|id| describe(doc, *id)).collect::<Vec<_>>(),
+            judge.protected.iter().map(|id| describe(doc, *id)).collect::<Vec<_>>()
+        );
         judge.whole_page = roots.is_empty();
         judge.roots =
             if roots.is_empty() { [root.id()].into() } else { roots.into_iter().collect() };
         judge
     }
 
-    /// The verdict of the markup and the configured selectors, unless it is "read".
-    fn hard(
-        &self,
-        node: NodeRef<'_, Node>,
-        el: &scraper::node::Element,
-        inside: bool,
-    ) -> Option<Verdict> {
+    /// The article finder's choice, for the decision record.
+    fn describe(&self, doc: &Html) -> String {
+        if self.whole_page {
+            return "no paragraph of running text; the whole page".into();
+        }
+        let mut roots: Vec<&NodeId> = self.roots.iter().collect();
+        roots.sort_by_key(|id| format!("{id:?}"));
+        let names: Vec<String> = roots.iter().take(3).map(|id| describe(doc, **id)).collect();
+        let more = roots.len().saturating_sub(3);
+        let mut text = names.join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
+    }
+
+    /// The verdict of the markup and the configured selectors that no text overrides,
+    /// unless it is "read".
+    fn hard(&self, node: NodeRef<'_, Node>, el: &scraper::node::Element) -> Option<Verdict> {
         if let Some(selector) = ElementRef::wrap(node)
             .filter(|_| self.site.has_selectors())
             .and_then(|element| self.site.skip_selector(element))
         {
             return Some(Verdict::Skip(format!("configured skip selector {selector:?}")));
         }
-        match furniture::by_markup(el, inside) {
+        match furniture::hard(el) {
             Verdict::Read => None,
             verdict => Some(verdict),
         }
     }
 
-    /// Furniture named by class or id, unless the element holds much of the page's text.
-    fn named(&self, node: NodeRef<'_, Node>, el: &scraper::node::Element) -> Option<&'static str> {
-        if self.major.contains(&node.id()) || self.embeds.contains(&node.id()) {
+    /// Furniture by tag role or by class and id, unless the element holds most of the
+    /// page's running text (comment sections excepted: a long discussion under a short
+    /// story is still not the story).
+    fn soft(
+        &self,
+        node: NodeRef<'_, Node>,
+        el: &scraper::node::Element,
+        inside: bool,
+    ) -> Option<&'static str> {
+        let protected = self.protected.contains(&node.id());
+        if let Some(why) = furniture::by_tag(el, inside) {
+            return (!protected).then_some(why);
+        }
+        if self.embeds.contains(&node.id()) {
             return None;
         }
-        furniture::by_name(el)
-            .or_else(|| self.cards.contains(&node.id()).then_some("pop-up card inside the text"))
+        let why = furniture::by_name(el)
+            .or_else(|| self.cards.contains(&node.id()).then_some("pop-up card inside the text"))?;
+        (!protected || why == furniture::COMMENTS).then_some(why)
     }
 
     fn kept(&self, node: NodeRef<'_, Node>) -> bool {
@@ -175,16 +264,16 @@ impl<'a> Judge<'a> {
         if self.kept(node) {
             // Kept whatever its tag or class says; only code and the publisher's own
             // markers still win.
-            return match furniture::by_markup(el, inside) {
+            return match furniture::hard(el) {
                 verdict @ Verdict::NotText => verdict,
                 _ => furniture::publisher_skip(el)
                     .map_or(Verdict::Read, |why| Verdict::Skip(why.into())),
             };
         }
-        if let Some(verdict) = self.hard(node, el, inside) {
+        if let Some(verdict) = self.hard(node, el) {
             return verdict;
         }
-        if let Some(why) = self.named(node, el) {
+        if let Some(why) = self.soft(node, el, inside) {
             return Verdict::Skip(why.into());
         }
         let name = el.name();
@@ -197,11 +286,67 @@ impl<'a> Judge<'a> {
             && containers.contains(&name)
             && stats.link_density() > 0.5
             && !self.roots.contains(&node.id())
+            && !self.protected.contains(&node.id())
         {
             return Verdict::Skip(LINK_LIST.into());
         }
         Verdict::Read
     }
+}
+
+/// The elements holding most of the page's running text that lead on from the headline:
+/// they contain it, or little running text lies between it and them (what lies between
+/// a headline and a sidebar is the article). Without a headline, most of the text is enough.
+fn protected(
+    root: NodeRef<'_, Node>,
+    raw: &HashMap<NodeId, Stats>,
+    order: &HashMap<NodeId, usize>,
+    paragraphs: &[(usize, usize)],
+    headline: Option<NodeId>,
+) -> HashSet<NodeId> {
+    let total = raw.get(&root.id()).map_or(0, |s| s.prose);
+    let headline_at = headline.and_then(|h| order.get(&h).copied());
+    let mut out = HashSet::new();
+    for (id, stats) in raw {
+        if total == 0 || stats.prose * 2 <= total {
+            continue;
+        }
+        let leads_on = match (headline, headline_at) {
+            (Some(h), Some(h_at)) => {
+                let contains =
+                    root.tree().get(h).is_some_and(|n| n.ancestors().any(|a| a.id() == *id));
+                let start = order.get(id).copied().unwrap_or(0);
+                let between: usize = paragraphs
+                    .iter()
+                    .filter(|(at, _)| *at > h_at && *at < start)
+                    .map(|(_, chars)| chars)
+                    .sum();
+                contains || (start > h_at && between * 4 <= stats.prose)
+            }
+            _ => true,
+        };
+        if leads_on {
+            out.insert(*id);
+        }
+    }
+    out
+}
+
+/// An element as a CSS-like name (`div#main.post.entry`), for the decision record.
+fn describe(doc: &Html, id: NodeId) -> String {
+    let Some(el) = doc.tree.get(id).and_then(|n| n.value().as_element().cloned()) else {
+        return "the page".into();
+    };
+    let mut name = el.name().to_owned();
+    if let Some(id) = el.id() {
+        name.push('#');
+        name.push_str(id);
+    }
+    for class in el.classes().take(3) {
+        name.push('.');
+        name.push_str(class);
+    }
+    name
 }
 
 /// The innermost `<span>`s holding a picture and several links: a card that pops up over
@@ -276,6 +421,10 @@ struct Collector {
     /// Adjacent text nodes, joined before the markers are looked for: the parser may split
     /// one run of text (at an entity, say) in the middle of a marker.
     pending: String,
+    /// Open elements skipped as furniture, outermost first: why, and whether for a tag.
+    skipped: Vec<(String, bool)>,
+    /// Skipped elements opened so far, to number them.
+    groups: usize,
 }
 
 impl Collector {
@@ -286,6 +435,13 @@ impl Collector {
     fn push(&mut self, kind: BlockKind, level: u8, text: String, skip: Option<String>) {
         let chars = text.chars().count().max(1);
         let link_density = (self.link_chars as f32 / chars as f32).min(1.0);
+        let group = self.skipped.first().map(|(why, by_tag)| Group {
+            id: self.groups,
+            why: why.clone(),
+            depth: self.skipped.len(),
+            by_tag: *by_tag,
+        });
+        let skip = skip.or_else(|| self.skipped.first().map(|(why, _)| why.clone()));
         self.out.push(Candidate {
             link_density,
             kind,
@@ -295,6 +451,9 @@ impl Collector {
             inside: self.inside > 0,
             audio_only: self.audio_only > 0,
             standfirst_hint: self.opens.last().is_some_and(|o| o.standfirst),
+            hard: false,
+            rescued: None,
+            group,
         });
     }
 
@@ -345,6 +504,9 @@ impl Collector {
                     let words = rules::collapse_whitespace(&std::mem::take(&mut self.polly_text));
                     if !words.is_empty() {
                         self.push(BlockKind::Other, 0, words, Some(POLLY_WORDS.into()));
+                        if let Some(last) = self.out.last_mut() {
+                            last.hard = true;
+                        }
                     }
                 }
                 _ => {}
@@ -357,6 +519,8 @@ impl Collector {
 enum Scope {
     Inside,
     AudioOnly,
+    /// An element skipped as furniture, its blocks still read one by one.
+    Skipped,
 }
 
 /// Read the blocks under `root` in document order.
@@ -381,6 +545,18 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                                 skipping = Some(node.id());
                                 continue;
                             }
+                            Verdict::Skip(why)
+                                if dom::is_block(el.name()) && judge.hard(node, el).is_none() =>
+                            {
+                                // Furniture by tag or name: its blocks are still read one
+                                // by one, all skipped, so the safety net can weigh them.
+                                c.flush();
+                                if c.skipped.is_empty() {
+                                    c.groups += 1;
+                                }
+                                c.skipped.push((why, furniture::by_tag(el, inside).is_some()));
+                                scopes.push((node.id(), Scope::Skipped));
+                            }
                             Verdict::Skip(why) => {
                                 // Inline furniture (a pop-up card inside a sentence) leaves
                                 // the sentence whole.
@@ -393,6 +569,13 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                                     let (held, links) = (std::mem::take(&mut c.text), c.link_chars);
                                     c.link_chars = 0;
                                     c.push(BlockKind::Other, 0, text, Some(why));
+                                    if let Some(last) = c.out.last_mut() {
+                                        last.hard = judge.hard(node, el).is_some();
+                                        last.link_density = judge
+                                            .raw
+                                            .get(&node.id())
+                                            .map_or(0.0, Stats::link_density);
+                                    }
                                     (c.text, c.link_chars) = (held, links);
                                 }
                                 skipping = Some(node.id());
@@ -450,6 +633,9 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                             c.inside -= 1;
                         }
                         Some((_, Scope::Inside)) => c.inside -= 1,
+                        Some((_, Scope::Skipped)) => {
+                            c.skipped.pop();
+                        }
                         None => {}
                     }
                 }
@@ -474,7 +660,7 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
         match edge {
             Edge::Open(n) if skipping.is_none() => match n.value() {
                 Node::Text(t) => text.push_str(t),
-                Node::Element(el) if furniture::by_markup(el, true) == Verdict::NotText => {
+                Node::Element(el) if furniture::hard(el) == Verdict::NotText => {
                     skipping = Some(n.id());
                 }
                 Node::Element(el) if separates_words(el.name()) => text.push(' '),
@@ -488,20 +674,15 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
 }
 
 /// Settle the headline, apply the text patterns, and turn candidates into blocks.
-fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -> Draft {
+fn decide(
+    mut candidates: Vec<Candidate>,
+    page: meta::PageMeta,
+    (headline, title): (Option<usize>, String),
+    rules: &Rules,
+) -> Draft {
     let mut meta = page.meta.clone();
-    // A title taken from the page text may hold markers the walk would have removed.
-    let clean = |t: &str| rules::collapse_whitespace(&super::markers::strip(t).0);
-    // The first of the page's titles, most reliable first, that a heading on the page says;
-    // a CMS can fill one of them with junk ("escenic"), which no heading will match.
-    let found = page.titles().into_iter().find_map(|(t, suffix)| {
-        find_headline(&candidates, &clean(t), suffix).map(|h| (h, clean(t)))
-    });
-    let (headline, title) = match found {
-        Some((h, t)) => (Some(h), t),
-        None => (None, clean(page.title().unwrap_or_default())),
-    };
     let mut blocks = Vec::with_capacity(candidates.len() + 1);
+    let groups: Vec<Option<Group>> = candidates.iter().map(|c| c.group.clone()).collect();
     let first_inside = candidates.iter().position(|c| c.inside && c.skip.is_none());
     match headline {
         Some(h) => {
@@ -576,6 +757,7 @@ fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -
         }
         let rule = match c.kind {
             _ if c.audio_only => AUDIO_ONLY.to_owned(),
+            BlockKind::Paragraph if c.rescued.is_some() => c.rescued.unwrap_or_default().to_owned(),
             BlockKind::Heading => format!("h{} heading", c.level),
             BlockKind::ListItem => reason::LIST_ITEM.to_owned(),
             BlockKind::Quote => reason::QUOTE.to_owned(),
@@ -585,7 +767,32 @@ fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -
         blocks.push(Block { kind: c.kind, text: c.text, decision: Decision::Speak { rule } });
     }
     mark_described_standfirst(&mut blocks, page.description.as_deref());
-    Draft { blocks, meta }
+    let groups: Vec<Option<Group>> =
+        std::iter::repeat_n(None, blocks.len() - groups.len()).chain(groups).collect();
+    Draft { blocks: join_groups(blocks, &groups), meta }
+}
+
+/// Each run of skipped blocks from one element skipped as furniture, recorded as one
+/// block with that element's reason, as it reads on the page.
+fn join_groups(blocks: Vec<Block>, groups: &[Option<Group>]) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+    let mut last: Option<usize> = None;
+    for (block, group) in blocks.into_iter().zip(groups) {
+        let Some(group) = group.as_ref().filter(|_| !block.is_spoken()) else {
+            out.push(block);
+            last = None;
+            continue;
+        };
+        match out.last_mut() {
+            Some(joined) if last == Some(group.id) => {
+                joined.text.push(' ');
+                joined.text.push_str(&block.text);
+            }
+            _ => out.push(Block::skip(BlockKind::Other, block.text, group.why.clone())),
+        }
+        last = Some(group.id);
+    }
+    out
 }
 
 /// The heading that is the headline: one saying the page title's words (or, when the title

@@ -1,11 +1,11 @@
 //! The configured patterns, compiled once, and the text-shape tests every format shares:
 //! what a heading, a sentence, a list item and a repeated caption look like.
 
-use regex::Regex;
 use scraper::{ElementRef, Selector};
 
 use super::ExtractConfig;
 use super::config::{SiteConfig, Tables};
+use super::pattern::Pattern;
 use crate::model::{BlockKind, Metadata};
 
 /// Why a block is spoken or skipped, as `--explain` and the manifest show it.
@@ -123,16 +123,16 @@ pub(super) struct Rules {
     pub(super) heading_max_words: usize,
     /// See [`ExtractConfig::tail_min_teasers`].
     pub(super) tail_min_teasers: usize,
-    list_marker: Regex,
-    widget: Vec<Regex>,
-    video_label: Vec<Regex>,
-    related_label: Vec<Regex>,
-    promo: Vec<Regex>,
-    furniture: Vec<Regex>,
-    dateline: Vec<Regex>,
-    byline: Vec<Regex>,
-    caption: Vec<Regex>,
-    credit: Vec<Regex>,
+    list_marker: Pattern,
+    widget: Vec<Pattern>,
+    video_label: Vec<Pattern>,
+    related_label: Vec<Pattern>,
+    promo: Vec<Pattern>,
+    furniture: Vec<Pattern>,
+    dateline: Vec<Pattern>,
+    byline: Vec<Pattern>,
+    caption: Vec<Pattern>,
+    credit: Vec<Pattern>,
     /// Whether HTML tables are skipped rather than read row by row.
     pub(super) skip_tables: bool,
     /// The top-level selectors and line patterns.
@@ -146,7 +146,7 @@ pub(super) struct Rules {
 struct Extras {
     skip: Vec<(String, Selector)>,
     keep: Vec<(String, Selector)>,
-    lines: Vec<Regex>,
+    lines: Vec<Pattern>,
 }
 
 impl Extras {
@@ -164,7 +164,7 @@ impl Extras {
             lines: config
                 .skip_line_patterns
                 .iter()
-                .map(|p| Regex::new(p).map_err(|e| vec![e.to_string()]))
+                .map(|p| Pattern::new(p).map_err(|e| vec![e]))
                 .collect::<Result<_, _>>()?,
         })
     }
@@ -199,7 +199,7 @@ impl SiteRules<'_> {
 
     /// The first skip line pattern `text` matches.
     pub(super) fn skip_line(&self, text: &str) -> Option<&str> {
-        self.parts.iter().flat_map(|p| &p.lines).find(|re| re.is_match(text)).map(Regex::as_str)
+        self.parts.iter().flat_map(|p| &p.lines).find(|re| re.is_match(text)).map(Pattern::as_str)
     }
 }
 
@@ -211,14 +211,13 @@ impl Rules {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let compile = |patterns: &[String]| -> Result<Vec<Regex>, Vec<String>> {
-            patterns.iter().map(|p| Regex::new(p).map_err(|e| vec![e.to_string()])).collect()
+        let compile = |patterns: &[String]| -> Result<Vec<Pattern>, Vec<String>> {
+            patterns.iter().map(|p| Pattern::new(p).map_err(|e| vec![e])).collect()
         };
         Ok(Rules {
             heading_max_words: config.heading_max_words,
             tail_min_teasers: config.tail_min_teasers,
-            list_marker: Regex::new(&config.list_marker_pattern)
-                .map_err(|e| vec![e.to_string()])?,
+            list_marker: Pattern::new(&config.list_marker_pattern).map_err(|e| vec![e])?,
             widget: compile(&config.widget_patterns)?,
             video_label: compile(&config.video_label_patterns)?,
             related_label: compile(&config.related_label_patterns)?,
@@ -269,7 +268,7 @@ impl Rules {
     /// The first pattern list that matches `text` (whitespace already collapsed), in the
     /// order `config.toml` documents.
     pub(super) fn classify(&self, text: &str) -> Option<Class> {
-        let any = |list: &[Regex]| list.iter().any(|re| re.is_match(text));
+        let any = |list: &[Pattern]| list.iter().any(|re| re.is_match(text));
         if any(&self.widget) {
             return Some(Class::Widget);
         }

@@ -195,6 +195,7 @@ mod tests {
                 ]),
             }],
             skipped: vec![],
+            extraction: None,
             cost: None,
             settings_hash: None,
         }

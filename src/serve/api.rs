@@ -475,6 +475,7 @@ pub fn job_json(service: &Service, job: &Job) -> Value {
         "requests": published.map(|p| p.requests),
         "flagged": published.and_then(|p| p.verification).map(|v| v.flagged),
         "verification": published.and_then(|p| p.verification),
+        "extraction": published.and_then(|p| p.extraction.as_ref()),
         "feed_url": url("feed.xml"),
     })
 }

@@ -261,6 +261,7 @@ async fn publish(service: &Arc<Service>, request: &Request) -> Result<Published,
         cache_hits: counts.cache_hits,
         requests: counts.requests,
         verification,
+        extraction: narration.manifest.extraction.clone(),
     })
 }
 

@@ -46,10 +46,9 @@ pub(super) fn publisher_audio_only(el: &Element) -> bool {
     el.attr("data-tts").is_some_and(|v| v.trim().eq_ignore_ascii_case("only-audio"))
 }
 
-/// Code, the publisher's markers, hidden elements, and furniture by tag or ARIA role.
-/// `inside` says whether the element is in the article's text, where some tags mean
-/// something else than in the page around it.
-pub(super) fn by_markup(el: &Element, inside: bool) -> Verdict {
+/// What no amount of text inside overrides: code, the publisher's own markers, hidden
+/// elements, and embedded media (whose text is only a fallback for old browsers).
+pub(super) fn hard(el: &Element) -> Verdict {
     let name = el.name();
     if NOT_TEXT.contains(&name) {
         return Verdict::NotText;
@@ -63,7 +62,20 @@ pub(super) fn by_markup(el: &Element, inside: bool) -> Verdict {
     if is_hidden(el) {
         return Verdict::Skip("hidden element".into());
     }
-    let why = match name {
+    match name {
+        "iframe" | "embed" | "object" | "video" | "audio" | "canvas" | "map" => {
+            Verdict::Skip("embedded media".into())
+        }
+        "noscript" => Verdict::Skip("fallback for pages without JavaScript".into()),
+        _ => Verdict::Read,
+    }
+}
+
+/// Furniture by tag or ARIA role: what the element usually is. A page may wrap its whole
+/// article in one (a `<form>` around everything), so the caller lets an element holding
+/// most of the page's text through.
+pub(super) fn by_tag(el: &Element, inside: bool) -> Option<&'static str> {
+    let why = match el.name() {
         "figure" | "picture" => "figure (image, caption and credit)",
         "figcaption" => super::reason::CAPTION,
         "nav" | "menu" => "navigation",
@@ -73,17 +85,15 @@ pub(super) fn by_markup(el: &Element, inside: bool) -> Verdict {
         "form" | "button" | "input" | "select" | "textarea" | "dialog" | "label" | "option" => {
             "form or button"
         }
-        "iframe" | "embed" | "object" | "video" | "audio" | "canvas" | "map" => "embedded media",
-        "noscript" => "fallback for pages without JavaScript",
         _ => match el.attr("role").map(str::to_ascii_lowercase).as_deref() {
             Some("navigation" | "menu" | "menubar" | "search") => "navigation",
             Some("contentinfo") => "page footer",
             Some("complementary") => "aside (sidebar or pull-out box)",
             Some("dialog" | "alertdialog") => "pop-up",
-            _ => return Verdict::Read,
+            _ => return None,
         },
     };
-    Verdict::Skip(why.into())
+    Some(why)
 }
 
 /// `hidden`, `aria-hidden="true"`, or an inline style that hides it.
@@ -94,10 +104,13 @@ fn is_hidden(el: &Element) -> bool {
         || style.is_some_and(|s| s.contains("display:none") || s.contains("visibility:hidden"))
 }
 
+/// Why a comment section is skipped.
+pub(super) const COMMENTS: &str = "comments";
+
 /// Words (or consecutive words) in a class or id that name page furniture, and why it is
 /// skipped. Whole words only: `ad` skips `ad-slot`, never `header` or `loaded`.
 const NAMED: &[(&[&str], &str)] = &[
-    (&["comment", "comments", "disqus", "replies", "respond", "discussion"], "comments"),
+    (&["comment", "comments", "disqus", "replies", "respond", "discussion"], COMMENTS),
     (
         &[
             "related",
@@ -333,7 +346,7 @@ mod tests {
     #[test]
     fn audio_only_text_is_read_even_when_hidden() {
         let el = element(r#"<span data-tts="only-audio" style="display:none">x</span>"#);
-        assert_eq!(by_markup(&el, true), Verdict::AudioOnly);
+        assert_eq!(hard(&el), Verdict::AudioOnly);
     }
 
     #[test]
@@ -343,7 +356,7 @@ mod tests {
             r#"<div aria-hidden="true">x</div>"#,
             r#"<div style="DISPLAY: none">x</div>"#,
         ] {
-            assert_eq!(by_markup(&element(html), true), Verdict::Skip("hidden element".into()));
+            assert_eq!(hard(&element(html)), Verdict::Skip("hidden element".into()));
         }
     }
 

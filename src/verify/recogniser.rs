@@ -169,6 +169,33 @@ impl Recogniser {
         items: &[Listen<'_>],
         language: Option<&str>,
     ) -> Result<Vec<Heard>, VerifyError> {
+        self.listen_with(items, language, true)
+    }
+
+    /// A second opinion: one chunk in a window of its own, transcribed with its own hot
+    /// words (`hinted`) or none. In a window shared with other short chunks Whisper
+    /// sometimes skips one (a list of names, say); and it takes a prompt as text already
+    /// said, so a short chunk made mostly of names ("Is Joe Locke gay?") can lose them
+    /// to its hot words.
+    ///
+    /// # Errors
+    ///
+    /// As [`Recogniser::listen`].
+    pub fn listen_again(
+        &self,
+        item: Listen<'_>,
+        language: Option<&str>,
+        hinted: bool,
+    ) -> Result<Heard, VerifyError> {
+        Ok(self.listen_with(&[item], language, hinted)?.pop().unwrap_or_default())
+    }
+
+    fn listen_with(
+        &self,
+        items: &[Listen<'_>],
+        language: Option<&str>,
+        hinted: bool,
+    ) -> Result<Vec<Heard>, VerifyError> {
         let language = whisper_language(language);
         let language = language.as_str();
         let english = language == "en";
@@ -183,7 +210,11 @@ impl Recogniser {
                 audio[at..at + items[i].audio.len()].copy_from_slice(items[i].audio);
                 tokens.extend(items[i].words.iter().map(|w| w.token.as_str()));
             }
-            let hotwords = hotwords(window.items.iter().flat_map(|(i, _)| items[*i].words));
+            let hotwords = if hinted {
+                hotwords(window.items.iter().flat_map(|(i, _)| items[*i].words))
+            } else {
+                String::new()
+            };
             let (text, found) = self.ask_window(&audio, language, Some(hotwords), Some(tokens))?;
             let units: Vec<Vec<String>> = window
                 .items
@@ -204,7 +235,7 @@ impl Recogniser {
         }
         for (i, item) in items.iter().enumerate() {
             if heard[i].is_none() {
-                heard[i] = Some(self.listen_long(item, language)?);
+                heard[i] = Some(self.listen_long(item, language, hinted)?);
             }
         }
         Ok(heard.into_iter().map(Option::unwrap_or_default).collect())
@@ -212,11 +243,16 @@ impl Recogniser {
 
     /// A chunk longer than a window: cut it at quiet moments, transcribe each piece, give
     /// each piece the words its transcript matches, and align them piece by piece.
-    fn listen_long(&self, item: &Listen<'_>, language: &str) -> Result<Heard, VerifyError> {
+    fn listen_long(
+        &self,
+        item: &Listen<'_>,
+        language: &str,
+        hinted: bool,
+    ) -> Result<Heard, VerifyError> {
         let english = language == "en";
         let points = windows::cut_points(item.audio, RATE);
         let pieces: Vec<&[f32]> = points.windows(2).map(|p| &item.audio[p[0]..p[1]]).collect();
-        let hot = hotwords(item.words.iter());
+        let hot = if hinted { hotwords(item.words.iter()) } else { String::new() };
         let mut texts = Vec::new();
         for piece in &pieces {
             texts.push(self.ask_window(piece, language, Some(hot.clone()), None)?.0);

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -75,7 +75,9 @@ struct Answer {
 /// A running driver.
 struct Sidecar {
     child: Child,
-    stdin: ChildStdin,
+    /// Requests for the thread that writes them to the process's stdin: a process that
+    /// stops reading must not block us past the timeout.
+    input: Sender<Vec<u8>>,
     lines: Receiver<std::io::Result<String>>,
     stderr: Arc<Mutex<VecDeque<String>>>,
 }
@@ -353,13 +355,11 @@ impl Recogniser {
         let Some(sidecar) = guard.as_mut() else {
             return Err(Fault::Broken("the recogniser did not start".into()));
         };
-        let sent = sidecar
-            .stdin
-            .write_all(line.as_bytes())
-            .and_then(|()| sidecar.stdin.write_all(pcm))
-            .and_then(|()| sidecar.stdin.flush());
-        if let Err(e) = sent {
-            return Err(Fault::Broken(format!("it stopped ({e}){}", tail(&sidecar.stderr))));
+        let mut bytes = Vec::with_capacity(line.len() + pcm.len());
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.extend_from_slice(pcm);
+        if sidecar.input.send(bytes).is_err() {
+            return Err(Fault::Broken(format!("it stopped reading{}", tail(&sidecar.stderr))));
         }
         match sidecar.lines.recv_timeout(self.timeout) {
             Ok(Ok(answer)) => serde_json::from_str(&answer)
@@ -416,7 +416,16 @@ impl Recogniser {
                 }
             }
         });
-        let sidecar = Sidecar { child, stdin, lines, stderr };
+        let (input, requests) = channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let mut stdin: ChildStdin = stdin;
+            for bytes in requests {
+                if stdin.write_all(&bytes).and_then(|()| stdin.flush()).is_err() {
+                    break;
+                }
+            }
+        });
+        let sidecar = Sidecar { child, input, lines, stderr };
         let ready = match sidecar.lines.recv_timeout(self.timeout) {
             Ok(Ok(line)) => line,
             Ok(Err(e)) => return Err(Fault::Broken(format!("it did not start: {e}"))),

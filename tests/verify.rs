@@ -250,12 +250,12 @@ fn a_voice_that_swaps_a_word_drops_a_sentence_or_misreads_a_number_is_flagged_an
          The series has found a whole new audience on the streaming platform.\n",
     );
     // An engine that misreads: espeak-ng, after sed swaps a word, drops a sentence and
-    // changes a number in what it was sent.
+    // changes a number in what it was sent (numbers arrive in words).
     let broken = write(
         tmp.path(),
         "broken.toml",
         "backend = \"command\"\nlanguage = \"en-GB\"\nprogram = \"sh\"\n\
-         args = [\"-c\", \"sed -e 's/delighting/confusing/' -e 's/ The first season covers two\\\\.//' -e 's/8 episodes/12 episodes/' | espeak-ng -v en-gb --stdout\"]\n\
+         args = [\"-c\", \"sed -e 's/delighting/confusing/' -e 's/ The first season covers two\\\\.//' -e 's/eight episodes/twelve episodes/' | espeak-ng -v en-gb --stdout\"]\n\
          format = \"wav\"\n",
     );
     let config = write(tmp.path(), "config.toml", "[verify]\nretry = []\n");

@@ -40,7 +40,7 @@ pub struct HeardWord {
 }
 
 /// What the recogniser made of one chunk.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Heard {
     /// The transcript, as written.
     pub text: String,
@@ -543,11 +543,5 @@ fn clip(s: &str) -> String {
         format!("{}…", line.chars().take(200).collect::<String>())
     } else {
         line
-    }
-}
-
-impl Default for Heard {
-    fn default() -> Self {
-        Heard { text: String::new(), words: Vec::new() }
     }
 }

@@ -54,14 +54,31 @@ pub(super) fn run(args: &VerifyArgs, config: &Config) -> anyhow::Result<()> {
     let items: Vec<Listen<'_>> =
         segments.iter().map(|(_, words, a, b)| Listen { audio: &samples[*a..*b], words }).collect();
     let heard = recogniser.listen(&items, manifest.language.as_deref())?;
-    let mut rows: Vec<_> = segments
-        .iter()
-        .zip(&heard)
-        .map(|((segment, words, _, _), heard)| {
-            let verdict = verify::judge(words, heard, &[&segment.text], english, &settings);
-            (segment.id, verdict, segment.text.as_str(), heard.text.as_str(), words)
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(segments.len());
+    for (((segment, words, _, _), heard), item) in segments.iter().zip(heard).zip(&items) {
+        let verdict = verify::judge(words, &heard, &[&segment.text], english, &settings);
+        if verdict.pass {
+            rows.push((segment.id, verdict, segment.text.as_str(), heard.text, words));
+            continue;
+        }
+        // As narrating does: a failed segment is heard again alone, then alone without hot
+        // words; a word fails only when it failed every time.
+        let (mut text, mut agreed, mut fewest) =
+            (heard.text, verdict.clone(), verdict.failed.len());
+        for hinted in [true, false] {
+            if agreed.pass {
+                break;
+            }
+            let again = recogniser.listen_again(*item, manifest.language.as_deref(), hinted)?;
+            let second = verify::judge(words, &again, &[&segment.text], english, &settings);
+            agreed = agreed.agreed(&second, &settings);
+            if second.failed.len() < fewest {
+                fewest = second.failed.len();
+                text = again.text;
+            }
+        }
+        rows.push((segment.id, agreed, segment.text.as_str(), text, words));
+    }
     rows.sort_by(|a, b| {
         (b.1.failed.len(), b.1.wer)
             .partial_cmp(&(a.1.failed.len(), a.1.wer))

@@ -2,6 +2,7 @@
 //! synthesize a failed chunk once more, and time every word on the narration's clock.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::audio::{Resampler, decode};
 use crate::cache::ChunkCache;
@@ -33,6 +34,17 @@ pub(super) struct Settled {
     pub(super) verification: Option<ManifestVerification>,
 }
 
+/// How chunks are listened to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Listening {
+    /// Short ones several to a window, with their names as hot words.
+    Packed,
+    /// Each in a window of its own, with its own names as hot words.
+    Alone,
+    /// Each in a window of its own, without hot words.
+    Plain,
+}
+
 /// A chunk ready to be listened to.
 struct Pending<'a> {
     chunk: &'a Chunk,
@@ -46,6 +58,9 @@ pub(super) struct Listener<'a> {
     pub(super) article: &'a Article,
     pub(super) cast: &'a Cast,
     pub(super) english: bool,
+    /// Chunks the recogniser listened to, and chunks whose hearing came from the cache.
+    pub(super) listened: AtomicUsize,
+    pub(super) heard_cached: AtomicUsize,
 }
 
 impl Listener<'_> {
@@ -96,7 +111,7 @@ impl Listener<'_> {
         };
         let listens: Vec<&Pending<'_>> =
             pending.iter().filter_map(|&i| settled[i].1.as_ref()).collect();
-        let heard = match self.listen(recogniser, &listens).await {
+        let heard = match self.listen(recogniser, &listens, Listening::Packed).await {
             Ok(heard) => heard,
             Err(e) if self.config.narrate.verify == VerifyMode::BestEffort => {
                 tracing::warn!("Segments marked unverified: {e}");
@@ -129,6 +144,16 @@ impl Listener<'_> {
                 continue;
             }
             let verdict = self.judge(&p, &first);
+            let (first, verdict) = match self.second_opinion(recogniser, &p, first, verdict).await {
+                Ok(judged) => judged,
+                Err(e) if self.config.narrate.verify == VerifyMode::BestEffort => {
+                    tracing::warn!(chunk = p.chunk.id, "Segment marked unverified: {e}");
+                    s.verification = Some(unverified());
+                    out.push(s);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if verdict.pass {
                 s.verification = Some(record(&p, &first, &verdict, Status::Ok, None));
                 s.heard = Some(first);
@@ -168,6 +193,32 @@ impl Listener<'_> {
         Ok(out)
     }
 
+    /// A failed chunk heard again ([`Recogniser::listen_again`]): alone, then alone without
+    /// hot words, until it passes; a word fails only when it failed every time. What was
+    /// heard is kept from the listen with the fewest failed words.
+    async fn second_opinion(
+        &self,
+        recogniser: &Arc<Recogniser>,
+        p: &Pending<'_>,
+        heard: Heard,
+        verdict: Verdict,
+    ) -> Result<(Heard, Verdict), VerifyError> {
+        let (mut heard, mut verdict, mut fewest) = (heard, verdict.clone(), verdict.failed.len());
+        for how in [Listening::Alone, Listening::Plain] {
+            if verdict.pass {
+                break;
+            }
+            let again = self.listen(recogniser, &[p], how).await?.pop().unwrap_or_default();
+            let second = self.judge(p, &again);
+            verdict = verdict.agreed(&second, &self.config.verify);
+            if second.failed.len() < fewest {
+                fewest = second.failed.len();
+                heard = again;
+            }
+        }
+        Ok((heard, verdict))
+    }
+
     fn judge(&self, p: &Pending<'_>, heard: &Heard) -> Verdict {
         verify::judge(
             &p.words,
@@ -184,10 +235,11 @@ impl Listener<'_> {
         &self,
         recogniser: &Arc<Recogniser>,
         pending: &[&Pending<'_>],
+        how: Listening,
     ) -> Result<Vec<Heard>, VerifyError> {
         let language = self.article.meta.language.as_deref();
         let keys: Vec<String> =
-            pending.iter().map(|p| heard_key(recogniser, language, p)).collect();
+            pending.iter().map(|p| heard_key(recogniser, language, p, how)).collect();
         let mut found: Vec<Option<Heard>> = Vec::with_capacity(pending.len());
         for key in &keys {
             found.push(match &self.cast.cache {
@@ -196,12 +248,20 @@ impl Listener<'_> {
             });
         }
         let missing: Vec<usize> = (0..pending.len()).filter(|&i| found[i].is_none()).collect();
+        self.heard_cached.fetch_add(pending.len() - missing.len(), Ordering::Relaxed);
+        self.listened.fetch_add(missing.len(), Ordering::Relaxed);
         if !missing.is_empty() {
             let items: Vec<Listen<'_>> = missing
                 .iter()
                 .map(|&i| Listen { audio: &pending[i].audio, words: &pending[i].words })
                 .collect();
-            let heard = tokio::task::block_in_place(|| recogniser.listen(&items, language))?;
+            let heard = tokio::task::block_in_place(|| match how {
+                Listening::Packed => recogniser.listen(&items, language),
+                Listening::Alone | Listening::Plain => items
+                    .iter()
+                    .map(|item| recogniser.listen_again(*item, language, how == Listening::Alone))
+                    .collect(),
+            })?;
             for (&i, h) in missing.iter().zip(heard) {
                 if let Some(cache) = &self.cast.cache {
                     let blob = serde_json::to_vec(&h).unwrap_or_default();
@@ -252,8 +312,14 @@ impl Listener<'_> {
                 .await?;
             let Some(audio) = at_recogniser_rate(&marked.0) else { continue };
             let again = Pending { chunk: p.chunk, words: p.words.clone(), audio };
-            let heard = self.listen(recogniser, &[&again]).await?.pop().unwrap_or_default();
+            // Alone in its window already, as the first opinion.
+            let heard = self
+                .listen(recogniser, &[&again], Listening::Packed)
+                .await?
+                .pop()
+                .unwrap_or_default();
             let second = self.judge(&again, &heard);
+            let (heard, second) = self.second_opinion(recogniser, &again, heard, second).await?;
             return Ok(Some((*strategy, marked, heard, second)));
         }
         Ok(None)
@@ -401,9 +467,18 @@ fn at_recogniser_rate(audio: &SpeechAudio) -> Option<Vec<f32>> {
 
 /// What the recogniser heard is keyed by the audio it heard, the recogniser (model and
 /// driver), the language and the words it aligned.
-fn heard_key(recogniser: &Recogniser, language: Option<&str>, p: &Pending<'_>) -> String {
+fn heard_key(
+    recogniser: &Recogniser,
+    language: Option<&str>,
+    p: &Pending<'_>,
+    how: Listening,
+) -> String {
     let mut hasher = blake3::Hasher::new();
-    hasher.update(b"articulate heard 1\0");
+    hasher.update(match how {
+        Listening::Packed => b"articulate heard 1\0".as_slice(),
+        Listening::Alone => b"articulate heard alone 1\0",
+        Listening::Plain => b"articulate heard plain 1\0",
+    });
     hasher.update(recogniser.identity().as_bytes());
     hasher.update(language.unwrap_or("").as_bytes());
     for w in &p.words {

@@ -26,6 +26,7 @@ mod voices;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::StreamExt;
 
@@ -399,6 +400,8 @@ pub async fn narrate_prepared(
         article: &article,
         cast: &cast,
         english: language.is_none_or(|l| l.to_ascii_lowercase().starts_with("en")),
+        listened: AtomicUsize::new(0),
+        heard_cached: AtomicUsize::new(0),
     };
     let mut replies = tts::synthesize_marked_stream(
         &backends,
@@ -475,6 +478,16 @@ pub async fn narrate_prepared(
         seconds = started.elapsed().as_secs_f32(),
         "Synthesized."
     );
+    if listener.active() {
+        tracing::info!(
+            input = %origin,
+            listened = listener.listened.load(Ordering::Relaxed),
+            heard_cached = listener.heard_cached.load(Ordering::Relaxed),
+            "Listened: {} chunks, {} more as the cache remembers them.",
+            listener.listened.load(Ordering::Relaxed),
+            listener.heard_cached.load(Ordering::Relaxed),
+        );
+    }
     if config.verify.strict {
         let flagged: Vec<usize> = known
             .iter()

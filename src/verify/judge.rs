@@ -21,6 +21,19 @@ pub struct Verdict {
     pub pass: bool,
 }
 
+impl Verdict {
+    /// Two listens to the same audio (decoded differently) agreed on: a word failed only
+    /// if it failed in both. The word error rate is the better of the two.
+    #[must_use]
+    pub fn agreed(&self, other: &Verdict, config: &VerifyConfig) -> Verdict {
+        let failed: Vec<usize> =
+            self.failed.iter().copied().filter(|i| other.failed.contains(i)).collect();
+        #[allow(clippy::cast_precision_loss)]
+        let pass = failed.len() as f64 <= config.threshold * self.judged as f64;
+        Verdict { wer: self.wer.min(other.wer), failed, judged: self.judged, pass }
+    }
+}
+
 /// Judge a segment's display `words` against what was `heard`. `references` are the texts it
 /// may fairly be compared with (the article's words, and what the engine was sent); the word
 /// error rate is against the closest.
@@ -139,6 +152,29 @@ mod tests {
             &config,
         );
         assert_eq!(v.failed, [5]);
+    }
+
+    #[test]
+    fn a_word_fails_two_listens_only_when_it_fails_both() {
+        let config = VerifyConfig::default();
+        let text = "Is Joe Locke gay?";
+        let words = display_words(text, true);
+        // With its names as hot words Whisper takes them as said already; without, it
+        // misses the last word.
+        let hinted = judge(&words, &heard("gay?", &[0.5, 0.9, 0.9, 0.001]), &[text], true, &config);
+        let plain =
+            judge(&words, &heard("Is Joe Locke?", &[0.5, 0.9, 0.9, 0.001]), &[text], true, &config);
+        assert!(!hinted.pass && !plain.pass);
+        let both = hinted.agreed(&plain, &config);
+        assert!(both.pass && both.failed.is_empty(), "{both:?}");
+        let swapped = judge(
+            &words,
+            &heard("Is Joe Locke gone?", &[0.5, 0.9, 0.9, 0.001]),
+            &[text],
+            true,
+            &config,
+        );
+        assert_eq!(swapped.agreed(&plain, &config).failed, [3]);
     }
 
     #[test]

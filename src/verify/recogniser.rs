@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -40,7 +40,7 @@ pub struct HeardWord {
 }
 
 /// What the recogniser made of one chunk.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Heard {
     /// The transcript, as written.
     pub text: String,
@@ -75,7 +75,9 @@ struct Answer {
 /// A running driver.
 struct Sidecar {
     child: Child,
-    stdin: ChildStdin,
+    /// Requests for the thread that writes them to the process's stdin: a process that
+    /// stops reading must not block us past the timeout.
+    input: Sender<Vec<u8>>,
     lines: Receiver<std::io::Result<String>>,
     stderr: Arc<Mutex<VecDeque<String>>>,
 }
@@ -169,6 +171,33 @@ impl Recogniser {
         items: &[Listen<'_>],
         language: Option<&str>,
     ) -> Result<Vec<Heard>, VerifyError> {
+        self.listen_with(items, language, true)
+    }
+
+    /// A second opinion: one chunk in a window of its own, transcribed with its own hot
+    /// words (`hinted`) or none. In a window shared with other short chunks Whisper
+    /// sometimes skips one (a list of names, say); and it takes a prompt as text already
+    /// said, so a short chunk made mostly of names ("Is Joe Locke gay?") can lose them
+    /// to its hot words.
+    ///
+    /// # Errors
+    ///
+    /// As [`Recogniser::listen`].
+    pub fn listen_again(
+        &self,
+        item: Listen<'_>,
+        language: Option<&str>,
+        hinted: bool,
+    ) -> Result<Heard, VerifyError> {
+        Ok(self.listen_with(&[item], language, hinted)?.pop().unwrap_or_default())
+    }
+
+    fn listen_with(
+        &self,
+        items: &[Listen<'_>],
+        language: Option<&str>,
+        hinted: bool,
+    ) -> Result<Vec<Heard>, VerifyError> {
         let language = whisper_language(language);
         let language = language.as_str();
         let english = language == "en";
@@ -183,7 +212,11 @@ impl Recogniser {
                 audio[at..at + items[i].audio.len()].copy_from_slice(items[i].audio);
                 tokens.extend(items[i].words.iter().map(|w| w.token.as_str()));
             }
-            let hotwords = hotwords(window.items.iter().flat_map(|(i, _)| items[*i].words));
+            let hotwords = if hinted {
+                hotwords(window.items.iter().flat_map(|(i, _)| items[*i].words))
+            } else {
+                String::new()
+            };
             let (text, found) = self.ask_window(&audio, language, Some(hotwords), Some(tokens))?;
             let units: Vec<Vec<String>> = window
                 .items
@@ -204,7 +237,7 @@ impl Recogniser {
         }
         for (i, item) in items.iter().enumerate() {
             if heard[i].is_none() {
-                heard[i] = Some(self.listen_long(item, language)?);
+                heard[i] = Some(self.listen_long(item, language, hinted)?);
             }
         }
         Ok(heard.into_iter().map(Option::unwrap_or_default).collect())
@@ -212,11 +245,16 @@ impl Recogniser {
 
     /// A chunk longer than a window: cut it at quiet moments, transcribe each piece, give
     /// each piece the words its transcript matches, and align them piece by piece.
-    fn listen_long(&self, item: &Listen<'_>, language: &str) -> Result<Heard, VerifyError> {
+    fn listen_long(
+        &self,
+        item: &Listen<'_>,
+        language: &str,
+        hinted: bool,
+    ) -> Result<Heard, VerifyError> {
         let english = language == "en";
         let points = windows::cut_points(item.audio, RATE);
         let pieces: Vec<&[f32]> = points.windows(2).map(|p| &item.audio[p[0]..p[1]]).collect();
-        let hot = hotwords(item.words.iter());
+        let hot = if hinted { hotwords(item.words.iter()) } else { String::new() };
         let mut texts = Vec::new();
         for piece in &pieces {
             texts.push(self.ask_window(piece, language, Some(hot.clone()), None)?.0);
@@ -317,13 +355,11 @@ impl Recogniser {
         let Some(sidecar) = guard.as_mut() else {
             return Err(Fault::Broken("the recogniser did not start".into()));
         };
-        let sent = sidecar
-            .stdin
-            .write_all(line.as_bytes())
-            .and_then(|()| sidecar.stdin.write_all(pcm))
-            .and_then(|()| sidecar.stdin.flush());
-        if let Err(e) = sent {
-            return Err(Fault::Broken(format!("it stopped ({e}){}", tail(&sidecar.stderr))));
+        let mut bytes = Vec::with_capacity(line.len() + pcm.len());
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.extend_from_slice(pcm);
+        if sidecar.input.send(bytes).is_err() {
+            return Err(Fault::Broken(format!("it stopped reading{}", tail(&sidecar.stderr))));
         }
         match sidecar.lines.recv_timeout(self.timeout) {
             Ok(Ok(answer)) => serde_json::from_str(&answer)
@@ -380,7 +416,16 @@ impl Recogniser {
                 }
             }
         });
-        let sidecar = Sidecar { child, stdin, lines, stderr };
+        let (input, requests) = channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let mut stdin: ChildStdin = stdin;
+            for bytes in requests {
+                if stdin.write_all(&bytes).and_then(|()| stdin.flush()).is_err() {
+                    break;
+                }
+            }
+        });
+        let sidecar = Sidecar { child, input, lines, stderr };
         let ready = match sidecar.lines.recv_timeout(self.timeout) {
             Ok(Ok(line)) => line,
             Ok(Err(e)) => return Err(Fault::Broken(format!("it did not start: {e}"))),
@@ -498,11 +543,5 @@ fn clip(s: &str) -> String {
         format!("{}…", line.chars().take(200).collect::<String>())
     } else {
         line
-    }
-}
-
-impl Default for Heard {
-    fn default() -> Self {
-        Heard { text: String::new(), words: Vec::new() }
     }
 }

@@ -30,6 +30,7 @@ pub(super) const RELATED_LABEL_PATTERNS: &[&str] = &[
     r#"(?i)^(?:(?:te|le) puede(?:n)? interesar|(?:también )?te puede interesar|(?:lee|lea) (?:también|además|más)|(?:noticias|artículos|temas|notas) relacionad[oa]s|lo más (?:leído|visto)|más (?:noticias|leídas|leído)|ver (?:también|más)|sobre el autor|más información|leia (?:também|mais)|veja (?:também|mais)|(?:notícias|artigos|matérias) relacionad[oa]s|mais lidas|sobre o autor|mais informações)\s*:?$"#,
     r#"(?i)^(?:leggi anche|potrebbe(?:ro)? interessarti|ti potrebbe(?:ro)? interessare|articoli correlati|notizie correlate|i più letti|vedi anche|sull.autore|maggiori informazioni|lees (?:ook|meer)|gerelateerde artikelen|meer nieuws|czytaj (?:też|także|więcej)|zobacz (?:też|także|również)|polecane|powiązane artykuły|ezek is érdekelhetnek|kapcsolódó cikkek)\s*:?$"#,
     r#"(?i)^(?:читайте (?:также|ещё|еще)|похожие (?:статьи|новости|материалы)|смотрите также|самое читаемое|по теме|об авторе|관련 ?기사|관련 ?뉴스|많이 본 뉴스|추천 기사)\s*:?$"#,
+    r#"(?i)^(?:kontakt|contact|contact us|kontaktieren sie uns|impressum|imprint|contacto|contatti|contato)\s*:?$"#,
 ];
 pub(super) const PROMO_PATTERNS: &[&str] = &[
     r#"(?i)^(?:read more|read next|read also|also read|more|related|see also|watch more|recommended|trending|most read|don.t miss)\s*[:|>»›–—-]+\s*\S"#,
@@ -50,6 +51,10 @@ pub(super) const PROMO_PATTERNS: &[&str] = &[
     r#"(?i)^(?:folgen sie uns|folge uns|suivez-nous|s[ií]guenos|seguici|siga-nos|sigue a \S+)\b[^.!?]{0,100}[.!]?$"#,
     r#"(?i)^sign ?up(?:\s*sign ?up)?\s*[.!]?$"#,
     r#"(?i)^.{0,200}\b(?:would like to keep you informed|please tick the box|(?:mailing list|newsletter) consent|consent terms)\b.{0,200}$"#,
+    r#"(?i)^(?:lesen sie (?:auch|hier|mehr|weiter)|lies (?:auch|hier|mehr)|mehr (?:dazu|zum thema)|auch interessant|à lire aussi|lire aussi|lee también|leer más|lea también|leia também|leggi anche|читайте также)\s*[:|>»›–—-]+\s*\S"#,
+    r#"(?i)^.{0,100}\b(?:unter|at|auf|on|sur|en|em|su|bei|via)\s*:?\s*(?:https?://\S+|www\.[\w-]+(?:\.[\w-]+)+(?:/\S*)?)\s*\.?$"#,
+    r#"(?i)^[^.!?]{0,120}\b(?:(?:findest|findet) (?:du|ihr)|finden sie|erfahren sie mehr|erfährst du mehr|find out more|learn more|read more)\s+(?:hier|unter|here|at)\b[^.!?]{0,60}[.!]?$"#,
+    r#"(?i)^(?:we want to hear (?:what you think|from you)|(?:submit|write) a letter to the editor|what do you think\?\s+(?:let us know|tell us|write to us))\b.{0,200}$"#,
 ];
 pub(super) const FURNITURE_PATTERNS: &[&str] = &[
     r#"(?i)^(?:advertisement|advert|ad|sponsored(?: content)?|promoted|paid (?:content|post)|partner content|anzeige|werbung|publicité|publicidad|pubblicità|publicidade|реклама|광고|reklama|advertentie)$"#,
@@ -74,8 +79,11 @@ pub(super) const FURNITURE_PATTERNS: &[&str] = &[
     r#"(?i)^.{0,120}\b(?:all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|все права защищены)\.?$"#,
     r#"(?i)^.{0,200}\b(?:affiliate[ -]?(?:links?|commission|partner(?:s|programm?e?)?)|(?:may|might) (?:earn|receive) (?:a |an )?(?:small )?(?:affiliate )?commission)\b.{0,250}$"#,
     r#"(?i)^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|info|io|eu|de|at|ch|fr|be|es|it|pt|nl|pl|ru|uk|us|ca|au|br|ar|mx|cl|pe|co)/?$"#,
-    r#"(?i)^\(?(?:noch keine bewertungen?|no (?:ratings|reviews|votes) yet|be the first to (?:rate|review)[^.!?]{0,60}|sin valoraciones|aucun avis)\)?\.?$"#,
+    r#"(?i)^\(?(?:noch keine bewertungen?|no (?:ratings|reviews|votes) yet|be the first to (?:rate|review)[^.!?]{0,60}|sin valoraciones|aucun avis)\)?\.?(?:\s*loading\s*(?:\.{2,}|…)?)?$"#,
     r#"(?i)^(?:quelle|quellen|source|sources|fuente|fuentes|fonte|fonti|источник)\s*:.{1,150}$"#,
+    r#"(?i)^.{0,200}\b(?:(?:veröffentlicht|published|lizenziert|licensed|available|distributed|steht|stehen|publié|publicado)\b.{0,60}\b(?:unter|under|sous|bajo)\b.{0,60}\b(?:lizenz|licen[cs]e|licencia))\b.{0,200}$"#,
+    r#"(?i)^.{0,200}\b(?:the (?:views|opinions) expressed|n.engagent que (?:leurs?|son|ses) auteurs?|(?:gibt|geben) nicht (?:unbedingt |zwingend )?die meinung|las opiniones expresadas)\b.{0,300}$"#,
+    r#"^[^|]{1,60}(?:\s\|\s[^|]{1,60}){2,}$"#,
 ];
 pub(super) const DATELINE_PATTERNS: &[&str] = &[
     r#"(?xi) ^
@@ -100,10 +108,10 @@ pub(super) const DATELINE_PATTERNS: &[&str] = &[
     \s* $"#,
     r#"(?i)^(?:published|posted|updated)?\s*:?\s*\d+ (?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?) ago$"#,
     r#"(?i)^(?:published|posted|updated)(?: at| on)?\s*:?\s*\d{1,2}[:.]\d{2}\s*[ap]\.?m\.?(?:\s+[a-z]{2,4})?\.?$"#,
-    r#"(?i)^(?:(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira)\s*,?\s*)?\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:\s*[,|•·-]?\s*(?:um\s+|à\s+|a las\s+|alle\s+|às\s+)?\d{1,2}[:.h]\d{2}(?:\s*(?:uhr|h))?)?$"#,
-    r#"(?i)^(?:(?:veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato|atualizado)(?:\s+(?:am|le|el|em|il))?\s*:?\s*)?(?:(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira)\s*,?\s*)?\d{1,2}\.?\s*(?:de\s+)?(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro)\.?\s*(?:de\s+)?\d{4}(?:\s*[,|•·-]?\s*(?:um\s+|à\s+|a las\s+|alle\s+|às\s+)?\d{1,2}[:.h]\d{2}(?:\s*(?:uhr|h))?)?$"#,
-    r#"(?i)^(?:(?:first\s+)?published|posted|updated|last\s+updated|modified)?(?:\s+on)?\s*:?\s*(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[a-z]{2,4})?\s*[;.]?$"#,
-    r#"(?i)^(?:(?:\d+|an?|one) (?:months?|years?) ago|vor (?:\d+|einer?|einem) (?:sekunden?|minuten?|stunden?|tag(?:en)?|wochen?|monat(?:en)?|jahr(?:en)?)|il y a (?:\d+|une?) (?:secondes?|minutes?|heures?|jours?|semaines?|mois|ans?)|hace (?:\d+|una?) (?:segundos?|minutos?|horas?|días?|semanas?|mes(?:es)?|años?))$"#,
+    r#"(?i)^(?:(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira)\s*,?\s*)?\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:\s*[,|•·-]?\s*(?:um\s+|à\s+|a las\s+|alle\s+|às\s+)?\d{1,2}[:.h]\d{2}(?:\s*(?:uhr|h))?)?(?:\s*[|•·]\s*[^.!?|•·]{1,60})?$"#,
+    r#"(?i)^(?:(?:veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato|atualizado)(?:\s+(?:am|le|el|em|il))?\s*:?\s*)?(?:(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira)\s*,?\s*)?\d{1,2}\.?\s*(?:de\s+)?(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro)\.?\s*(?:de\s+)?\d{4}(?:\s*[,|•·-]?\s*(?:um\s+|à\s+|a las\s+|alle\s+|às\s+)?\d{1,2}[:.h]\d{2}(?:\s*(?:uhr|h))?)?(?:\s*[|•·]\s*[^.!?|•·]{1,60})?$"#,
+    r#"(?i)^(?:(?:first\s+)?published|posted|updated|last\s+updated|modified|asked|answered|edited)?(?:\s+on)?\s*:?\s*(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:\d{4},?\s+)?(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[a-z]{2,4})?\s*[;.]?$"#,
+    r#"(?i)^(?:(?:asked|answered|edited|modified|posted|updated|active)\s+)?(?:(?:\d+|an?|one) (?:seconds?|minutes?|hours?|days?|weeks?|months?|years?),?\s+)?(?:(?:\d+|an?|one) (?:months?|years?) ago|vor (?:\d+|einer?|einem) (?:sekunden?|minuten?|stunden?|tag(?:en)?|wochen?|monat(?:en)?|jahr(?:en)?)|il y a (?:\d+|une?) (?:secondes?|minutes?|heures?|jours?|semaines?|mois|ans?)|hace (?:\d+|una?) (?:segundos?|minutos?|horas?|días?|semanas?|mes(?:es)?|años?))$"#,
 ];
 pub(super) const BYLINE_PATTERNS: &[&str] = &[
     r#"(?x) ^
@@ -126,7 +134,7 @@ pub(super) const CREDIT_PATTERNS: &[&str] = &[
     r#"(?:Picture|Pic|Photograph|Photo|photo|Image|Credit|PICTURE|PIC|PHOTO|IMAGE|CREDIT|Foto|foto|FOTO|Bild|Bilder|Titelbild|Bildquelle|Crédits?(?: photo)?|Imagen|Fotografía|Immagine)s?\s*:\s*(?:[^.!?]|\p{Lu}\.){0,80}$"#,
     r#"\((?:[^()]{0,60}\b)?(?:Photo|Picture|Pic|Image|Credit|Getty Images|Getty|Shutterstock|Alamy|Reuters|AFP|AP|PA|EPA|Rex|Bloomberg|iStock)\b[^()]{0,60}\)\s*$"#,
     r#"(?i)^(?:image|photo|picture)?\s*(?:copyright|©|\(c\))(?:\s+[^.!?]{0,60})?$"#,
-    r#"©\s*[^.!?©]{1,80}$"#,
+    r#"©\s*(?:[^.!?©]|\.\w){1,80}$"#,
     r#"(?i)^(?:photo|photograph|picture|image)s?\s+(?:by|courtesy(?:\s+of)?)\s+[^.!?]{1,60}$"#,
     r#"^(?:\p{Lu}[\p{L}&.-]*\s+){0,4}(?:[|/]\s*)?(?:via\s+|for\s+)?(?:Getty Images|Getty|Shutterstock|Alamy(?: Stock Photo)?|Reuters|AFP|AP|PA(?: Media| Wire| Archive)?|EPA(?:-EFE)?|Rex(?: Features)?|Bloomberg|Associated Press|Press Association|iStock(?:photo)?|NurPhoto|Anadolu(?: Agency)?|Xinhua|ZUMA(?: Press)?|SOPA Images|dpa|DPA|picture alliance|imago(?: images)?|IMAGO|Keystone|ANSA|EFE)(?:\s*/\s*[^.!?/]{1,40})?$"#,
     r#"^\(\s*\p{Lu}[\p{Lu}\p{N}\s.,&'’/-]{2,80}\)$"#,

@@ -791,6 +791,27 @@ fn decide(
         None => {}
     }
     let description = page.description.as_deref().unwrap_or_default();
+    // Where the headline stands on the page: its heading, or else the first block saying
+    // the title the metadata gave.
+    let headline_at = headline.or_else(|| {
+        candidates.iter().position(|c| !title.is_empty() && rules::same_words(&c.text, &title))
+    });
+    // The first block under the headline (past bylines, dates and pictures), when it is
+    // outside the article and reads as a sentence of some length with few links, is a
+    // standfirst even without a name saying so.
+    let dek = headline_at.and_then(|h| {
+        let i = (h + 1..first_inside.unwrap_or(candidates.len())).find(|&i| {
+            let c = &candidates[i];
+            c.skip.is_none() && rules.classify(&c.text).is_none()
+        })?;
+        let c = &candidates[i];
+        let words = c.text.split_whitespace().count();
+        (matches!(c.kind, BlockKind::Paragraph | BlockKind::Heading)
+            && c.link_density < 0.2
+            && words >= 10
+            && (rules.reads_as_prose(&c.text) || words >= 15))
+            .then_some(i)
+    });
     // After a "Related" label, the links that follow it, until prose resumes.
     let mut after_label = false;
     for (i, c) in candidates.into_iter().enumerate() {
@@ -827,10 +848,11 @@ fn decide(
         }
         if !c.inside {
             // Between the headline and the article's text: the standfirst, if anything.
-            let between = headline.is_some_and(|h| i > h) && first_inside.is_none_or(|f| i < f);
+            let between = headline_at.is_some_and(|h| i > h) && first_inside.is_none_or(|f| i < f);
             let standfirst = between
                 && matches!(c.kind, BlockKind::Paragraph | BlockKind::Heading)
                 && (c.standfirst_hint
+                    || dek == Some(i)
                     || (!description.is_empty() && rules::repeats(&c.text, description)));
             if !standfirst {
                 blocks.push(Block::skip(c.kind, c.text, OUTSIDE));

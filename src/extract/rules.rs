@@ -300,10 +300,14 @@ impl Rules {
         }
         // The earliest credit decides: a credit at the very start is the whole block.
         let credit = self.credit.iter().filter_map(|re| re.find(text)).map(|m| m.start()).min();
+        // A long text ending in a credit is body text with the picture's credit run on
+        // (unparagraphed text), not a caption.
         match credit {
             Some(0) => Some(Class::Credit),
-            Some(at) => Some(Class::Caption { body: text[..at].trim().to_owned() }),
-            None => None,
+            Some(at) if text[..at].split_whitespace().count() <= MAX_CAPTION_WORDS => {
+                Some(Class::Caption { body: text[..at].trim().to_owned() })
+            }
+            _ => None,
         }
     }
 
@@ -404,6 +408,9 @@ pub(super) fn collapse_whitespace(text: &str) -> String {
     out.truncate(out.trim_end().len());
     out
 }
+
+/// A caption runs to at most this many words before its credit.
+const MAX_CAPTION_WORDS: usize = 80;
 
 /// Characters with no width that may sit inside a word.
 const INVISIBLE: [char; 4] = ['\u{ad}', '\u{200b}', '\u{2060}', '\u{feff}'];

@@ -245,7 +245,11 @@ pub(super) fn by_name(el: &Element) -> Option<&'static str> {
         "html", "body", "main", "article", "p", "h1", "h2", "h3", "a", "tr", "td", "th", "tbody",
         "thead",
     ];
-    if never.contains(&el.name()) || el.attr("itemprop").is_some_and(|p| p.contains("articleBody"))
+    // The page's own markup for the article's text and its description (the standfirst,
+    // often in a "teaser" class) outranks a class name.
+    let itemprop = el.attr("itemprop").unwrap_or_default();
+    if never.contains(&el.name())
+        || itemprop.split_whitespace().any(|p| p == "articleBody" || p == "description")
     {
         return None;
     }
@@ -284,6 +288,9 @@ pub(super) fn is_social_post(el: &Element) -> bool {
 
 /// Whether the element's class or id names it the standfirst (dek, strapline, summary).
 pub(super) fn is_standfirst(el: &Element) -> bool {
+    if el.attr("itemprop").is_some_and(|p| p.split_whitespace().any(|p| p == "description")) {
+        return true;
+    }
     const NAMES: &[&str] = &[
         "standfirst",
         "dek",

@@ -60,9 +60,9 @@ struct Candidate {
     hard: bool,
     /// Left out by the article finder, read after all by the safety net, and why.
     rescued: Option<&'static str>,
-    /// Inside an element skipped as furniture: which one (the outermost), how many such
-    /// elements deep, and whether the outermost was skipped for its tag or role rather
-    /// than its class name.
+    /// Inside an element skipped as furniture: which one (the outermost), whether it was
+    /// skipped for its tag or role rather than its class name, and whether every skipped
+    /// element around the block was skipped for the same reason.
     group: Option<Group>,
 }
 
@@ -74,15 +74,16 @@ struct Group {
     id: usize,
     /// Why the outermost was skipped.
     why: String,
-    /// Skipped elements the block is in.
-    depth: usize,
     /// The outermost was skipped for its tag or ARIA role (navigation, footer, aside).
     by_tag: bool,
+    /// Every skipped element the block is in was skipped for the same reason (a page
+    /// builder nesting its "widget" elements), so none is furniture of another kind.
+    uniform: bool,
 }
 
 /// Extract the blocks of an HTML page; `origin` (a path or URL) picks the per-site rules.
 pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
-    let doc = Html::parse_document(&depth::flatten(html));
+    let doc = parse(&depth::flatten(html));
     let page = meta::read(&doc);
     let site = rules.site(origin, page.meta.canonical_url.as_deref());
     let root = doc
@@ -96,11 +97,86 @@ pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
     let mut candidates = walk(root, &judge);
     let found = headline_of(&candidates, &page);
     let chosen = judge.describe(&doc);
-    let extraction = safety::check(&mut candidates, found.0, &chosen, rules);
+    // A headline saying what the page declares as its title (not merely its first `<h1>`,
+    // which an overlay may hold) anchors the article that follows it.
+    let declared = [&page.ld_headline, &page.og_title, &page.title_tag];
+    let anchor = found.0.filter(|&h| {
+        let text = rules::word_string(&candidates[h].text);
+        declared.iter().filter_map(|t| t.as_deref()).any(|t| {
+            let title = rules::word_string(t);
+            !text.is_empty() && (title == text || title.starts_with(&format!("{text} ")))
+        })
+    });
+    let extraction = safety::check(&mut candidates, found.0, anchor, &chosen, rules);
     let mut draft = decide(candidates, page, found, rules);
     draft.meta.extraction = Some(extraction);
     draft
 }
+
+/// Parse the page as a browser with JavaScript turned off does: what a `<noscript>` holds
+/// is markup, so a post a blog platform renders by script, with a copy for readers without
+/// it, can be read.
+fn parse(html: &str) -> Html {
+    use html5ever::tendril::TendrilSink;
+    let opts = html5ever::ParseOpts {
+        tree_builder: html5ever::tree_builder::TreeBuilderOpts {
+            scripting_enabled: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    html5ever::driver::parse_document(scraper::HtmlTreeSink::new(Html::new_document()), opts)
+        .one(html)
+}
+
+/// The `<noscript>` elements holding running text found nowhere else on the page: the
+/// article, as a page rendering it by script gives it to readers without JavaScript.
+fn fallback_copies(root: NodeRef<'_, Node>) -> HashSet<NodeId> {
+    let is_noscript =
+        |n: &NodeRef<'_, Node>| n.value().as_element().is_some_and(|e| e.name() == "noscript");
+    let candidates: Vec<(NodeId, String)> = root
+        .descendants()
+        .filter(is_noscript)
+        .filter_map(|n| {
+            let paragraphs: Vec<String> = n
+                .descendants()
+                .filter(|p| p.value().as_element().is_some_and(|e| e.name() == "p"))
+                .map(visible_text)
+                .filter(|t| t.chars().count() >= dom::PROSE_MIN_CHARS)
+                .collect();
+            let chars: usize = paragraphs.iter().map(|p| p.chars().count()).sum();
+            (chars >= MIN_FALLBACK_COPY_CHARS).then(|| (n.id(), paragraphs[0].clone()))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return HashSet::new();
+    }
+    // The text outside every `<noscript>`, to leave out copies of what the page shows.
+    let mut shown = String::new();
+    let mut inside = 0usize;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(n) if is_noscript(&n) => inside += 1,
+            Edge::Close(n) if is_noscript(&n) => inside -= 1,
+            Edge::Open(n) if inside == 0 => {
+                if let Node::Text(t) = n.value() {
+                    shown.push_str(t);
+                    shown.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    let shown = rules::collapse_whitespace(&shown);
+    candidates
+        .into_iter()
+        .filter(|(_, first)| !shown.contains(first.as_str()))
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// A `<noscript>` copy of the article holds at least this many characters of paragraphs.
+const MIN_FALLBACK_COPY_CHARS: usize = 500;
 
 /// The candidate that is the headline, if a heading says one of the page's titles, and
 /// the title.
@@ -140,6 +216,8 @@ struct Judge<'a> {
     embeds: HashSet<NodeId>,
     /// Pop-up cards about a person or topic inside running text, hidden until hovered.
     cards: HashSet<NodeId>,
+    /// `<noscript>` elements holding the article for readers without JavaScript.
+    fallback_copies: HashSet<NodeId>,
 }
 
 impl<'a> Judge<'a> {
@@ -160,6 +238,7 @@ impl<'a> Judge<'a> {
             whole_page: false,
             embeds: HashSet::new(),
             cards: HashSet::new(),
+            fallback_copies: fallback_copies(root),
         };
         judge.cards = cards(root);
         for node in root.descendants() {
@@ -221,6 +300,9 @@ impl<'a> Judge<'a> {
             .and_then(|element| self.site.skip_selector(element))
         {
             return Some(Verdict::Skip(format!("configured skip selector {selector:?}")));
+        }
+        if self.fallback_copies.contains(&node.id()) {
+            return None;
         }
         match furniture::hard(el) {
             Verdict::Read => None,
@@ -350,7 +432,8 @@ fn describe(doc: &Html, id: NodeId) -> String {
 }
 
 /// The innermost `<span>`s holding a picture and several links: a card that pops up over
-/// a name in a sentence. Only the innermost, so the sentence around it stays.
+/// a name in a sentence. Only the innermost, so the sentence around it stays. A span
+/// holding paragraphs or headings is a page built of spans, not a card.
 fn cards(root: NodeRef<'_, Node>) -> HashSet<NodeId> {
     let card_like = |node: NodeRef<'_, Node>| {
         let mut links = 0;
@@ -359,6 +442,9 @@ fn cards(root: NodeRef<'_, Node>) -> HashSet<NodeId> {
             match n.value().as_element().map(scraper::node::Element::name) {
                 Some("a") => links += 1,
                 Some("img" | "picture") => image = true,
+                Some("p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote" | "article") => {
+                    return false;
+                }
                 _ => {}
             }
         }
@@ -438,8 +524,8 @@ impl Collector {
         let group = self.skipped.first().map(|(why, by_tag)| Group {
             id: self.groups,
             why: why.clone(),
-            depth: self.skipped.len(),
             by_tag: *by_tag,
+            uniform: self.skipped.iter().all(|(w, _)| w == why),
         });
         let skip = skip.or_else(|| self.skipped.first().map(|(why, _)| why.clone()));
         self.out.push(Candidate {
@@ -703,6 +789,27 @@ fn decide(
         None => {}
     }
     let description = page.description.as_deref().unwrap_or_default();
+    // Where the headline stands on the page: its heading, or else the first block saying
+    // the title the metadata gave.
+    let headline_at = headline.or_else(|| {
+        candidates.iter().position(|c| !title.is_empty() && rules::same_words(&c.text, &title))
+    });
+    // The first block under the headline (past bylines, dates and pictures), when it is
+    // outside the article and reads as a sentence of some length with few links, is a
+    // standfirst even without a name saying so.
+    let dek = headline_at.and_then(|h| {
+        let i = (h + 1..first_inside.unwrap_or(candidates.len())).find(|&i| {
+            let c = &candidates[i];
+            c.skip.is_none() && rules.classify(&c.text).is_none()
+        })?;
+        let c = &candidates[i];
+        let words = c.text.split_whitespace().count();
+        (matches!(c.kind, BlockKind::Paragraph | BlockKind::Heading)
+            && c.link_density < 0.2
+            && words >= 10
+            && (rules.reads_as_prose(&c.text) || words >= 15))
+            .then_some(i)
+    });
     // After a "Related" label, the links that follow it, until prose resumes.
     let mut after_label = false;
     for (i, c) in candidates.into_iter().enumerate() {
@@ -739,10 +846,11 @@ fn decide(
         }
         if !c.inside {
             // Between the headline and the article's text: the standfirst, if anything.
-            let between = headline.is_some_and(|h| i > h) && first_inside.is_none_or(|f| i < f);
+            let between = headline_at.is_some_and(|h| i > h) && first_inside.is_none_or(|f| i < f);
             let standfirst = between
                 && matches!(c.kind, BlockKind::Paragraph | BlockKind::Heading)
                 && (c.standfirst_hint
+                    || dek == Some(i)
                     || (!description.is_empty() && rules::repeats(&c.text, description)));
             if !standfirst {
                 blocks.push(Block::skip(c.kind, c.text, OUTSIDE));

@@ -300,10 +300,14 @@ impl Rules {
         }
         // The earliest credit decides: a credit at the very start is the whole block.
         let credit = self.credit.iter().filter_map(|re| re.find(text)).map(|m| m.start()).min();
+        // A long text ending in a credit is body text with the picture's credit run on
+        // (unparagraphed text), not a caption.
         match credit {
             Some(0) => Some(Class::Credit),
-            Some(at) => Some(Class::Caption { body: text[..at].trim().to_owned() }),
-            None => None,
+            Some(at) if text[..at].split_whitespace().count() <= MAX_CAPTION_WORDS => {
+                Some(Class::Caption { body: text[..at].trim().to_owned() })
+            }
+            _ => None,
         }
     }
 
@@ -386,17 +390,30 @@ pub(super) fn block_text(kind: BlockKind, raw: &str) -> String {
     }
 }
 
-/// Collapse every run of whitespace to one space and trim.
+/// Collapse every run of whitespace to one space and trim, and drop the invisible
+/// characters pages put inside words (soft hyphens, zero-width spaces, word joiners), which
+/// split a word for every search and every speech engine.
 pub(super) fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
-        if !out.is_empty() {
+        if !out.is_empty() && !out.ends_with(' ') {
             out.push(' ');
         }
-        out.push_str(word);
+        if word.contains(INVISIBLE) {
+            out.extend(word.chars().filter(|c| !INVISIBLE.contains(c)));
+        } else {
+            out.push_str(word);
+        }
     }
+    out.truncate(out.trim_end().len());
     out
 }
+
+/// A caption runs to at most this many words before its credit.
+const MAX_CAPTION_WORDS: usize = 80;
+
+/// Characters with no width that may sit inside a word.
+const INVISIBLE: [char; 4] = ['\u{ad}', '\u{200b}', '\u{2060}', '\u{feff}'];
 
 /// Lower-case runs of letters and digits, the unit the comparisons below count in.
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
@@ -436,6 +453,13 @@ mod tests {
 
     fn reason(text: &str) -> Option<&'static str> {
         rules().classify(text).map(|c| c.reason())
+    }
+
+    #[test]
+    fn invisible_characters_inside_words_are_dropped_with_the_extra_whitespace() {
+        assert_eq!(collapse_whitespace(" St. Mag\u{ad}da\u{ad}le\u{ad}ner  wine "), "St. Magdalener wine");
+        assert_eq!(collapse_whitespace("one \u{200b} two\u{2060}\u{feff}"), "one two");
+        assert_eq!(collapse_whitespace("\u{200b}"), "");
     }
 
     #[test]

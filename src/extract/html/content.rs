@@ -71,10 +71,23 @@ impl Votes {
     /// The elements that hold the article, in document order; empty when no paragraph
     /// voted (the caller reads the whole page then).
     pub(super) fn roots(&self, doc: &Html, stats: &HashMap<NodeId, Stats>) -> Vec<NodeId> {
-        if let Some(&body) =
-            self.article_body.iter().max_by_key(|id| stats.get(id).map_or(0, |s| s.chars))
-        {
-            return vec![body];
+        // A story split into sections may mark each one: all of them are the article, the
+        // outermost where they nest. (They are collected as they close: innermost first.)
+        if !self.article_body.is_empty() {
+            let within = |id: NodeId, outer: NodeId| {
+                id != outer
+                    && doc.tree.get(id).is_some_and(|n| n.ancestors().any(|a| a.id() == outer))
+            };
+            let mut bodies: Vec<NodeId> = self
+                .article_body
+                .iter()
+                .copied()
+                .filter(|&id| !self.article_body.iter().any(|&outer| within(id, outer)))
+                .collect();
+            let order: HashMap<NodeId, usize> =
+                doc.tree.root().descendants().enumerate().map(|(i, n)| (n.id(), i)).collect();
+            bodies.sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
+            return bodies;
         }
         let final_score = |id: &NodeId| {
             let density = stats.get(id).map_or(0.0, Stats::link_density);

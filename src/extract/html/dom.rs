@@ -259,8 +259,23 @@ pub(super) fn name_words(el: &Element) -> Vec<String> {
 
 /// Whether `words` holds `phrase` (space-separated words) as consecutive words.
 pub(super) fn has_phrase(words: &[String], phrase: &str) -> bool {
+    phrase_at(words, phrase).next().is_some()
+}
+
+/// Where `words` holds `phrase` as consecutive words.
+pub(super) fn phrase_at<'w>(words: &'w [String], phrase: &'w str) -> impl Iterator<Item = usize> + 'w {
     let parts: Vec<&str> = phrase.split(' ').collect();
-    words.windows(parts.len()).any(|w| w.iter().zip(&parts).all(|(a, b)| a == b))
+    words
+        .windows(parts.len())
+        .enumerate()
+        .filter(move |(_, w)| w.iter().zip(&parts).all(|(a, b)| a == b))
+        .map(|(i, _)| i)
+}
+
+/// Whether the name word at `i` says what an element holds or lacks rather than what it is
+/// (`has-ads`, `with-sidebar`, `no-comments`).
+pub(super) fn describes_contents(words: &[String], i: usize) -> bool {
+    i > 0 && matches!(words[i - 1].as_str(), "has" | "with" | "no" | "without" | "contains")
 }
 
 #[cfg(test)]

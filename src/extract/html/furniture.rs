@@ -6,8 +6,11 @@ use scraper::node::Element;
 use super::dom;
 
 /// Elements whose contents are code or markup, never narration: dropped without a record.
-const NOT_TEXT: &[&str] =
-    &["script", "style", "template", "head", "svg", "math", "link", "meta", "img", "source"];
+/// (`title` too: a parser may leave it in the body when the head is cut short, and no
+/// browser shows it there.)
+const NOT_TEXT: &[&str] = &[
+    "script", "style", "template", "head", "svg", "math", "link", "meta", "img", "source", "title",
+];
 
 /// What to do with an element and everything in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -242,7 +245,11 @@ pub(super) fn by_name(el: &Element) -> Option<&'static str> {
         "html", "body", "main", "article", "p", "h1", "h2", "h3", "a", "tr", "td", "th", "tbody",
         "thead",
     ];
-    if never.contains(&el.name()) || el.attr("itemprop").is_some_and(|p| p.contains("articleBody"))
+    // The page's own markup for the article's text and its description (the standfirst,
+    // often in a "teaser" class) outranks a class name.
+    let itemprop = el.attr("itemprop").unwrap_or_default();
+    if never.contains(&el.name())
+        || itemprop.split_whitespace().any(|p| p == "articleBody" || p == "description")
     {
         return None;
     }
@@ -252,7 +259,9 @@ pub(super) fn by_name(el: &Element) -> Option<&'static str> {
     }
     NAMED
         .iter()
-        .find(|(phrases, _)| phrases.iter().any(|p| dom::has_phrase(&words, p)))
+        .find(|(phrases, _)| {
+            phrases.iter().any(|p| dom::phrase_at(&words, p).any(|i| !dom::describes_contents(&words, i)))
+        })
         .map(|(_, why)| *why)
 }
 
@@ -279,6 +288,9 @@ pub(super) fn is_social_post(el: &Element) -> bool {
 
 /// Whether the element's class or id names it the standfirst (dek, strapline, summary).
 pub(super) fn is_standfirst(el: &Element) -> bool {
+    if el.attr("itemprop").is_some_and(|p| p.split_whitespace().any(|p| p == "description")) {
+        return true;
+    }
     const NAMES: &[&str] = &[
         "standfirst",
         "dek",
@@ -306,7 +318,10 @@ pub(super) fn is_standfirst(el: &Element) -> bool {
 /// as Readability weighs it.
 pub(super) fn name_weight(el: &Element) -> f32 {
     let words = dom::name_words(el);
-    let any = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    let any = |list: &[&str]| {
+        (0..words.len())
+            .any(|i| list.contains(&words[i].as_str()) && !dom::describes_contents(&words, i))
+    };
     let mut weight = 0.0;
     if any(&[
         "article", "body", "content", "entry", "hentry", "main", "page", "post", "text", "blog",
@@ -373,5 +388,21 @@ mod tests {
         assert_eq!(by_name(&element(r#"<div class="header loaded">x</div>"#)), None);
         assert_eq!(by_name(&element(r#"<div id="article-body">x</div>"#)), None);
         assert_eq!(by_name(&element(r#"<article class="share">x</article>"#)), None);
+    }
+
+    #[test]
+    fn a_class_saying_what_an_element_holds_does_not_make_it_furniture() {
+        for html in [
+            r#"<section class="o-section o-section--has-ads">x</section>"#,
+            r#"<div class="layout-with-sidebar">x</div>"#,
+            r#"<div class="post no-comments">x</div>"#,
+        ] {
+            assert_eq!(by_name(&element(html)), None, "{html}");
+            assert!(name_weight(&element(html)) >= 0.0, "{html}");
+        }
+        assert_eq!(
+            by_name(&element(r#"<div class="has-ads ad-slot">x</div>"#)),
+            Some("advertisement or promotion")
+        );
     }
 }

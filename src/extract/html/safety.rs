@@ -21,19 +21,25 @@ const LEDE_WARN: f64 = 0.15;
 const MIN_LEDE_WARN_WORDS: usize = 40;
 /// The estimate must find at least this many words of running text to overrule a choice.
 const MIN_MAIN_WORDS: usize = 60;
+/// A choice apart from the main text is replaced when it holds less than this share of it.
+const ELSEWHERE: f64 = 0.8;
 
 /// Why a block the article finder left out is read after all.
 pub(super) const LEDE: &str = "body paragraph (running text under the headline, before the \
                                article's container: its lede)";
+/// Why the article finder's choice is not read when the main text is elsewhere.
+pub(super) const SET_ASIDE: &str = "the article finder's choice, set aside: the page's main \
+                                    text by content density is elsewhere";
 pub(super) const FALLBACK: &str =
     "body paragraph (main text by content density; the article finder's choice was too small)";
 
 /// Check the candidates' article against the content-density estimate, correct it, and
-/// say how sure the result is. `headline` is the headline's candidate, `chosen` describes
-/// the article finder's choice.
+/// say how sure the result is. `headline` is the headline's candidate, `anchor` the same
+/// when it says the title the page declares, `chosen` describes the article finder's choice.
 pub(super) fn check(
     candidates: &mut [Candidate],
     headline: Option<usize>,
+    anchor: Option<usize>,
     chosen: &str,
     rules: &Rules,
 ) -> Extraction {
@@ -71,22 +77,60 @@ pub(super) fn check(
     // Only blocks the article finder left outside its choice can be brought back as a
     // lede: never one it skipped as furniture, or one no reader sees.
     let outside = |c: &Candidate| !c.inside && c.skip.is_none() && !c.hard;
-    // Falling back, the main text may also come from inside one element skipped for its
-    // class name alone (a wrapper named like a widget or a teaser).
+    // Falling back, the main text may also come from inside elements skipped for their
+    // class name alone, all for the same reason (a wrapper named like a widget or a
+    // teaser, or a page builder's nested "widget" elements).
     let recoverable = |c: &Candidate| {
         outside(c)
             || (!c.hard
                 && !by_tag_or_comments(c)
-                && c.group
-                    .as_ref()
-                    .is_some_and(|g| g.depth == 1 && c.skip.as_deref() == Some(&g.why)))
+                && c.group.as_ref().is_some_and(|g| g.uniform && c.skip.as_deref() == Some(&g.why)))
     };
     // Lists, tables and headings count towards the choice's size: a calendar or a results
     // table is an article with little running text, not a small choice.
-    let chosen_all: usize =
-        (0..candidates.len()).filter(|&i| spoken(&candidates[i])).map(|i| estimate.words[i]).sum();
-    let too_small = main_words >= MIN_MAIN_WORDS && (chosen_all as f64) < SMALL * main_words as f64;
-    if too_small {
+    let chosen_all: usize = (0..candidates.len())
+        .filter(|&i| spoken(&candidates[i]))
+        .map(|i| estimate.words[i])
+        .sum();
+    let too_small =
+        main_words >= MIN_MAIN_WORDS && (chosen_all as f64) < SMALL * main_words as f64;
+    // A choice sharing no running text with a larger main text is something else: an
+    // overlay, a template's placeholder, a teaser above the story.
+    // Not when the choice holds the page's headline, or follows it with no running text
+    // between: a short post under its title, with a longer text in a sidebar.
+    let under_headline = anchor.is_some_and(|h| {
+        spoken(&candidates[h])
+            || (h + 1..candidates.len())
+                .find(|&i| spoken(&candidates[i]))
+                .is_some_and(|first| (h + 1..first).all(|i| !estimate.running[i]))
+    });
+    let elsewhere = main_words >= MIN_MAIN_WORDS
+        && (chosen_words as f64) < ELSEWHERE * main_words as f64
+        && !under_headline
+        && !chosen_running.iter().any(|&i| estimate.is_main(i));
+    if elsewhere && !too_small {
+        let rescued = fall_back(candidates, &estimate, &recoverable);
+        // What the choice held above the main text is set aside; what follows it may be
+        // the rest of the story after a box, and stays.
+        let mut set_aside = 0;
+        for c in candidates.iter_mut().take(estimate.span.start) {
+            if spoken(c) && c.rescued.is_none() {
+                c.skip = Some(SET_ASIDE.into());
+                set_aside += 1;
+            }
+        }
+        decision.push(format!(
+            "the choice ({chosen_words} words) shares no running text with the main text: \
+             read the main text instead ({} words), {set_aside} blocks of the choice above it \
+             set aside",
+            words(&rescued)
+        ));
+        warning = Some(format!(
+            "the article finder chose {chosen_words} words of running text apart from the \
+             page's main text ({main_words} words); read the main text found by content \
+             density instead"
+        ));
+    } else if too_small {
         let rescued = fall_back(candidates, &estimate, &recoverable);
         decision.push(format!(
             "the choice holds {:.0}% of the main text: read the main text instead ({} words)",

@@ -457,7 +457,10 @@ mod tests {
 
     #[test]
     fn invisible_characters_inside_words_are_dropped_with_the_extra_whitespace() {
-        assert_eq!(collapse_whitespace(" St. Mag\u{ad}da\u{ad}le\u{ad}ner  wine "), "St. Magdalener wine");
+        assert_eq!(
+            collapse_whitespace(" St. Mag\u{ad}da\u{ad}le\u{ad}ner  wine "),
+            "St. Magdalener wine"
+        );
         assert_eq!(collapse_whitespace("one \u{200b} two\u{2060}\u{feff}"), "one two");
         assert_eq!(collapse_whitespace("\u{200b}"), "");
     }

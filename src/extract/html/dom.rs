@@ -263,7 +263,10 @@ pub(super) fn has_phrase(words: &[String], phrase: &str) -> bool {
 }
 
 /// Where `words` holds `phrase` as consecutive words.
-pub(super) fn phrase_at<'w>(words: &'w [String], phrase: &'w str) -> impl Iterator<Item = usize> + 'w {
+pub(super) fn phrase_at<'w>(
+    words: &'w [String],
+    phrase: &'w str,
+) -> impl Iterator<Item = usize> + 'w {
     let parts: Vec<&str> = phrase.split(' ').collect();
     words
         .windows(parts.len())

@@ -260,7 +260,9 @@ pub(super) fn by_name(el: &Element) -> Option<&'static str> {
     NAMED
         .iter()
         .find(|(phrases, _)| {
-            phrases.iter().any(|p| dom::phrase_at(&words, p).any(|i| !dom::describes_contents(&words, i)))
+            phrases
+                .iter()
+                .any(|p| dom::phrase_at(&words, p).any(|i| !dom::describes_contents(&words, i)))
         })
         .map(|(_, why)| *why)
 }

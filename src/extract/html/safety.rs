@@ -88,12 +88,9 @@ pub(super) fn check(
     };
     // Lists, tables and headings count towards the choice's size: a calendar or a results
     // table is an article with little running text, not a small choice.
-    let chosen_all: usize = (0..candidates.len())
-        .filter(|&i| spoken(&candidates[i]))
-        .map(|i| estimate.words[i])
-        .sum();
-    let too_small =
-        main_words >= MIN_MAIN_WORDS && (chosen_all as f64) < SMALL * main_words as f64;
+    let chosen_all: usize =
+        (0..candidates.len()).filter(|&i| spoken(&candidates[i])).map(|i| estimate.words[i]).sum();
+    let too_small = main_words >= MIN_MAIN_WORDS && (chosen_all as f64) < SMALL * main_words as f64;
     // A choice sharing no running text with a larger main text is something else: an
     // overlay, a template's placeholder, a teaser above the story.
     // Not when the choice holds the page's headline, or follows it with no running text

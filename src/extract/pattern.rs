@@ -205,7 +205,7 @@ fn gate(hir: &Hir) -> Gate {
             HirKind::Capture(capture) => parts.push(&capture.sub),
             _ => {
                 let found = literals(part);
-                if found.as_ref().map(shortest) > best.as_ref().map(shortest) {
+                if found.as_deref().map(shortest) > best.as_deref().map(shortest) {
                     best = found;
                 }
             }
@@ -225,7 +225,7 @@ fn literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     Some(literals.iter().map(|l| l.as_bytes().to_vec()).collect())
 }
 
-fn shortest(literals: &Vec<Vec<u8>>) -> usize {
+fn shortest(literals: &[Vec<u8>]) -> usize {
     literals.iter().map(Vec::len).min().unwrap_or(0)
 }
 

@@ -53,7 +53,7 @@ impl Votes {
         if !paragraph || chars < MIN_PARAGRAPH_CHARS {
             return;
         }
-        let commas = if stats.chars == 0 { 0 } else { stats.commas * chars / stats.chars };
+        let commas = (stats.commas * chars).checked_div(stats.chars).unwrap_or(0);
         // Text written as lines with blank lines between is as many paragraphs.
         let paragraphs = (stats.breaks + 1).min(chars / MIN_PARAGRAPH_CHARS).max(1) as f32;
         let vote = paragraphs + commas as f32 + (chars as f32 / 100.0).min(3.0 * paragraphs);

@@ -14,6 +14,11 @@ if [[ "${1:-}" == "--test" ]]; then
   # postgresql: the shared job queue's tests run against a real server (scripts/postgres.sh),
   # over TLS too, with a certificate openssl makes for it.
   want+=(flite ffmpeg chromium fonts-dejavu-core postgresql openssl)
+  # The WordPress plugin's tests run Debian's WordPress (and its default block theme) under
+  # PHP's built-in server, on a scratch MariaDB started by the test; php-curl is what
+  # WordPress's HTTP API uses to call serve.
+  want+=(wordpress wordpress-theme-twentytwentythree php-cli php-mysql php-curl php-xml
+    php-mbstring mariadb-server)
   # npm (and Node.js): axe-core, the accessibility checker the player's browser tests run.
   command -v npm >/dev/null || want+=(npm)
 fi
@@ -42,9 +47,17 @@ if [[ "${1:-}" == "--test" ]]; then
     echo "Installing axe-core ..." >&2
     npm ci --prefix "$axe" --no-audit --no-fund --loglevel=error >&2
   fi
-  # moto's S3-compatible server: the shared-cache test runs two workers against it on loopback.
-  if ! python3 -c "import moto.server, flask" 2>/dev/null; then
-    echo "Installing moto[server] ..." >&2
-    python3 -m pip install -q "moto[server]" >&2
+  # The offline speech recogniser (faster-whisper, Whisper base) for verification and word
+  # alignment, in a virtual environment of its own.
+  "$(dirname "$0")/install-recogniser.sh" >/dev/null
+  # moto's S3-compatible server: the shared-cache test runs two workers against it on
+  # loopback. It goes into a virtual environment of the tests' own (never the system
+  # Python): $XDG_DATA_HOME/articulate/test-venv, where tests/util/moto.rs looks for it.
+  tools="${XDG_DATA_HOME:-$HOME/.local/share}/articulate/test-venv"
+  if ! "$tools/bin/python" -c "import moto.server, flask" 2>/dev/null; then
+    echo "Installing moto[server] into $tools ..." >&2
+    mkdir -p "$(dirname "$tools")"
+    python3 -m venv --clear "$tools"
+    "$tools/bin/python" -m pip install -q --disable-pip-version-check "moto[server]>=5,<6" >&2
   fi
 fi

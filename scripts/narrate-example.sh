@@ -7,4 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/install-piper.sh || echo "warning: Piper could not be installed; narrating with espeak-ng" >&2
-cargo run --release --quiet -- narrate examples/heartstopper.txt "$@"
+if [[ ! -x "${CARGO_TARGET_DIR:-target}/release/articulate" ]]; then
+  echo "Building articulate (release): the first build takes several minutes on 2 cores ..." >&2
+fi
+# Not --quiet: cargo's progress shows while it builds.
+cargo run --release -- narrate examples/heartstopper.txt "$@"

@@ -23,7 +23,6 @@
 
 mod objects;
 pub mod opus;
-mod transcript;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,9 +32,9 @@ use crate::model::{BlockKind, Manifest};
 use crate::output::{OutputError, write_atomic};
 use crate::tts::ssml::escape;
 
+pub use crate::output::transcript_json;
 pub use objects::StoreFeed;
 pub use opus::OpusError;
-pub use transcript::transcript_json;
 
 /// A feed that cannot be written.
 #[derive(Debug, thiserror::Error)]
@@ -245,9 +244,7 @@ pub fn write_feed(dir: &Path, options: &FeedOptions) -> Result<Written, FeedErro
             &dir.join(episode.transcript()),
             transcript_vtt(&episode.manifest).as_bytes(),
         )?;
-        // Read as JSON too: word timings are there when the narration has them.
-        let words = serde_json::from_str::<serde_json::Value>(&text).ok();
-        let json = transcript_json(&episode.manifest, words.as_ref());
+        let json = transcript_json(&episode.manifest);
         write_atomic(&dir.join(episode.transcript_json()), json.as_bytes())?;
         episodes.push(episode);
     }
@@ -632,7 +629,7 @@ mod tests {
     #[test]
     fn a_transcript_has_one_cue_per_timed_segment() {
         let mut manifest: Manifest = serde_json::from_value(serde_json::json!({
-            "version": 1, "title": "T", "byline": null, "language": "en",
+            "version": 2, "title": "T", "byline": null, "language": "en",
             "source": {"path": "a.txt", "sha256": "00"}, "backend": "tone", "voice": "tone",
             "duration_ms": 4000, "audio": [], "chapters": [], "skipped": [],
             "segments": [

@@ -7,6 +7,7 @@
 //! extract::extract → Article    what a listener should hear, and what was skipped and why
 //! segment::segment → Script     chapters of sentence-aligned chunks within the backend's limit
 //! tts::synthesize_all → [SpeechAudio]  one encoded reply per chunk, concurrently
+//! verify::Recogniser → Heard, Verdict  what an offline recogniser hears; every word timed
 //! audio + output   → Timeline, files   decoded, resampled, trimmed, paused, stitched, encoded
 //! ```
 //!
@@ -32,3 +33,4 @@ pub mod segment;
 pub mod serve;
 mod store_url;
 pub mod tts;
+pub mod verify;

@@ -218,7 +218,30 @@ pub struct Metadata {
     /// The canonical URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical_url: Option<String>,
+    /// How sure extraction is that the spoken blocks are the story, and what it decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<Extraction>,
 }
+
+/// How sure extraction is that it found the whole story.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Extraction {
+    /// From 0 to 1: the share of the page's main text the spoken article holds, the main
+    /// text being what the article finder and an independent content-density estimate
+    /// each took for it. Rounded to two decimals.
+    pub confidence: f64,
+    /// Why the narration may have missed or mixed up part of the story, when it may have:
+    /// the article finder's choice was small or started late and was corrected, or the
+    /// estimates disagree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    /// What extraction decided, one line each (`articulate extract --explain` prints them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decision: Vec<String>,
+}
+
+// Confidence is rounded and never NaN, so equality is total.
+impl Eq for Extraction {}
 
 /// Where an article came from, as recorded in the manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +250,9 @@ pub struct SourceRef {
     pub path: String,
     /// Hex SHA-256 of the input bytes.
     pub sha256: String,
+    /// The article's public URL, when the publisher gave it (`serve`'s `url` field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// An extracted article: metadata plus every block in reading order, spoken or not.
@@ -382,8 +408,9 @@ pub struct Timeline {
 // Output
 // ---------------------------------------------------------------------------------------------
 
-/// Version of the manifest schema; bumped only for incompatible changes.
-pub const MANIFEST_VERSION: u32 = 1;
+/// Version of the manifest schema. 2 added `segments[].words` (word timings) and
+/// `segments[].verification`; a reader of version 1 that ignores unknown keys reads it as before.
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// One audio file the manifest describes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -410,7 +437,7 @@ pub struct ManifestChapter {
 }
 
 /// A spoken segment (one chunk) in the manifest.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ManifestSegment {
     /// The chunk id.
     pub id: usize,
@@ -428,6 +455,45 @@ pub struct ManifestSegment {
     pub start_ms: Option<u64>,
     /// End in milliseconds.
     pub end_ms: Option<u64>,
+    /// What the recogniser heard, when the narration was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<ManifestVerification>,
+    /// Every word of `text`, timed on the same clock as the segment, when timings are known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<ManifestWord>>,
+}
+
+/// A segment's verification in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ManifestVerification {
+    /// Word error rate of what was heard against the text (normalised on both sides).
+    pub wer: f64,
+    /// What the recogniser heard.
+    pub heard: String,
+    /// `ok`, `retried`, `flagged` or `unverified`.
+    pub status: crate::verify::Status,
+    /// The words that failed (neither heard nor accepted where they should be).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+    /// What the second synthesis changed, when there was one: `respell` or `voice`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<crate::verify::Strategy>,
+}
+
+/// One word of a segment in the manifest: where it is in the audio and in the text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestWord {
+    /// The word as the segment's text has it.
+    pub text: String,
+    /// Start in milliseconds.
+    pub start_ms: u64,
+    /// End in milliseconds.
+    pub end_ms: u64,
+    /// Its first character in the segment's `text`, counted in Unicode scalar values
+    /// (`Array.from(text)` in JavaScript).
+    pub char_start: usize,
+    /// One past its last character.
+    pub char_end: usize,
 }
 
 /// A skipped block in the manifest.
@@ -516,6 +582,10 @@ pub struct Manifest {
     /// `batch --changed-only` the narration is current. Absent in a dry run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_hash: Option<String>,
+    /// How sure extraction is that the narration holds the story (`confidence`, and a
+    /// `warning` when it may not); absent for articles not extracted by this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<Extraction>,
 }
 
 /// Manifests written before `synthetic` existed were synthetic too.

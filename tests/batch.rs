@@ -99,6 +99,36 @@ fn one_failing_article_is_reported_and_the_others_are_narrated() {
 }
 
 #[test]
+fn a_batch_of_one_article_says_so_in_the_singular() {
+    let tmp = tempfile::tempdir().unwrap();
+    articles(&tmp.path().join("in"), 1);
+    let result = articulate()
+        .args(["batch", "--voice", TONE, "--cache-dir"])
+        .arg(tmp.path().join("cache"))
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .arg(tmp.path().join("in"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{stderr}");
+    assert!(stderr.contains("1 article: 1 narrated, 0 unchanged, 0 failed"), "{stderr}");
+    assert!(!stderr.contains("1 articles"), "{stderr}");
+
+    std::fs::write(tmp.path().join("in/story-0.txt"), "").unwrap();
+    let result = articulate()
+        .args(["batch", "--voice", TONE, "--cache-dir"])
+        .arg(tmp.path().join("cache"))
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .arg(tmp.path().join("in"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("error: 1 of 1 article failed"), "{stderr}");
+}
+
+#[test]
 fn an_out_template_mirrors_the_input_directories_and_cannot_escape_the_output() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");

@@ -155,3 +155,39 @@ fn an_invalid_config_reports_every_problem_at_once() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_one_line_error(&stderr, &["voise", "sample_rate", "[nope]"]);
 }
+
+#[test]
+fn a_voice_knob_the_backend_lacks_is_refused_before_any_work_naming_those_that_have_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = articulate()
+        .args(["narrate", "tests/fixtures/articles/short.txt", "--voice", "espeak-en-gb"])
+        .args(["--volume", "3", "-o"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_one_line_error(&stderr, &["--volume", "espeak-ng", "no volume setting", "google"]);
+    assert!(files_in(tmp.path()).is_empty());
+}
+
+#[test]
+fn a_voice_knob_the_backend_has_changes_the_narration() {
+    if !crate::util::installed("espeak-ng") {
+        eprintln!("SKIPPED: espeak-ng is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let length = |rate: &str| {
+        let dir = tmp.path().join(rate);
+        articulate()
+            .args(["narrate", "tests/fixtures/articles/short.txt", "--voice", "espeak-en-gb"])
+            .args(["--no-cache", "--rate", rate, "-o"])
+            .arg(&dir)
+            .assert()
+            .success();
+        crate::util::manifest(&dir.join("short.json")).duration_ms.unwrap()
+    };
+    let (slow, fast) = (length("120"), length("240"));
+    assert!(slow > fast * 3 / 2, "120 wpm takes {slow} ms, 240 wpm {fast} ms");
+}

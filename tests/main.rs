@@ -19,4 +19,6 @@ mod preview;
 mod pronunciation;
 mod s3;
 mod serve;
+mod verify;
 mod voice;
+mod wordpress;

@@ -24,6 +24,7 @@ pub struct Assembler {
     spool: BufWriter<File>,
     position: Samples,
     segments: Vec<Span>,
+    trims: Vec<Samples>,
     meter: Meter,
     filters: Filters,
     compressor: Compressor,
@@ -48,6 +49,7 @@ impl Assembler {
             spool: BufWriter::new(tempfile::tempfile()?),
             position: Samples(0),
             segments: Vec::new(),
+            trims: Vec::new(),
             meter: Meter::new(rate)?,
             filters: Filters::new(rate, config.highpass_hz, config.phase_rotation),
             compressor: Compressor::new(
@@ -113,6 +115,7 @@ impl Assembler {
         }
         samples.truncate(end);
         samples.drain(..start);
+        self.trims.push(Samples(start as u64));
         fade_edges(&mut samples, self.rate.frames_in_ms(self.config.fade_ms).as_usize());
         if self.config.level_match {
             let gain = match_gain(&samples, self.rate, self.config.loudness_target_lufs);
@@ -175,6 +178,7 @@ impl Assembler {
         spool.seek(SeekFrom::Start(0))?;
         Ok(Assembled {
             timeline: Timeline { rate: self.rate, total, chapters, segments: self.segments },
+            trims: self.trims,
             loudness,
             gain,
             peak,
@@ -224,6 +228,10 @@ impl Assembler {
 pub struct Assembled {
     /// Where every chapter and chunk landed.
     pub timeline: Timeline,
+    /// Per chunk, the frames (at the output rate) of its decoded audio trimmed off before its
+    /// span starts: a time `t` into a chunk's audio as the engine returned it lands at
+    /// `span.start + t × rate − trim`.
+    pub trims: Vec<Samples>,
     /// Integrated loudness before normalisation, in LUFS (`None` for silence).
     pub loudness: Option<f64>,
     /// The linear gain that brings the measured loudness to the target.

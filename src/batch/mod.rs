@@ -231,6 +231,14 @@ pub struct ArticleReport {
     pub duration_ms: u64,
     /// Why it failed.
     pub error: Option<String>,
+    /// Segments verified, retried, flagged and unverified (`[narrate] verify`); absent when
+    /// the article was not verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::Tally>,
+    /// How sure extraction is that the narration holds the story, with a warning when it
+    /// may not (as in the manifest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<crate::model::Extraction>,
 }
 
 /// The whole batch's outcome.
@@ -256,6 +264,8 @@ pub struct Summary {
     pub requests: usize,
     /// Characters billed.
     pub billed_chars: usize,
+    /// Segments flagged by verification across the narrated articles.
+    pub flagged: usize,
 }
 
 impl Summary {
@@ -270,6 +280,7 @@ impl Summary {
         self.cache_hits += report.cache_hits;
         self.requests += report.requests;
         self.billed_chars += report.billed_chars;
+        self.flagged += report.verification.map_or(0, |v| v.flagged);
     }
 
     /// Whether every article ended narrated or unchanged.
@@ -428,6 +439,8 @@ fn blank_report(input: String, status: Status, error: Option<String>) -> Article
         billed_chars: 0,
         duration_ms: 0,
         error,
+        verification: None,
+        extraction: None,
     }
 }
 
@@ -456,6 +469,12 @@ async fn narrate_article(planned: Planned, shared: &Shared) -> Result<ArticleRep
     let chunks = prepared.script.chunks.len();
     let mut report = blank_report(item.id.clone(), Status::Narrated, None);
     report.output = Some(manifest_path.display().to_string());
+    report.extraction = prepared
+        .article
+        .meta
+        .extraction
+        .as_ref()
+        .map(|e| crate::model::Extraction { decision: Vec::new(), ..e.clone() });
     if shared.options.changed_only
         && is_current(&manifest_path, &prepared, config, &shared.options.formats)
     {
@@ -486,6 +505,9 @@ async fn narrate_article(planned: Planned, shared: &Shared) -> Result<ArticleRep
     report.cache_hits = narration.counts.cache_hits;
     report.requests = narration.counts.requests;
     report.billed_chars = narration.counts.billed_chars;
+    if config.narrate.verify != crate::verify::VerifyMode::Off {
+        report.verification = Some(crate::verify::Tally::of(&narration.manifest));
+    }
     Ok(report)
 }
 

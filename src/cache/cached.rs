@@ -11,7 +11,7 @@ use super::{CacheKey, ChunkCache, SCHEMA};
 use crate::model::{AudioFormat, SpeechAudio};
 use crate::tts::cost::Price;
 use crate::tts::retry::RetryPolicy;
-use crate::tts::{Capabilities, SynthError, SynthRequest, Synthesizer};
+use crate::tts::{Capabilities, Marked, SynthError, SynthRequest, Synthesizer, WordMark};
 
 /// Retries of a chunk whose answer failed its checks (or of a local engine's passing
 /// failure). Cloud backends retry their own HTTP failures first, under their profile's
@@ -104,16 +104,16 @@ impl Cached {
 
     /// Ask the backend, check what it returns, and ask again (a few times, backing off) when
     /// the answer is unusable or the failure may pass.
-    async fn request(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+    async fn request(&self, request: SynthRequest<'_>) -> Result<Marked, SynthError> {
         RETRY.run(|_| self.attempt(request)).await
     }
 
     /// One request, and the checks its answer must pass.
-    async fn attempt(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+    async fn attempt(&self, request: SynthRequest<'_>) -> Result<Marked, SynthError> {
         self.tally.requests.fetch_add(1, Ordering::Relaxed);
         self.tally.billed_chars.fetch_add(self.inner.billed_chars(&request), Ordering::Relaxed);
         let started = std::time::Instant::now();
-        let audio = self.inner.synthesize(request).await?;
+        let (audio, marks) = self.inner.synthesize_marked(request).await?;
         // Garbage must fail now, not be replayed from the cache forever. Decoding a whole
         // chunk takes a few milliseconds: off the async threads.
         let checked = audio.clone();
@@ -135,8 +135,13 @@ impl Cached {
             ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "Synthesized."
         );
-        Ok(audio)
+        Ok((audio, marks))
     }
+}
+
+/// The cache entry holding a chunk's word marks, beside its audio's.
+fn marks_digest(digest: &str) -> String {
+    blake3::hash(format!("{digest}/word-marks").as_bytes()).to_hex().to_string()
 }
 
 #[async_trait]
@@ -178,6 +183,12 @@ impl Synthesizer for Cached {
     }
 
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
+        Ok(self.synthesize_marked(request).await?.0)
+    }
+
+    /// Marks are cached beside the audio; audio cached without them (by an older version)
+    /// is answered without them.
+    async fn synthesize_marked(&self, request: SynthRequest<'_>) -> Result<Marked, SynthError> {
         let Some(cache) = &self.cache else { return self.request(request).await };
         let format = self.format();
         let sent = request.body(self.inner.capabilities());
@@ -192,23 +203,34 @@ impl Synthesizer for Cached {
             context: self.inner.uses_context().then_some((request.previous, request.next)),
         };
         let digest = key.digest();
+        let marks_key = marks_digest(&digest);
+        let cached_marks = async || {
+            let blob = cache.get_blob(&marks_key).await?;
+            serde_json::from_slice::<Vec<WordMark>>(&blob).ok()
+        };
         if let Some(audio) = cache.get(&digest, format).await {
             self.tally.hits.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(chunk = request.chunk, backend = self.inner.name(), "From the cache.");
-            return Ok(audio);
+            return Ok((audio, cached_marks().await));
         }
         let _claim = cache.claim(&digest).await;
         // Another article may have synthesized it while this one waited.
         if let Some(audio) = cache.get(&digest, format).await {
             self.tally.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(audio);
+            return Ok((audio, cached_marks().await));
         }
-        let audio = self.request(request).await?;
+        let (audio, marks) = self.request(request).await?;
+        if let Some(marks) = &marks {
+            let blob = serde_json::to_vec(marks).unwrap_or_default();
+            if let Err(e) = cache.put_blob(&marks_key, blob).await {
+                tracing::warn!(chunk = request.chunk, "Word marks not cached: {e}");
+            }
+        }
         // Committed before the chunk is used: a run killed after this point never pays for
         // this chunk again.
         if let Err(e) = cache.put(&digest, &audio).await {
             tracing::warn!(chunk = request.chunk, "Not cached: {e}");
         }
-        Ok(audio)
+        Ok((audio, marks))
     }
 }

@@ -257,6 +257,21 @@ impl ChunkCache {
         Ok(())
     }
 
+    /// The bytes stored under `digest` by [`ChunkCache::put_blob`] (word marks, what the
+    /// recogniser heard), if an intact entry exists.
+    pub async fn get_blob(&self, digest: &str) -> Option<Vec<u8>> {
+        self.get(digest, AudioFormat::Wav).await.map(|entry| entry.bytes)
+    }
+
+    /// Store bytes that belong with a chunk under their own digest, as audio is stored.
+    ///
+    /// # Errors
+    ///
+    /// When the entry cannot be written.
+    pub async fn put_blob(&self, digest: &str, bytes: Vec<u8>) -> Result<(), CacheError> {
+        self.put(digest, &SpeechAudio { bytes, format: AudioFormat::Wav }).await
+    }
+
     /// Hold the right to synthesize `digest`: others asking for the same key wait until
     /// the claim is dropped, then find the entry in the cache. In this process they wait on
     /// a lock per key; in other processes sharing a local cache (`serve --worker`s, batch

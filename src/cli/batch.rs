@@ -61,9 +61,26 @@ pub struct BatchArgs {
     /// Refuse to start an article whose backends would bill more than N characters.
     #[arg(long, value_name = "N")]
     pub max_chars: Option<usize>,
+    /// Listen to every chunk with the offline recogniser before publishing; a chunk that
+    /// does not say its text is synthesized once more, then flagged (`[narrate] verify`).
+    #[arg(long)]
+    pub verify: bool,
+    /// With verification: an article with a flagged chunk fails, and none of its files are
+    /// written.
+    #[arg(long)]
+    pub strict: bool,
+    /// Time every word (from the engine, else by aligning with the recogniser).
+    #[arg(long)]
+    pub words: bool,
+    /// Fail an article whose extraction confidence (0 to 1) is below this. Default:
+    /// `[extract] min_confidence`.
+    #[arg(long, value_name = "0..1", value_parser = super::confidence)]
+    pub min_confidence: Option<f64>,
 }
 
 pub(super) fn run(args: &BatchArgs, config: &Config) -> anyhow::Result<()> {
+    let config = &super::narrate::with_verify_flags(config, args.verify, args.strict, args.words)?;
+    let config = &*super::with_min_confidence(config, args.min_confidence);
     // Everything that can be checked is checked before the first article is touched.
     let cache = super::cache::open(
         config,
@@ -134,9 +151,9 @@ pub(super) fn run(args: &BatchArgs, config: &Config) -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         summary.failed == 0,
-        "{} of {} articles failed",
+        "{} of {} failed",
         summary.failed,
-        summary.articles
+        super::count(summary.articles, "article", "articles")
     );
     Ok(())
 }
@@ -170,17 +187,23 @@ pub(super) async fn stop_signal(message: &str) {
 }
 
 fn summary_line(summary: &Summary, elapsed: Duration) -> String {
+    use super::count;
+    let flagged = if summary.flagged > 0 {
+        format!("; {} flagged by verification", count(summary.flagged, "segment", "segments"))
+    } else {
+        String::new()
+    };
     format!(
-        "{} articles: {} narrated, {} unchanged, {} failed; {} chunks ({} from the cache), {} \
-         requests, {} characters billed; {:.1} s",
-        summary.articles,
+        "{}: {} narrated, {} unchanged, {} failed; {} ({} from the cache), {}, {} \
+         billed{flagged}; {:.1} s",
+        count(summary.articles, "article", "articles"),
         summary.narrated,
         summary.unchanged,
         summary.failed,
-        summary.chunks,
+        count(summary.chunks, "chunk", "chunks"),
         summary.cache_hits,
-        summary.requests,
-        summary.billed_chars,
+        count(summary.requests, "request", "requests"),
+        count(summary.billed_chars, "character", "characters"),
         elapsed.as_secs_f64()
     )
 }
@@ -216,8 +239,10 @@ impl Observer for Terminal {
         self.bar.set_length(progress.articles as u64);
         self.bar.set_position(progress.finished as u64);
         self.bar.set_message(format!(
-            "{} chunks ({} synthesized, {} from the cache)",
-            progress.chunks, progress.requests, progress.cache_hits
+            "{} ({} synthesized, {} from the cache)",
+            super::count(progress.chunks, "chunk", "chunks"),
+            progress.requests,
+            progress.cache_hits
         ));
     }
 

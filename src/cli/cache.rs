@@ -123,9 +123,13 @@ pub(super) fn run(args: &CacheArgs, config: &Config) -> anyhow::Result<()> {
             let report = runtime.block_on(cache.prune(&policy, SystemTime::now()))?;
             let verb = if *dry_run { "would remove" } else { "removed" };
             println!(
-                "{}: {verb} {} entries ({}), kept {} ({})",
+                "{}: {verb} {} ({}), kept {} ({})",
                 cache.location(),
-                report.removed,
+                super::count(
+                    usize::try_from(report.removed).unwrap_or(usize::MAX),
+                    "entry",
+                    "entries"
+                ),
                 bytesize::ByteSize::b(report.removed_bytes),
                 report.kept,
                 bytesize::ByteSize::b(report.kept_bytes),

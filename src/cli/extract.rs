@@ -9,21 +9,40 @@ use crate::narrate::{Casting, prepare, read_article, sent_texts};
 use super::ExtractArgs;
 
 pub(super) fn run(args: &ExtractArgs, config: &Config) -> anyhow::Result<()> {
+    let config = super::with_min_confidence(config, args.min_confidence);
     if args.spoken {
-        let casting = Casting::new(config, args.voice.clone(), None);
+        let casting = Casting::new(&config, args.voice.clone(), None);
         casting.check()?;
-        let prepared = prepare(&args.input, config, &casting)?;
+        let prepared = prepare(&args.input, &config, &casting)?;
+        super::warn_extraction(&args.input, prepared.article.meta.extraction.as_ref());
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", sent_texts(&prepared).join("\n\n"))?;
+        writeln!(
+            out,
+            "{}",
+            sent_texts(&prepared).join(
+                "
+
+"
+            )
+        )?;
         return Ok(());
     }
-    let (_, article) = read_article(&args.input, config)?;
+    let (_, article) = read_article(&args.input, &config)?;
+    super::warn_extraction(&args.input, article.meta.extraction.as_ref());
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &article)?;
         writeln!(out)?;
     } else if args.explain {
         {
+            if let Some(extraction) = &article.meta.extraction {
+                for line in &extraction.decision {
+                    writeln!(out, "     decide {line}")?;
+                }
+                if let Some(warning) = &extraction.warning {
+                    writeln!(out, "     warn   {warning}")?;
+                }
+            }
             for (i, block) in article.blocks.iter().enumerate() {
                 let (mark, why) = match &block.decision {
                     Decision::Speak { rule } => ("speak", rule),

@@ -72,6 +72,7 @@ pub(super) fn run(args: &FeedArgs, _config: &Config) -> anyhow::Result<()> {
     if let Some(problem) = &written.opus_problem {
         eprintln!("warning: {problem}");
     }
-    eprintln!("{}: {} episodes", written.path.display(), written.episodes);
+    let episodes = super::count(written.episodes, "episode", "episodes");
+    eprintln!("{}: {episodes}", written.path.display());
     Ok(())
 }

@@ -12,6 +12,7 @@ mod names;
 mod narrate;
 mod preview;
 mod serve;
+mod verify;
 mod voices;
 
 use std::path::PathBuf;
@@ -60,6 +61,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Write a podcast RSS feed for the narrations in a directory.
     Feed(FeedArgs),
+    /// Listen to a narration again: list its worst segments, exit 1 if any is flagged.
+    Verify(VerifyArgs),
     /// List an article's names with the phonemes the voice will use, and flag the ones it
     /// is likely to get wrong, with the house dictionary line that fixes each.
     Names(NamesArgs),
@@ -71,6 +74,11 @@ pub enum Command {
         #[arg(long)]
         engines: bool,
     },
+}
+
+/// `n` and the noun for that many: "1 article", "2 articles", "0 entries".
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `articulate narrate`.
@@ -103,6 +111,64 @@ pub struct NarrateArgs {
     /// Also write a self-contained web player to `player/` in the output directory.
     #[arg(long, conflicts_with = "dry_run")]
     pub player: bool,
+    /// The voice's rate, pitch and volume.
+    #[command(flatten)]
+    pub knobs: KnobArgs,
+    /// Listen to every chunk with the offline recogniser before publishing; a chunk that
+    /// does not say its text is synthesized once more, then flagged (`[narrate] verify`).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub verify: bool,
+    /// With verification (--verify or `[narrate] verify`): a flagged chunk is an error, and
+    /// nothing is written.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub strict: bool,
+    /// Time every word (from the engine, else by aligning with the recogniser), for
+    /// NAME.words.vtt, NAME.transcript.json and the manifest's `words`.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub words: bool,
+    /// Fail an input whose extraction confidence (0 to 1) is below this. Default:
+    /// `[extract] min_confidence`.
+    #[arg(long, value_name = "0..1", value_parser = confidence)]
+    pub min_confidence: Option<f64>,
+}
+
+/// `articulate verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A narration's manifest (NAME.json) with its audio beside it.
+    #[arg(value_name = "NARRATION.json")]
+    pub manifest: PathBuf,
+    /// How many of the worst segments to list. Default: 10.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub worst: usize,
+}
+
+/// `--rate`, `--pitch`, `--volume`: in the voice backend's own units, where it has them.
+#[derive(Debug, Default, clap::Args)]
+pub struct KnobArgs {
+    /// Speaking rate in the backend's units: espeak-ng words per minute (165), Piper
+    /// length_scale (>1 slower), OpenAI/ElevenLabs speed, Google speaking_rate, Azure rate
+    /// ("+10%").
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true)]
+    pub rate: Option<String>,
+    /// Pitch in the backend's units: espeak-ng 0–99 (50), Google semitones, Azure ("-2st").
+    #[arg(long, value_name = "PITCH", allow_hyphen_values = true)]
+    pub pitch: Option<String>,
+    /// Volume in the backend's units: Google volume_gain_db.
+    #[arg(long, value_name = "VOLUME", allow_hyphen_values = true)]
+    pub volume: Option<String>,
+}
+
+impl KnobArgs {
+    /// The knobs as the voices take them.
+    #[must_use]
+    pub fn knobs(&self) -> crate::narrate::Knobs {
+        crate::narrate::Knobs {
+            rate: self.rate.clone(),
+            pitch: self.pitch.clone(),
+            volume: self.volume.clone(),
+        }
+    }
 }
 
 /// `articulate extract`.
@@ -120,6 +186,10 @@ pub struct ExtractArgs {
     /// List every block in reading order, kept or skipped, with the rule that decided it.
     #[arg(long)]
     pub explain: bool,
+    /// Fail when the extraction's confidence (0 to 1) is below this. Default:
+    /// `[extract] min_confidence`.
+    #[arg(long, value_name = "0..1", value_parser = confidence)]
+    pub min_confidence: Option<f64>,
     /// Print exactly what each chunk sends to the engine (after normalisation and the
     /// lexicon), chunks separated by blank lines.
     #[arg(long, conflicts_with_all = ["json", "explain", "text"])]
@@ -127,6 +197,42 @@ pub struct ExtractArgs {
     /// With --spoken: the voice profile whose engine, limits and lexicon apply.
     #[arg(long, value_name = "NAME|PATH", requires = "spoken")]
     pub voice: Option<String>,
+}
+
+/// `--min-confidence`: a number from 0 to 1.
+fn confidence(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{text:?} is not a confidence from 0 to 1")),
+    }
+}
+
+/// The configuration with `--min-confidence`, when given, in place of the configured one.
+fn with_min_confidence(
+    config: &Config,
+    min_confidence: Option<f64>,
+) -> std::borrow::Cow<'_, Config> {
+    match min_confidence {
+        Some(minimum) => {
+            let mut config = config.clone();
+            config.extract.min_confidence = minimum;
+            std::borrow::Cow::Owned(config)
+        }
+        None => std::borrow::Cow::Borrowed(config),
+    }
+}
+
+/// Tell the user, on stderr, when an extraction may have missed part of the story.
+fn warn_extraction(input: &str, extraction: Option<&crate::model::Extraction>) {
+    if let Some(e) = extraction
+        && let Some(warning) = &e.warning
+    {
+        eprintln!(
+            "warning: {input}: {warning} (extraction confidence {:.2}; see `articulate extract \
+             {input} --explain`)",
+            e.confidence
+        );
+    }
 }
 
 /// Run a parsed command line.
@@ -144,6 +250,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Batch(batch_args) => batch::run(&batch_args, &config),
         Command::Cache(cache_args) => cache::run(&cache_args, &config),
         Command::Feed(feed_args) => feed::run(&feed_args, &config),
+        Command::Verify(verify_args) => verify::run(&verify_args, &config),
         Command::Serve(serve_args) => serve::run(&serve_args, &config),
         Command::Names(names_args) => names::run(&names_args, &config),
         Command::Lexicon(lexicon_args) => lexicon::run(&lexicon_args, &config),
@@ -184,4 +291,16 @@ fn output_formats(
     config.output.validate_for(&formats, rate, &mut problems);
     anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
     Ok(formats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn one_of_a_thing_is_singular_and_any_other_number_plural() {
+        assert_eq!(count(1, "article", "articles"), "1 article");
+        assert_eq!(count(0, "chunk", "chunks"), "0 chunks");
+        assert_eq!(count(41, "chunk", "chunks"), "41 chunks");
+    }
 }

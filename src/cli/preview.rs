@@ -92,7 +92,8 @@ pub(super) fn run(args: &PreviewArgs, config: &Config) -> anyhow::Result<()> {
             println!("Previewing {input} at {url} (Ctrl-C to stop)");
         }
         PreviewEvent::Renarrated { new_chunks, chunks } => {
-            eprintln!("{input}: saved; {new_chunks} of {chunks} chunks new; the page reloads");
+            let chunks = super::count(chunks, "chunk", "chunks");
+            eprintln!("{input}: saved; {new_chunks} of {chunks} new; the page reloads");
         }
         PreviewEvent::Failed { error } => {
             eprintln!("error: {error} (the page shows the last good narration)");

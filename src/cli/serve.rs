@@ -73,8 +73,20 @@ fn database(args: &ServeArgs, config: &Config) -> Database {
     match (url, &args.database) {
         (_, Some(path)) => Database::Sqlite(path.clone()),
         (Some(url), None) => Database::Postgres(url),
+        (None, None) if config.serve.database.as_os_str().is_empty() => {
+            Database::Sqlite(data_home().join("articulate").join("serve.sqlite3"))
+        }
         (None, None) => Database::Sqlite(config.resolve(&config.serve.database)),
     }
+}
+
+/// `$XDG_DATA_HOME`, else `~/.local/share`, else the system's temp directory.
+fn data_home() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir)
 }
 
 pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
@@ -106,9 +118,16 @@ pub(super) fn run(args: &ServeArgs, config: &Config) -> anyhow::Result<()> {
     });
     let tokens =
         std::env::var(TOKENS_ENV).unwrap_or_default().split(',').map(str::to_owned).collect();
+    let database = database(args, config);
+    if let Database::Sqlite(path) = &database
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create {} for the job database", dir.display()))?;
+    }
     let options = ServeOptions {
         listen,
-        database: database(args, config),
+        database,
         api: !args.worker,
         output,
         workers: args.workers.unwrap_or(settings.workers),

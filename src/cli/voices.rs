@@ -10,9 +10,10 @@ pub(super) fn run(config: &Config, engines: bool) -> anyhow::Result<()> {
     let dir = config.voices_dir();
     println!("Voice profiles ({}; default: {}):", dir.display(), config.narrate.voice);
     let mut ready = BTreeMap::new();
+    let mut rows = Vec::new();
     for (name, _) in VoiceProfile::available(&dir) {
-        let line = match VoiceProfile::resolve(&name, &dir) {
-            Err(e) => format!("invalid: {e}"),
+        let row = match VoiceProfile::resolve(&name, &dir) {
+            Err(e) => Row::Invalid(format!("invalid: {e}")),
             Ok(profile) => {
                 let status = match registry::build(&profile) {
                     Ok(backend) => {
@@ -24,15 +25,17 @@ pub(super) fn run(config: &Config, engines: bool) -> anyhow::Result<()> {
                     }
                     Err(e) => format!("not usable: {e}"),
                 };
-                format!(
-                    "{:<10} {:<8} {}  [{status}]",
+                Row::Profile([
                     profile.backend,
                     profile.languages.join(","),
-                    profile.description.unwrap_or_default()
-                )
+                    format!("{}  [{status}]", profile.description.unwrap_or_default()),
+                ])
             }
         };
-        println!("  {name:<16} {line}");
+        rows.push((name, row));
+    }
+    for line in table(&rows) {
+        println!("{line}");
     }
     if !engines {
         println!(
@@ -58,6 +61,37 @@ pub(super) fn run(config: &Config, engines: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A line of the profile table: its backend, languages and description, or why it is
+/// unusable.
+enum Row {
+    Profile([String; 3]),
+    Invalid(String),
+}
+
+/// The profiles as lines whose columns line up, however long a name, backend or language
+/// list is.
+fn table(rows: &[(String, Row)]) -> Vec<String> {
+    let width = |column: &dyn Fn(&(String, Row)) -> usize| rows.iter().map(column).max();
+    let name_width = width(&|(name, _)| name.chars().count()).unwrap_or(0);
+    let cell = |i: usize| {
+        width(&move |(_, row)| match row {
+            Row::Profile(cells) => cells[i].chars().count(),
+            Row::Invalid(_) => 0,
+        })
+        .unwrap_or(0)
+    };
+    let (backend_width, language_width) = (cell(0), cell(1));
+    rows.iter()
+        .map(|(name, row)| match row {
+            Row::Profile([backend, languages, rest]) => format!(
+                "  {name:<name_width$}  {backend:<backend_width$}  {languages:<language_width$}  \
+                 {rest}"
+            ),
+            Row::Invalid(message) => format!("  {name:<name_width$}  {message}"),
+        })
+        .collect()
+}
+
 fn about_the_list(error: &SynthError) -> bool {
     match error {
         SynthError::Voices { .. } => true,
@@ -78,6 +112,24 @@ mod tests {
             retryable,
             retry_after: None,
         }
+    }
+
+    #[test]
+    fn columns_line_up_whatever_the_length_of_names_backends_and_languages() {
+        let profile = |backend: &str, languages: &str| {
+            Row::Profile([backend.into(), languages.into(), "a voice  [ready]".into()])
+        };
+        let rows = vec![
+            ("a-very-long-profile-name-indeed".to_owned(), profile("espeak-ng", "en-GB")),
+            ("short".to_owned(), profile("elevenlabs-backend-x", "en,de,fr,es,pt,it")),
+            ("broken".to_owned(), Row::Invalid("invalid: bad".into())),
+        ];
+        let lines = table(&rows);
+        let column = |line: &str, text: &str| line.find(text).unwrap();
+        assert_eq!(column(&lines[0], "espeak-ng"), column(&lines[1], "elevenlabs"), "{lines:#?}");
+        assert_eq!(column(&lines[0], "en-GB"), column(&lines[1], "en,de"), "{lines:#?}");
+        assert_eq!(column(&lines[0], "a voice"), column(&lines[1], "a voice"), "{lines:#?}");
+        assert_eq!(column(&lines[0], "espeak-ng"), column(&lines[2], "invalid"), "{lines:#?}");
     }
 
     #[test]

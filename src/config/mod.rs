@@ -101,6 +101,11 @@ pub struct NarrateConfig {
     /// Whether lexicon entries match regardless of case (a profile may override).
     /// Default: false.
     pub lexicon_ignore_case: bool,
+    /// Listen to every chunk before publishing: `true`, `false` or `"best-effort"` (see
+    /// [`crate::verify`]). Default: false.
+    pub verify: crate::verify::VerifyMode,
+    /// Where word timings come from: `"auto"`, `"always"` or `"off"`. Default: `"auto"`.
+    pub word_timings: crate::verify::WordTimings,
 }
 
 impl Default for NarrateConfig {
@@ -115,6 +120,8 @@ impl Default for NarrateConfig {
             cache_url: String::new(),
             lexicon: DEFAULT_HOUSE_LEXICON.into(),
             lexicon_ignore_case: false,
+            verify: crate::verify::VerifyMode::Off,
+            word_timings: crate::verify::WordTimings::Auto,
         }
     }
 }
@@ -142,6 +149,8 @@ pub struct Config {
     pub batch: BatchConfig,
     /// `[serve]`
     pub serve: ServeConfig,
+    /// `[verify]`
+    pub verify: crate::verify::VerifyConfig,
     /// The directory relative paths in the file are resolved against.
     pub base_dir: PathBuf,
     /// The house pronunciation dictionary, read by [`Config::load`] (empty after
@@ -235,9 +244,10 @@ impl Config {
                 "outro" => section(&key, value, &mut config.outro, &mut problems),
                 "batch" => section(&key, value, &mut config.batch, &mut problems),
                 "serve" => section(&key, value, &mut config.serve, &mut problems),
+                "verify" => section(&key, value, &mut config.verify, &mut problems),
                 _ => problems.push(format!(
                     "unknown section [{key}]; known sections: narrate, voices, extract, segment, \
-                     audio, output, intro, outro, batch, serve"
+                     audio, output, intro, outro, batch, serve, verify"
                 )),
             }
         }
@@ -254,6 +264,7 @@ impl Config {
         config.outro.validate("outro", &mut problems);
         config.batch.validate(&mut problems);
         config.serve.validate(&mut problems);
+        config.verify.validate(&mut problems);
         Ok((config, problems))
     }
 

@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
 use serde::Deserialize;
 
 use super::defaults;
+use super::pattern::Pattern;
 
 /// `[extract]` settings. Every pattern is a Rust regular expression matched against one
 /// block's whitespace-collapsed text; see `config.toml` for what each list is for.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExtractConfig {
     /// A plain-text line of at most this many words that does not end like a sentence is a
@@ -47,6 +47,9 @@ pub struct ExtractConfig {
     pub credit_patterns: Vec<String>,
     /// Tables in an HTML article: read row by row, or skipped. Default: rows.
     pub tables: Tables,
+    /// An extraction whose confidence (0 to 1, see [`crate::model::Extraction`]) is below
+    /// this is an error rather than a narration. Default: 0 (never).
+    pub min_confidence: f64,
     /// CSS selectors of HTML elements never to read. Default: none.
     pub skip_selectors: Vec<String>,
     /// CSS selectors of HTML elements always to read, whatever the furniture rules and the
@@ -98,8 +101,8 @@ impl SiteConfig {
                 }
             }
         }
-        for (i, pattern) in self.skip_line_patterns.iter().enumerate() {
-            if let Err(e) = Regex::new(pattern) {
+        for (i, source) in self.skip_line_patterns.iter().enumerate() {
+            if let Err(e) = Pattern::new(source) {
                 problems.push(format!("{section} skip_line_patterns[{i}]: {}", invalid(&e)));
             }
         }
@@ -123,6 +126,7 @@ impl Default for ExtractConfig {
             caption_patterns: owned(defaults::CAPTION_PATTERNS),
             credit_patterns: owned(defaults::CREDIT_PATTERNS),
             tables: Tables::Rows,
+            min_confidence: 0.0,
             skip_selectors: Vec::new(),
             keep_selectors: Vec::new(),
             skip_line_patterns: Vec::new(),
@@ -154,16 +158,24 @@ impl ExtractConfig {
                     .into(),
             );
         }
-        if let Err(e) = Regex::new(&self.list_marker_pattern) {
+        if !(0.0..=1.0).contains(&self.min_confidence) {
+            problems.push(format!(
+                "[extract] min_confidence must be between 0 and 1, not {}",
+                self.min_confidence
+            ));
+        }
+        if let Err(e) = Pattern::new(&self.list_marker_pattern) {
             problems.push(format!("[extract] list_marker_pattern: {}", invalid(&e)));
         }
+        // Syntax only: compiling every automaton here would cost more than most extractions,
+        // and they are compiled when a text first needs them.
         for list in self.pattern_lists() {
-            for (i, pattern) in list.patterns.iter().enumerate() {
-                match Regex::new(pattern) {
+            for (i, source) in list.patterns.iter().enumerate() {
+                match Pattern::new(source) {
                     Err(e) => {
                         problems.push(format!("[extract] {}[{i}]: {}", list.name, invalid(&e)))
                     }
-                    Ok(re) => check_groups(&list, i, &re, problems),
+                    Ok(p) => check_groups(&list, i, p.capture_names(), problems),
                 }
             }
         }
@@ -200,14 +212,14 @@ impl ExtractConfig {
 
 /// Named groups other than the ones a list's logic reads are almost always typos
 /// (`author` for `authors`), which would silently record nothing.
-fn check_groups(list: &PatternList<'_>, i: usize, re: &Regex, problems: &mut Vec<String>) {
+fn check_groups(list: &PatternList<'_>, i: usize, names: &[String], problems: &mut Vec<String>) {
     let known: &[&str] = match list.name {
         "dateline_patterns" => &["published", "modified"],
         "byline_patterns" => &["authors"],
         _ => &[],
     };
-    for name in re.capture_names().flatten() {
-        if !known.contains(&name) {
+    for name in names {
+        if !known.contains(&name.as_str()) {
             let expected = if known.is_empty() {
                 "this list reads no named groups".to_owned()
             } else {
@@ -221,9 +233,9 @@ fn check_groups(list: &PatternList<'_>, i: usize, re: &Regex, problems: &mut Vec
     }
 }
 
-/// The regex crate's error, on one line.
-fn invalid(e: &regex::Error) -> String {
-    format!("invalid regex: {}", one_line(&e.to_string()))
+/// A syntax error, already on one line.
+fn invalid(e: &str) -> String {
+    format!("invalid regex: {e}")
 }
 
 fn one_line(text: &str) -> String {

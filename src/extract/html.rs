@@ -14,6 +14,7 @@ mod depth;
 mod dom;
 mod furniture;
 mod meta;
+mod safety;
 
 use std::collections::{HashMap, HashSet};
 
@@ -54,11 +55,35 @@ struct Candidate {
     standfirst_hint: bool,
     /// The share of its text inside links.
     link_density: f32,
+    /// Skipped for what no reader sees or the publisher ruled out (hidden, code, a
+    /// publisher's or the configuration's marker): never brought back.
+    hard: bool,
+    /// Left out by the article finder, read after all by the safety net, and why.
+    rescued: Option<&'static str>,
+    /// Inside an element skipped as furniture: which one (the outermost), whether it was
+    /// skipped for its tag or role rather than its class name, and whether every skipped
+    /// element around the block was skipped for the same reason.
+    group: Option<Group>,
+}
+
+/// An element skipped as furniture whose blocks are still read one by one, so the safety
+/// net can weigh them; while all of them stay skipped they are recorded as one block.
+#[derive(Clone, Debug)]
+struct Group {
+    /// Numbers the outermost skipped element.
+    id: usize,
+    /// Why the outermost was skipped.
+    why: String,
+    /// The outermost was skipped for its tag or ARIA role (navigation, footer, aside).
+    by_tag: bool,
+    /// Every skipped element the block is in was skipped for the same reason (a page
+    /// builder nesting its "widget" elements), so none is furniture of another kind.
+    uniform: bool,
 }
 
 /// Extract the blocks of an HTML page; `origin` (a path or URL) picks the per-site rules.
 pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
-    let doc = Html::parse_document(&depth::flatten(html));
+    let doc = parse(&depth::flatten(html));
     let page = meta::read(&doc);
     let site = rules.site(origin, page.meta.canonical_url.as_deref());
     let root = doc
@@ -67,19 +92,121 @@ pub(super) fn extract(html: &str, rules: &Rules, origin: &str) -> Draft {
         .descendants()
         .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"))
         .unwrap_or(doc.tree.root());
-    let judge = Judge::new(&doc, root, rules, &site);
-    let candidates = walk(root, &judge);
-    decide(candidates, page, rules)
+    let headline = meta::headline_node(&doc, &page);
+    let judge = Judge::new(&doc, root, rules, &site, headline);
+    let mut candidates = walk(root, &judge);
+    let found = headline_of(&candidates, &page);
+    let chosen = judge.describe(&doc);
+    // A headline saying what the page declares as its title (not merely its first `<h1>`,
+    // which an overlay may hold) anchors the article that follows it.
+    let declared = [&page.ld_headline, &page.og_title, &page.title_tag];
+    let anchor = found.0.filter(|&h| {
+        let text = rules::word_string(&candidates[h].text);
+        declared.iter().filter_map(|t| t.as_deref()).any(|t| {
+            let title = rules::word_string(t);
+            !text.is_empty() && (title == text || title.starts_with(&format!("{text} ")))
+        })
+    });
+    let extraction = safety::check(&mut candidates, found.0, anchor, &chosen, rules);
+    let mut draft = decide(candidates, page, found, rules);
+    draft.meta.extraction = Some(extraction);
+    draft
+}
+
+/// Parse the page as a browser with JavaScript turned off does: what a `<noscript>` holds
+/// is markup, so a post a blog platform renders by script, with a copy for readers without
+/// it, can be read.
+fn parse(html: &str) -> Html {
+    use html5ever::tendril::TendrilSink;
+    let opts = html5ever::ParseOpts {
+        tree_builder: html5ever::tree_builder::TreeBuilderOpts {
+            scripting_enabled: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    html5ever::driver::parse_document(scraper::HtmlTreeSink::new(Html::new_document()), opts)
+        .one(html)
+}
+
+/// The `<noscript>` elements holding running text found nowhere else on the page: the
+/// article, as a page rendering it by script gives it to readers without JavaScript.
+fn fallback_copies(root: NodeRef<'_, Node>) -> HashSet<NodeId> {
+    let is_noscript =
+        |n: &NodeRef<'_, Node>| n.value().as_element().is_some_and(|e| e.name() == "noscript");
+    let candidates: Vec<(NodeId, String)> = root
+        .descendants()
+        .filter(is_noscript)
+        .filter_map(|n| {
+            let paragraphs: Vec<String> = n
+                .descendants()
+                .filter(|p| p.value().as_element().is_some_and(|e| e.name() == "p"))
+                .map(visible_text)
+                .filter(|t| t.chars().count() >= dom::PROSE_MIN_CHARS)
+                .collect();
+            let chars: usize = paragraphs.iter().map(|p| p.chars().count()).sum();
+            (chars >= MIN_FALLBACK_COPY_CHARS).then(|| (n.id(), paragraphs[0].clone()))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return HashSet::new();
+    }
+    // The text outside every `<noscript>`, to leave out copies of what the page shows.
+    let mut shown = String::new();
+    let mut inside = 0usize;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(n) if is_noscript(&n) => inside += 1,
+            Edge::Close(n) if is_noscript(&n) => inside -= 1,
+            Edge::Open(n) if inside == 0 => {
+                if let Node::Text(t) = n.value() {
+                    shown.push_str(t);
+                    shown.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    let shown = rules::collapse_whitespace(&shown);
+    candidates
+        .into_iter()
+        .filter(|(_, first)| !shown.contains(first.as_str()))
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// A `<noscript>` copy of the article holds at least this many characters of paragraphs.
+const MIN_FALLBACK_COPY_CHARS: usize = 500;
+
+/// The candidate that is the headline, if a heading says one of the page's titles, and
+/// the title.
+fn headline_of(candidates: &[Candidate], page: &meta::PageMeta) -> (Option<usize>, String) {
+    // A title taken from the page text may hold markers the walk would have removed.
+    let clean = |t: &str| rules::collapse_whitespace(&super::markers::strip(t).0);
+    // The first of the page's titles, most reliable first, that a heading on the page says;
+    // a CMS can fill one of them with junk ("escenic"), which no heading will match.
+    let found = page.titles().into_iter().find_map(|(t, suffix)| {
+        find_headline(candidates, &clean(t), suffix).map(|h| (h, clean(t)))
+    });
+    match found {
+        Some((h, t)) => (Some(h), t),
+        None => (None, clean(page.title().unwrap_or_default())),
+    }
 }
 
 /// Everything that decides about an element, prepared once per page.
 struct Judge<'a> {
     rules: &'a Rules,
     site: &'a SiteRules<'a>,
+    /// Text counts with only what no reader sees left out: no class name or tag role
+    /// has been believed yet.
+    raw: HashMap<NodeId, Stats>,
     /// Text counts with the furniture left out.
     stats: HashMap<NodeId, Stats>,
-    /// Elements holding at least half of the page's text, which no class name can skip.
-    major: HashSet<NodeId>,
+    /// Elements holding most of the page's running text, which neither a class name, nor
+    /// a tag's usual role, nor a share of links can skip: a page wrapped in one `<form>`,
+    /// a blog platform's widget around the post, a "read more" class on the content.
+    protected: HashSet<NodeId>,
     /// The elements that hold the article.
     roots: HashSet<NodeId>,
     /// No paragraph voted, so the whole page is taken for the article.
@@ -89,6 +216,8 @@ struct Judge<'a> {
     embeds: HashSet<NodeId>,
     /// Pop-up cards about a person or topic inside running text, hidden until hovered.
     cards: HashSet<NodeId>,
+    /// `<noscript>` elements holding the article for readers without JavaScript.
+    fallback_copies: HashSet<NodeId>,
 }
 
 impl<'a> Judge<'a> {
@@ -97,16 +226,19 @@ impl<'a> Judge<'a> {
         root: NodeRef<'a, Node>,
         rules: &'a Rules,
         site: &'a SiteRules<'a>,
+        headline: Option<NodeId>,
     ) -> Self {
         let mut judge = Judge {
             rules,
             site,
+            raw: HashMap::new(),
             stats: HashMap::new(),
-            major: HashSet::new(),
+            protected: HashSet::new(),
             roots: HashSet::new(),
             whole_page: false,
             embeds: HashSet::new(),
             cards: HashSet::new(),
+            fallback_copies: fallback_copies(root),
         };
         judge.cards = cards(root);
         for node in root.descendants() {
@@ -115,49 +247,88 @@ impl<'a> Judge<'a> {
                 judge.embeds.insert(node.id());
             }
         }
-        let raw =
-            dom::measure(root, &|n, el| judge.hard(n, el, false).is_some(), &mut |_, _, _| {});
-        let total = raw.get(&root.id()).map_or(0, |s| s.chars);
-        judge.major = raw.iter().filter(|(_, s)| s.chars * 2 >= total).map(|(id, _)| *id).collect();
+        // Document order, and where the paragraphs of running text are in it.
+        let order: HashMap<NodeId, usize> =
+            root.descendants().enumerate().map(|(i, n)| (n.id(), i)).collect();
+        let mut paragraphs: Vec<(usize, usize)> = Vec::new();
+        judge.raw = dom::measure(root, &|n, el| judge.hard(n, el).is_some(), &mut |n, s, _| {
+            let block = n.value().as_element().is_some_and(|e| dom::is_block(e.name()));
+            if block && s.loose_is_prose() {
+                paragraphs.push((order[&n.id()], s.loose_chars));
+            }
+        });
+        judge.protected = protected(root, &judge.raw, &order, &paragraphs, headline);
         let mut votes = content::Votes::default();
         judge.stats = dom::measure(
             root,
-            &|n, el| judge.hard(n, el, false).is_some() || judge.named(n, el).is_some(),
+            &|n, el| judge.hard(n, el).is_some() || judge.soft(n, el, false).is_some(),
             &mut |n, s, a| votes.on_close(doc, n, s, a),
         );
         let roots = votes.roots(doc, &judge.stats);
+        tracing::debug!(
+            "roots: {:?}; protected: {:?}",
+            roots.iter().map(|id| describe(doc, *id)).collect::<Vec<_>>(),
+            judge.protected.iter().map(|id| describe(doc, *id)).collect::<Vec<_>>()
+        );
         judge.whole_page = roots.is_empty();
         judge.roots =
             if roots.is_empty() { [root.id()].into() } else { roots.into_iter().collect() };
         judge
     }
 
-    /// The verdict of the markup and the configured selectors, unless it is "read".
-    fn hard(
-        &self,
-        node: NodeRef<'_, Node>,
-        el: &scraper::node::Element,
-        inside: bool,
-    ) -> Option<Verdict> {
+    /// The article finder's choice, for the decision record.
+    fn describe(&self, doc: &Html) -> String {
+        if self.whole_page {
+            return "no paragraph of running text; the whole page".into();
+        }
+        let mut roots: Vec<&NodeId> = self.roots.iter().collect();
+        roots.sort_by_key(|id| format!("{id:?}"));
+        let names: Vec<String> = roots.iter().take(3).map(|id| describe(doc, **id)).collect();
+        let more = roots.len().saturating_sub(3);
+        let mut text = names.join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
+    }
+
+    /// The verdict of the markup and the configured selectors that no text overrides,
+    /// unless it is "read".
+    fn hard(&self, node: NodeRef<'_, Node>, el: &scraper::node::Element) -> Option<Verdict> {
         if let Some(selector) = ElementRef::wrap(node)
             .filter(|_| self.site.has_selectors())
             .and_then(|element| self.site.skip_selector(element))
         {
             return Some(Verdict::Skip(format!("configured skip selector {selector:?}")));
         }
-        match furniture::by_markup(el, inside) {
+        if self.fallback_copies.contains(&node.id()) {
+            return None;
+        }
+        match furniture::hard(el) {
             Verdict::Read => None,
             verdict => Some(verdict),
         }
     }
 
-    /// Furniture named by class or id, unless the element holds much of the page's text.
-    fn named(&self, node: NodeRef<'_, Node>, el: &scraper::node::Element) -> Option<&'static str> {
-        if self.major.contains(&node.id()) || self.embeds.contains(&node.id()) {
+    /// Furniture by tag role or by class and id, unless the element holds most of the
+    /// page's running text (comment sections excepted: a long discussion under a short
+    /// story is still not the story).
+    fn soft(
+        &self,
+        node: NodeRef<'_, Node>,
+        el: &scraper::node::Element,
+        inside: bool,
+    ) -> Option<&'static str> {
+        let protected = self.protected.contains(&node.id());
+        if let Some(why) = furniture::by_tag(el, inside) {
+            return (!protected).then_some(why);
+        }
+        if self.embeds.contains(&node.id()) {
             return None;
         }
-        furniture::by_name(el)
-            .or_else(|| self.cards.contains(&node.id()).then_some("pop-up card inside the text"))
+        let why = furniture::by_name(el)
+            .or_else(|| self.cards.contains(&node.id()).then_some("pop-up card inside the text"))?;
+        (!protected || why == furniture::COMMENTS).then_some(why)
     }
 
     fn kept(&self, node: NodeRef<'_, Node>) -> bool {
@@ -175,16 +346,16 @@ impl<'a> Judge<'a> {
         if self.kept(node) {
             // Kept whatever its tag or class says; only code and the publisher's own
             // markers still win.
-            return match furniture::by_markup(el, inside) {
+            return match furniture::hard(el) {
                 verdict @ Verdict::NotText => verdict,
                 _ => furniture::publisher_skip(el)
                     .map_or(Verdict::Read, |why| Verdict::Skip(why.into())),
             };
         }
-        if let Some(verdict) = self.hard(node, el, inside) {
+        if let Some(verdict) = self.hard(node, el) {
             return verdict;
         }
-        if let Some(why) = self.named(node, el) {
+        if let Some(why) = self.soft(node, el, inside) {
             return Verdict::Skip(why.into());
         }
         let name = el.name();
@@ -197,6 +368,7 @@ impl<'a> Judge<'a> {
             && containers.contains(&name)
             && stats.link_density() > 0.5
             && !self.roots.contains(&node.id())
+            && !self.protected.contains(&node.id())
         {
             return Verdict::Skip(LINK_LIST.into());
         }
@@ -204,8 +376,64 @@ impl<'a> Judge<'a> {
     }
 }
 
+/// The elements holding most of the page's running text that lead on from the headline:
+/// they contain it, or little running text lies between it and them (what lies between
+/// a headline and a sidebar is the article). Without a headline, most of the text is enough.
+fn protected(
+    root: NodeRef<'_, Node>,
+    raw: &HashMap<NodeId, Stats>,
+    order: &HashMap<NodeId, usize>,
+    paragraphs: &[(usize, usize)],
+    headline: Option<NodeId>,
+) -> HashSet<NodeId> {
+    let total = raw.get(&root.id()).map_or(0, |s| s.prose);
+    let headline_at = headline.and_then(|h| order.get(&h).copied());
+    let mut out = HashSet::new();
+    for (id, stats) in raw {
+        if total == 0 || stats.prose * 2 <= total {
+            continue;
+        }
+        let leads_on = match (headline, headline_at) {
+            (Some(h), Some(h_at)) => {
+                let contains =
+                    root.tree().get(h).is_some_and(|n| n.ancestors().any(|a| a.id() == *id));
+                let start = order.get(id).copied().unwrap_or(0);
+                let between: usize = paragraphs
+                    .iter()
+                    .filter(|(at, _)| *at > h_at && *at < start)
+                    .map(|(_, chars)| chars)
+                    .sum();
+                contains || (start > h_at && between * 4 <= stats.prose)
+            }
+            _ => true,
+        };
+        if leads_on {
+            out.insert(*id);
+        }
+    }
+    out
+}
+
+/// An element as a CSS-like name (`div#main.post.entry`), for the decision record.
+fn describe(doc: &Html, id: NodeId) -> String {
+    let Some(el) = doc.tree.get(id).and_then(|n| n.value().as_element().cloned()) else {
+        return "the page".into();
+    };
+    let mut name = el.name().to_owned();
+    if let Some(id) = el.id() {
+        name.push('#');
+        name.push_str(id);
+    }
+    for class in el.classes().take(3) {
+        name.push('.');
+        name.push_str(class);
+    }
+    name
+}
+
 /// The innermost `<span>`s holding a picture and several links: a card that pops up over
-/// a name in a sentence. Only the innermost, so the sentence around it stays.
+/// a name in a sentence. Only the innermost, so the sentence around it stays. A span
+/// holding paragraphs or headings is a page built of spans, not a card.
 fn cards(root: NodeRef<'_, Node>) -> HashSet<NodeId> {
     let card_like = |node: NodeRef<'_, Node>| {
         let mut links = 0;
@@ -214,6 +442,9 @@ fn cards(root: NodeRef<'_, Node>) -> HashSet<NodeId> {
             match n.value().as_element().map(scraper::node::Element::name) {
                 Some("a") => links += 1,
                 Some("img" | "picture") => image = true,
+                Some("p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote" | "article") => {
+                    return false;
+                }
                 _ => {}
             }
         }
@@ -276,6 +507,10 @@ struct Collector {
     /// Adjacent text nodes, joined before the markers are looked for: the parser may split
     /// one run of text (at an entity, say) in the middle of a marker.
     pending: String,
+    /// Open elements skipped as furniture, outermost first: why, and whether for a tag.
+    skipped: Vec<(String, bool)>,
+    /// Skipped elements opened so far, to number them.
+    groups: usize,
 }
 
 impl Collector {
@@ -286,6 +521,13 @@ impl Collector {
     fn push(&mut self, kind: BlockKind, level: u8, text: String, skip: Option<String>) {
         let chars = text.chars().count().max(1);
         let link_density = (self.link_chars as f32 / chars as f32).min(1.0);
+        let group = self.skipped.first().map(|(why, by_tag)| Group {
+            id: self.groups,
+            why: why.clone(),
+            by_tag: *by_tag,
+            uniform: self.skipped.iter().all(|(w, _)| w == why),
+        });
+        let skip = skip.or_else(|| self.skipped.first().map(|(why, _)| why.clone()));
         self.out.push(Candidate {
             link_density,
             kind,
@@ -295,6 +537,9 @@ impl Collector {
             inside: self.inside > 0,
             audio_only: self.audio_only > 0,
             standfirst_hint: self.opens.last().is_some_and(|o| o.standfirst),
+            hard: false,
+            rescued: None,
+            group,
         });
     }
 
@@ -345,6 +590,9 @@ impl Collector {
                     let words = rules::collapse_whitespace(&std::mem::take(&mut self.polly_text));
                     if !words.is_empty() {
                         self.push(BlockKind::Other, 0, words, Some(POLLY_WORDS.into()));
+                        if let Some(last) = self.out.last_mut() {
+                            last.hard = true;
+                        }
                     }
                 }
                 _ => {}
@@ -357,6 +605,8 @@ impl Collector {
 enum Scope {
     Inside,
     AudioOnly,
+    /// An element skipped as furniture, its blocks still read one by one.
+    Skipped,
 }
 
 /// Read the blocks under `root` in document order.
@@ -381,6 +631,18 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                                 skipping = Some(node.id());
                                 continue;
                             }
+                            Verdict::Skip(why)
+                                if dom::is_block(el.name()) && judge.hard(node, el).is_none() =>
+                            {
+                                // Furniture by tag or name: its blocks are still read one
+                                // by one, all skipped, so the safety net can weigh them.
+                                c.flush();
+                                if c.skipped.is_empty() {
+                                    c.groups += 1;
+                                }
+                                c.skipped.push((why, furniture::by_tag(el, inside).is_some()));
+                                scopes.push((node.id(), Scope::Skipped));
+                            }
                             Verdict::Skip(why) => {
                                 // Inline furniture (a pop-up card inside a sentence) leaves
                                 // the sentence whole.
@@ -393,6 +655,13 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                                     let (held, links) = (std::mem::take(&mut c.text), c.link_chars);
                                     c.link_chars = 0;
                                     c.push(BlockKind::Other, 0, text, Some(why));
+                                    if let Some(last) = c.out.last_mut() {
+                                        last.hard = judge.hard(node, el).is_some();
+                                        last.link_density = judge
+                                            .raw
+                                            .get(&node.id())
+                                            .map_or(0.0, Stats::link_density);
+                                    }
                                     (c.text, c.link_chars) = (held, links);
                                 }
                                 skipping = Some(node.id());
@@ -450,6 +719,9 @@ fn walk(root: NodeRef<'_, Node>, judge: &Judge<'_>) -> Vec<Candidate> {
                             c.inside -= 1;
                         }
                         Some((_, Scope::Inside)) => c.inside -= 1,
+                        Some((_, Scope::Skipped)) => {
+                            c.skipped.pop();
+                        }
                         None => {}
                     }
                 }
@@ -474,7 +746,7 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
         match edge {
             Edge::Open(n) if skipping.is_none() => match n.value() {
                 Node::Text(t) => text.push_str(t),
-                Node::Element(el) if furniture::by_markup(el, true) == Verdict::NotText => {
+                Node::Element(el) if furniture::hard(el) == Verdict::NotText => {
                     skipping = Some(n.id());
                 }
                 Node::Element(el) if separates_words(el.name()) => text.push(' '),
@@ -488,20 +760,15 @@ pub(super) fn visible_text(node: NodeRef<'_, Node>) -> String {
 }
 
 /// Settle the headline, apply the text patterns, and turn candidates into blocks.
-fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -> Draft {
+fn decide(
+    mut candidates: Vec<Candidate>,
+    page: meta::PageMeta,
+    (headline, title): (Option<usize>, String),
+    rules: &Rules,
+) -> Draft {
     let mut meta = page.meta.clone();
-    // A title taken from the page text may hold markers the walk would have removed.
-    let clean = |t: &str| rules::collapse_whitespace(&super::markers::strip(t).0);
-    // The first of the page's titles, most reliable first, that a heading on the page says;
-    // a CMS can fill one of them with junk ("escenic"), which no heading will match.
-    let found = page.titles().into_iter().find_map(|(t, suffix)| {
-        find_headline(&candidates, &clean(t), suffix).map(|h| (h, clean(t)))
-    });
-    let (headline, title) = match found {
-        Some((h, t)) => (Some(h), t),
-        None => (None, clean(page.title().unwrap_or_default())),
-    };
     let mut blocks = Vec::with_capacity(candidates.len() + 1);
+    let groups: Vec<Option<Group>> = candidates.iter().map(|c| c.group.clone()).collect();
     let first_inside = candidates.iter().position(|c| c.inside && c.skip.is_none());
     match headline {
         Some(h) => {
@@ -522,6 +789,27 @@ fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -
         None => {}
     }
     let description = page.description.as_deref().unwrap_or_default();
+    // Where the headline stands on the page: its heading, or else the first block saying
+    // the title the metadata gave.
+    let headline_at = headline.or_else(|| {
+        candidates.iter().position(|c| !title.is_empty() && rules::same_words(&c.text, &title))
+    });
+    // The first block under the headline (past bylines, dates and pictures), when it is
+    // outside the article and reads as a sentence of some length with few links, is a
+    // standfirst even without a name saying so.
+    let dek = headline_at.and_then(|h| {
+        let i = (h + 1..first_inside.unwrap_or(candidates.len())).find(|&i| {
+            let c = &candidates[i];
+            c.skip.is_none() && rules.classify(&c.text).is_none()
+        })?;
+        let c = &candidates[i];
+        let words = c.text.split_whitespace().count();
+        (matches!(c.kind, BlockKind::Paragraph | BlockKind::Heading)
+            && c.link_density < 0.2
+            && words >= 10
+            && (rules.reads_as_prose(&c.text) || words >= 15))
+            .then_some(i)
+    });
     // After a "Related" label, the links that follow it, until prose resumes.
     let mut after_label = false;
     for (i, c) in candidates.into_iter().enumerate() {
@@ -558,10 +846,11 @@ fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -
         }
         if !c.inside {
             // Between the headline and the article's text: the standfirst, if anything.
-            let between = headline.is_some_and(|h| i > h) && first_inside.is_none_or(|f| i < f);
+            let between = headline_at.is_some_and(|h| i > h) && first_inside.is_none_or(|f| i < f);
             let standfirst = between
                 && matches!(c.kind, BlockKind::Paragraph | BlockKind::Heading)
                 && (c.standfirst_hint
+                    || dek == Some(i)
                     || (!description.is_empty() && rules::repeats(&c.text, description)));
             if !standfirst {
                 blocks.push(Block::skip(c.kind, c.text, OUTSIDE));
@@ -576,6 +865,7 @@ fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -
         }
         let rule = match c.kind {
             _ if c.audio_only => AUDIO_ONLY.to_owned(),
+            BlockKind::Paragraph if c.rescued.is_some() => c.rescued.unwrap_or_default().to_owned(),
             BlockKind::Heading => format!("h{} heading", c.level),
             BlockKind::ListItem => reason::LIST_ITEM.to_owned(),
             BlockKind::Quote => reason::QUOTE.to_owned(),
@@ -585,7 +875,32 @@ fn decide(mut candidates: Vec<Candidate>, page: meta::PageMeta, rules: &Rules) -
         blocks.push(Block { kind: c.kind, text: c.text, decision: Decision::Speak { rule } });
     }
     mark_described_standfirst(&mut blocks, page.description.as_deref());
-    Draft { blocks, meta }
+    let groups: Vec<Option<Group>> =
+        std::iter::repeat_n(None, blocks.len() - groups.len()).chain(groups).collect();
+    Draft { blocks: join_groups(blocks, &groups), meta }
+}
+
+/// Each run of skipped blocks from one element skipped as furniture, recorded as one
+/// block with that element's reason, as it reads on the page.
+fn join_groups(blocks: Vec<Block>, groups: &[Option<Group>]) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+    let mut last: Option<usize> = None;
+    for (block, group) in blocks.into_iter().zip(groups) {
+        let Some(group) = group.as_ref().filter(|_| !block.is_spoken()) else {
+            out.push(block);
+            last = None;
+            continue;
+        };
+        match out.last_mut() {
+            Some(joined) if last == Some(group.id) => {
+                joined.text.push(' ');
+                joined.text.push_str(&block.text);
+            }
+            _ => out.push(Block::skip(BlockKind::Other, block.text, group.why.clone())),
+        }
+        last = Some(group.id);
+    }
+    out
 }
 
 /// The heading that is the headline: one saying the page title's words (or, when the title

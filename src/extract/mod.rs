@@ -20,10 +20,12 @@
 
 mod config;
 mod defaults;
+mod density;
 mod html;
 mod language;
 mod markdown;
 mod markers;
+mod pattern;
 mod rules;
 mod text;
 
@@ -47,6 +49,21 @@ pub enum ExtractError {
         /// The input.
         origin: String,
     },
+    /// The extraction's confidence is below `[extract] min_confidence` (`--min-confidence`).
+    #[error(
+        "{origin}: extraction confidence {confidence:.2} is below the minimum {minimum:.2}: \
+         {why}; see `articulate extract {origin} --explain`, or lower --min-confidence"
+    )]
+    LowConfidence {
+        /// The input.
+        origin: String,
+        /// Its confidence.
+        confidence: f64,
+        /// The minimum asked for.
+        minimum: f64,
+        /// The extraction's warning, or what the confidence means.
+        why: String,
+    },
     /// The `[extract]` settings are invalid (normally caught when the config is loaded).
     #[error("invalid [extract] settings: {}", problems.join("; "))]
     InvalidConfig {
@@ -59,6 +76,7 @@ pub enum ExtractError {
 #[derive(Clone, Debug)]
 pub struct Extractor {
     rules: Rules,
+    min_confidence: f64,
 }
 
 impl Extractor {
@@ -70,7 +88,7 @@ impl Extractor {
     pub fn new(config: &ExtractConfig) -> Result<Extractor, ExtractError> {
         let rules =
             Rules::compile(config).map_err(|problems| ExtractError::InvalidConfig { problems })?;
-        Ok(Extractor { rules })
+        Ok(Extractor { rules, min_confidence: config.min_confidence })
     }
 
     /// Extract the article from a source: every block in reading order, each spoken or
@@ -78,7 +96,9 @@ impl Extractor {
     ///
     /// # Errors
     ///
-    /// [`ExtractError::NothingSpeakable`] when no block would be spoken.
+    /// [`ExtractError::NothingSpeakable`] when no block would be spoken,
+    /// [`ExtractError::LowConfidence`] when the extraction's confidence is below the
+    /// configured minimum.
     pub fn extract(&self, source: &Source) -> Result<Article, ExtractError> {
         let (plain, marked) = match source.format {
             SourceFormat::Html => (None, Vec::new()),
@@ -120,7 +140,23 @@ impl Extractor {
                 blocks.iter().filter(|b| b.is_spoken()).map(|b| b.text.as_str()).collect();
             meta.language = language::guess(&spoken.join(" ")).map(str::to_owned);
         }
-        let source = SourceRef { path: source.origin.clone(), sha256: source.sha256.clone() };
+        let extraction =
+            meta.extraction.get_or_insert_with(|| density::confidence_of(&blocks, &self.rules));
+        if extraction.confidence < self.min_confidence {
+            return Err(ExtractError::LowConfidence {
+                origin: source.origin.clone(),
+                confidence: extraction.confidence,
+                minimum: self.min_confidence,
+                why: extraction.warning.clone().unwrap_or_else(|| {
+                    format!(
+                        "the narration would hold {:.0}% of the page's main text",
+                        extraction.confidence * 100.0
+                    )
+                }),
+            });
+        }
+        let source =
+            SourceRef { path: source.origin.clone(), sha256: source.sha256.clone(), url: None };
         Ok(Article { meta, source, blocks })
     }
 }
@@ -132,7 +168,23 @@ impl Extractor {
 ///
 /// Invalid settings, or nothing speakable.
 pub fn extract(source: &Source, config: &ExtractConfig) -> Result<Article, ExtractError> {
-    Extractor::new(config)?.extract(source)
+    // The last settings' extractor is kept, so a batch or a server reading many articles
+    // with one configuration compiles each pattern once, not once per article.
+    static LAST: std::sync::Mutex<Option<(ExtractConfig, Extractor)>> = std::sync::Mutex::new(None);
+    let cached = {
+        let last = LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        last.as_ref().filter(|(c, _)| c == config).map(|(_, e)| e.clone())
+    };
+    let extractor = match cached {
+        Some(extractor) => extractor,
+        None => {
+            let extractor = Extractor::new(config)?;
+            *LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some((config.clone(), extractor.clone()));
+            extractor
+        }
+    };
+    extractor.extract(source)
 }
 
 /// What a format's reader hands back: blocks in reading order and the metadata it found.

@@ -1,11 +1,11 @@
 //! The configured patterns, compiled once, and the text-shape tests every format shares:
 //! what a heading, a sentence, a list item and a repeated caption look like.
 
-use regex::Regex;
 use scraper::{ElementRef, Selector};
 
 use super::ExtractConfig;
 use super::config::{SiteConfig, Tables};
+use super::pattern::Pattern;
 use crate::model::{BlockKind, Metadata};
 
 /// Why a block is spoken or skipped, as `--explain` and the manifest show it.
@@ -123,16 +123,16 @@ pub(super) struct Rules {
     pub(super) heading_max_words: usize,
     /// See [`ExtractConfig::tail_min_teasers`].
     pub(super) tail_min_teasers: usize,
-    list_marker: Regex,
-    widget: Vec<Regex>,
-    video_label: Vec<Regex>,
-    related_label: Vec<Regex>,
-    promo: Vec<Regex>,
-    furniture: Vec<Regex>,
-    dateline: Vec<Regex>,
-    byline: Vec<Regex>,
-    caption: Vec<Regex>,
-    credit: Vec<Regex>,
+    list_marker: Pattern,
+    widget: Vec<Pattern>,
+    video_label: Vec<Pattern>,
+    related_label: Vec<Pattern>,
+    promo: Vec<Pattern>,
+    furniture: Vec<Pattern>,
+    dateline: Vec<Pattern>,
+    byline: Vec<Pattern>,
+    caption: Vec<Pattern>,
+    credit: Vec<Pattern>,
     /// Whether HTML tables are skipped rather than read row by row.
     pub(super) skip_tables: bool,
     /// The top-level selectors and line patterns.
@@ -146,7 +146,7 @@ pub(super) struct Rules {
 struct Extras {
     skip: Vec<(String, Selector)>,
     keep: Vec<(String, Selector)>,
-    lines: Vec<Regex>,
+    lines: Vec<Pattern>,
 }
 
 impl Extras {
@@ -164,7 +164,7 @@ impl Extras {
             lines: config
                 .skip_line_patterns
                 .iter()
-                .map(|p| Regex::new(p).map_err(|e| vec![e.to_string()]))
+                .map(|p| Pattern::new(p).map_err(|e| vec![e]))
                 .collect::<Result<_, _>>()?,
         })
     }
@@ -199,7 +199,7 @@ impl SiteRules<'_> {
 
     /// The first skip line pattern `text` matches.
     pub(super) fn skip_line(&self, text: &str) -> Option<&str> {
-        self.parts.iter().flat_map(|p| &p.lines).find(|re| re.is_match(text)).map(Regex::as_str)
+        self.parts.iter().flat_map(|p| &p.lines).find(|re| re.is_match(text)).map(Pattern::as_str)
     }
 }
 
@@ -211,14 +211,13 @@ impl Rules {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let compile = |patterns: &[String]| -> Result<Vec<Regex>, Vec<String>> {
-            patterns.iter().map(|p| Regex::new(p).map_err(|e| vec![e.to_string()])).collect()
+        let compile = |patterns: &[String]| -> Result<Vec<Pattern>, Vec<String>> {
+            patterns.iter().map(|p| Pattern::new(p).map_err(|e| vec![e])).collect()
         };
         Ok(Rules {
             heading_max_words: config.heading_max_words,
             tail_min_teasers: config.tail_min_teasers,
-            list_marker: Regex::new(&config.list_marker_pattern)
-                .map_err(|e| vec![e.to_string()])?,
+            list_marker: Pattern::new(&config.list_marker_pattern).map_err(|e| vec![e])?,
             widget: compile(&config.widget_patterns)?,
             video_label: compile(&config.video_label_patterns)?,
             related_label: compile(&config.related_label_patterns)?,
@@ -269,7 +268,7 @@ impl Rules {
     /// The first pattern list that matches `text` (whitespace already collapsed), in the
     /// order `config.toml` documents.
     pub(super) fn classify(&self, text: &str) -> Option<Class> {
-        let any = |list: &[Regex]| list.iter().any(|re| re.is_match(text));
+        let any = |list: &[Pattern]| list.iter().any(|re| re.is_match(text));
         if any(&self.widget) {
             return Some(Class::Widget);
         }
@@ -301,10 +300,14 @@ impl Rules {
         }
         // The earliest credit decides: a credit at the very start is the whole block.
         let credit = self.credit.iter().filter_map(|re| re.find(text)).map(|m| m.start()).min();
+        // A long text ending in a credit is body text with the picture's credit run on
+        // (unparagraphed text), not a caption.
         match credit {
             Some(0) => Some(Class::Credit),
-            Some(at) => Some(Class::Caption { body: text[..at].trim().to_owned() }),
-            None => None,
+            Some(at) if text[..at].split_whitespace().count() <= MAX_CAPTION_WORDS => {
+                Some(Class::Caption { body: text[..at].trim().to_owned() })
+            }
+            _ => None,
         }
     }
 
@@ -387,17 +390,30 @@ pub(super) fn block_text(kind: BlockKind, raw: &str) -> String {
     }
 }
 
-/// Collapse every run of whitespace to one space and trim.
+/// Collapse every run of whitespace to one space and trim, and drop the invisible
+/// characters pages put inside words (soft hyphens, zero-width spaces, word joiners), which
+/// split a word for every search and every speech engine.
 pub(super) fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
-        if !out.is_empty() {
+        if !out.is_empty() && !out.ends_with(' ') {
             out.push(' ');
         }
-        out.push_str(word);
+        if word.contains(INVISIBLE) {
+            out.extend(word.chars().filter(|c| !INVISIBLE.contains(c)));
+        } else {
+            out.push_str(word);
+        }
     }
+    out.truncate(out.trim_end().len());
     out
 }
+
+/// A caption runs to at most this many words before its credit.
+const MAX_CAPTION_WORDS: usize = 80;
+
+/// Characters with no width that may sit inside a word.
+const INVISIBLE: [char; 4] = ['\u{ad}', '\u{200b}', '\u{2060}', '\u{feff}'];
 
 /// Lower-case runs of letters and digits, the unit the comparisons below count in.
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
@@ -437,6 +453,16 @@ mod tests {
 
     fn reason(text: &str) -> Option<&'static str> {
         rules().classify(text).map(|c| c.reason())
+    }
+
+    #[test]
+    fn invisible_characters_inside_words_are_dropped_with_the_extra_whitespace() {
+        assert_eq!(
+            collapse_whitespace(" St. Mag\u{ad}da\u{ad}le\u{ad}ner  wine "),
+            "St. Magdalener wine"
+        );
+        assert_eq!(collapse_whitespace("one \u{200b} two\u{2060}\u{feff}"), "one two");
+        assert_eq!(collapse_whitespace("\u{200b}"), "");
     }
 
     #[test]

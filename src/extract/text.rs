@@ -35,8 +35,10 @@ pub(super) fn extract(text: &str, rules: &Rules) -> Draft {
     skip_figures(&mut units);
     skip_alt_text_before_captions(&mut units);
     take_byline_names(&mut units, &mut meta);
+    skip_names_beside_dates(&mut units);
     skip_related_links(&mut units, rules);
     skip_tail(&mut units, rules);
+    skip_labels_above_headline(&mut units, rules);
     record_dates(&units, &mut meta);
     Draft { blocks: decide(units, rules, &mut meta), meta }
 }
@@ -177,6 +179,50 @@ fn take_byline_names(units: &mut [Unit], meta: &mut Metadata) {
     }
 }
 
+/// A line that is only a name, right before or after a dateline or byline, is the author's
+/// name written without "By".
+fn skip_names_beside_dates(units: &mut [Unit]) {
+    let dated = |u: &Unit| matches!(u.class, Some(Class::Dateline { .. } | Class::Byline { .. }));
+    for i in 0..units.len() {
+        let beside = (i > 0 && dated(&units[i - 1])) || units.get(i + 1).is_some_and(dated);
+        let text = &units[i].text;
+        let words = text.split_whitespace().count();
+        let name = (2..=4).contains(&words)
+            && text.split_whitespace().all(|w| w.chars().next().is_some_and(char::is_uppercase))
+            && rules::looks_like_name(text);
+        if beside && name && !units[i].item && units[i].skip.is_none() {
+            units[i].skip = Some(reason::BYLINE);
+        }
+    }
+}
+
+/// A section name, breadcrumb or kicker on its own line before the headline ("Sports",
+/// "Minnesota Wild", "BLACK DEATH FEARS"): up to three short lines, or lines in capitals,
+/// followed by a longer line that is not a sentence. That line is the headline.
+fn skip_labels_above_headline(units: &mut [Unit], rules: &Rules) {
+    let open: Vec<usize> = (0..units.len()).filter(|&i| units[i].skip.is_none()).collect();
+    let words = |i: usize| units[i].text.split_whitespace().count();
+    let label = |i: usize| {
+        let text = &units[i].text;
+        let capitals = text.chars().any(char::is_alphabetic)
+            && !text.chars().any(char::is_lowercase)
+            && words(i) <= 6;
+        !units[i].item && !rules.reads_as_prose(text) && (words(i) <= 3 || capitals)
+    };
+    let labels = open.iter().take(3).take_while(|&&i| label(i)).count();
+    let Some(&headline) = open.get(labels) else { return };
+    let text = &units[headline].text;
+    let headline_like = !units[headline].item
+        && (5..=30).contains(&words(headline))
+        && !rules.reads_as_prose(text)
+        && !text.ends_with(':');
+    if labels > 0 && headline_like {
+        for &i in &open[..labels] {
+            units[i].skip = Some(reason::ABOVE_HEADLINE);
+        }
+    }
+}
+
 /// The links a "Related" label introduces: the rest of its block or, when it stands alone,
 /// the next block if that is a list or a single line that is not a sentence.
 fn skip_related_links(units: &mut [Unit], rules: &Rules) {
@@ -193,6 +239,16 @@ fn skip_related_links(units: &mut [Unit], rules: &Rules) {
             let Some(next_group) = units.get(next).map(|u| u.group) else { continue };
             let len = units[next..].iter().take_while(|u| u.group == next_group).count();
             let block = &units[next..next + len];
+            // A block of teasers each closed by its own label ("• Headline / date / summary
+            // / Read More") is links up to its first label.
+            if let Some(label) = block.iter().position(|u| u.class == Some(Class::RelatedLabel))
+                && label > 0
+            {
+                for unit in &mut units[next..next + label] {
+                    unit.skip.get_or_insert(reason::RELATED_LINK);
+                }
+                continue;
+            }
             let links =
                 block.iter().all(|u| u.item) || (len == 1 && !rules.reads_as_prose(&block[0].text));
             if !links {
@@ -229,28 +285,37 @@ fn skip_related_links(units: &mut [Unit], rules: &Rules) {
 fn skip_tail(units: &mut [Unit], rules: &Rules) {
     let open: Vec<usize> = (0..units.len()).filter(|&i| units[i].skip.is_none()).collect();
     let prose = |i: usize| rules.reads_as_prose(&units[i].text);
-    let marker = units.iter().rposition(|u| u.class.as_ref().is_some_and(Class::ends_story));
-    let tail: Vec<usize> = match marker {
-        Some(m) => {
-            let after: Vec<usize> = open.iter().copied().filter(|&i| i > m).collect();
-            let sentences = after.iter().filter(|&&i| prose(i)).count();
-            let runs = after.windows(2).any(|w| prose(w[0]) && prose(w[1]));
-            if !after.is_empty() && sentences * 3 <= after.len() && !runs {
-                // The story may end after the promo: sentences there are still body, unless
-                // they are an image's alt text, which shares its words with the teaser after it.
-                let body = after
-                    .windows(2)
-                    .take_while(|w| {
-                        prose(w[0]) && !shares_words(&units[w[0]].text, &units[w[1]].text)
-                    })
-                    .count();
-                after[body..].to_vec()
-            } else {
-                Vec::new()
-            }
+    let tail_after = |m: usize| -> Vec<usize> {
+        let after: Vec<usize> = open.iter().copied().filter(|&i| i > m).collect();
+        let sentences = after.iter().filter(|&&i| prose(i)).count();
+        // Two sentences next to each other in the text, not merely with only skipped
+        // lines between.
+        let runs = after.windows(2).any(|w| w[1] == w[0] + 1 && prose(w[0]) && prose(w[1]));
+        if !after.is_empty() && sentences * 3 <= after.len() && !runs {
+            // The story may end after the promo: sentences there are still body, unless
+            // they are an image's alt text, which shares its words with the teaser after it.
+            let body = after
+                .windows(2)
+                .take_while(|w| prose(w[0]) && !shares_words(&units[w[0]].text, &units[w[1]].text))
+                .count();
+            after[body..].to_vec()
+        } else {
+            Vec::new()
         }
-        None => Vec::new(),
     };
+    // From the last marker back: each earlier one whose rest still reads as teasers (a
+    // rail of "More in ..." and "Read more" boxes) starts the tail sooner.
+    let mut tail = Vec::new();
+    for m in (0..units.len()).rev() {
+        if !units[m].class.as_ref().is_some_and(Class::ends_story) {
+            continue;
+        }
+        let found = tail_after(m);
+        if found.is_empty() {
+            break;
+        }
+        tail = found;
+    }
     let tail = if tail.is_empty() {
         let run: Vec<usize> =
             open.iter().rev().copied().take_while(|&i| !prose(i) && !units[i].item).collect();

@@ -86,9 +86,7 @@ impl StoreFeed {
                 }
                 let transcript = episode.transcript_json();
                 if !listing.contains_key(&transcript) {
-                    // The manifest as JSON carries word timings where the narration has them.
-                    let value = serde_json::to_value(&episode.manifest).ok();
-                    let json = transcript_json(&episode.manifest, value.as_ref());
+                    let json = transcript_json(&episode.manifest);
                     self.put(&transcript, json).await?;
                 }
             }

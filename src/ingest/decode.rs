@@ -73,7 +73,9 @@ pub(super) fn decode_as(
 /// NUL bytes, or more than one byte in fifty a control character that text never holds.
 fn looks_binary(bytes: &[u8]) -> bool {
     let sample = &bytes[..bytes.len().min(SAMPLE_BYTES)];
-    if sample.contains(&0) {
+    // Binary formats put NULs in their header; a web page may carry a stray run of them
+    // far down (a CMS padding a field), which browsers ignore.
+    if sample[..sample.len().min(NUL_WINDOW)].contains(&0) {
         return true;
     }
     let controls = sample
@@ -82,6 +84,9 @@ fn looks_binary(bytes: &[u8]) -> bool {
         .count();
     controls * 50 > sample.len()
 }
+
+/// A NUL this near the start means binary data whatever follows.
+const NUL_WINDOW: usize = 1024;
 
 /// The five bytes windows-1252 leaves unassigned decode to these C1 controls; real text
 /// in that encoding never contains them, so their presence means the guess was wrong.
@@ -155,5 +160,14 @@ mod tests {
         let noisy: Vec<u8> = b"text\x01\x02\x03\x04".repeat(10);
         assert!(matches!(text(&noisy), Err(IngestError::Binary { .. })));
         assert!(text(b"tabs\tand\r\nform\x0cfeeds are text").is_ok());
+    }
+
+    #[test]
+    fn a_page_with_a_stray_run_of_nuls_far_down_is_still_text() {
+        let mut page = b"<html><body><p>".to_vec();
+        page.extend(b"The council met on Tuesday. ".repeat(100));
+        page.extend([0u8; 11]);
+        page.extend(b"</p></body></html>");
+        assert!(text(&page).is_ok());
     }
 }

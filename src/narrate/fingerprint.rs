@@ -21,6 +21,9 @@ struct Fingerprint<'a> {
     audio: String,
     output: String,
     formats: Vec<&'static str>,
+    /// Verification and word timings change what the manifest holds (and, through a retry,
+    /// the audio).
+    verify: String,
     /// Intro and outro files by content, so replacing a jingle re-narrates.
     files: Vec<Option<String>>,
 }
@@ -38,6 +41,8 @@ struct VoiceFingerprint<'a> {
 /// The settings hash of a prepared article narrated into `formats` (hex BLAKE3).
 #[must_use]
 pub fn settings_hash(prepared: &Prepared, config: &Config, formats: &[OutputFormat]) -> String {
+    // `strict` decides whether files are written, not what they hold.
+    let verify = crate::verify::VerifyConfig { strict: false, ..config.verify.clone() };
     let fingerprint = Fingerprint {
         articulate: env!("CARGO_PKG_VERSION"),
         article: &prepared.article,
@@ -57,6 +62,10 @@ pub fn settings_hash(prepared: &Prepared, config: &Config, formats: &[OutputForm
         audio: format!("{:?}", config.audio),
         output: format!("{:?}", config.output),
         formats: formats.iter().map(|f| f.extension()).collect(),
+        verify: format!(
+            "{:?} {:?} {:?}",
+            config.narrate.verify, config.narrate.word_timings, verify
+        ),
         files: prepared
             .script
             .chunks

@@ -20,15 +20,19 @@
 //! ```
 
 mod fingerprint;
+mod knobs;
+mod listen;
 mod live;
 mod voices;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::StreamExt;
 
 pub use fingerprint::settings_hash;
+pub use knobs::Knobs;
 pub use live::LiveOptions;
 pub use voices::{Cast, CastError, Casting, Voice, VoicesConfig};
 
@@ -93,6 +97,28 @@ pub enum NarrateError {
         backend: String,
         /// Why.
         source: AudioError,
+    },
+    /// The speech recogniser could not verify the narration.
+    #[error("{origin}: {source}")]
+    Verify {
+        /// The input.
+        origin: String,
+        /// Why.
+        source: crate::verify::VerifyError,
+    },
+    /// `--strict`: segments do not say their text, so nothing was published.
+    #[error(
+        "{origin}: {count} segment(s) do not say their text (first: segment {first}, heard \"{heard}\"); nothing was written (--strict)"
+    )]
+    Flagged {
+        /// The input.
+        origin: String,
+        /// How many segments were flagged.
+        count: usize,
+        /// The first flagged segment's id.
+        first: usize,
+        /// What was heard in it.
+        heard: String,
     },
     /// Writing the outputs failed.
     #[error("{origin}: {source}")]
@@ -177,7 +203,22 @@ pub fn prepare_source(
     config: &Config,
     casting: &Casting,
 ) -> Result<Prepared, NarrateError> {
-    let article = extract::extract(&source, &config.extract)?;
+    prepare_described(source, config, casting, |_| {})
+}
+
+/// [`prepare_source`], with what the publisher says about the article (its title, URL...)
+/// put into it by `describe` before it is cut.
+///
+/// # Errors
+///
+/// As [`prepare_source`].
+pub fn prepare_described(
+    source: Source,
+    config: &Config,
+    casting: &Casting,
+    describe: impl FnOnce(&mut Article),
+) -> Result<Prepared, NarrateError> {
+    let mut article = extract::extract(&source, &config.extract)?;
     tracing::debug!(
         input = %source.origin,
         format = ?source.format,
@@ -185,6 +226,7 @@ pub fn prepare_source(
         skipped = article.skipped().count(),
         "Extracted."
     );
+    describe(&mut article);
     let origin = || source.origin.clone();
     let cast = casting
         .cast(article.meta.language.as_deref())
@@ -399,27 +441,88 @@ async fn narrate_streaming(
         None => None,
     };
     let language = article.meta.language.as_deref();
+    let listener = listen::Listener {
+        config,
+        article: &article,
+        cast: &cast,
+        english: language.is_none_or(|l| l.to_ascii_lowercase().starts_with("en")),
+        listened: AtomicUsize::new(0),
+        heard_cached: AtomicUsize::new(0),
+    };
     let concurrency = config.narrate.concurrency;
     let mut replies = if live.is_some() {
-        tts::synthesize_stream_head_first(&backends, &script.chunks, language, concurrency).boxed()
+        tts::synthesize_marked_stream_head_first(&backends, &script.chunks, language, concurrency)
+            .boxed()
     } else {
-        tts::synthesize_stream(&backends, &script.chunks, language, concurrency).boxed()
+        tts::synthesize_marked_stream(&backends, &script.chunks, language, concurrency).boxed()
     };
     let total = script.chunks.len();
+    // Progress starts known and empty: 0 of the script's chunks.
+    on_chunk(0, total);
     let mut done = 0;
-    while let Some(reply) = replies.next().await {
-        let audio = reply.map_err(|e| NarrateError::Synth { origin: origin.clone(), source: e })?;
-        let chunk = &script.chunks[done];
-        tokio::task::block_in_place(|| assembler.push(chunk, &audio))
-            .map_err(|e| audio_error(Some(done), e))?;
-        if let Some(live) = &mut live {
-            let tapped = assembler.take_tapped();
-            let next = script.chunks.get(done + 1).map(|c| c.pause_before);
-            let gap = assembler.gap(next, false);
-            tokio::task::block_in_place(|| live.push(&tapped, gap)).map_err(live_error)?;
+    let mut received = 0;
+    let mut batch = Vec::new();
+    let mut batch_chars = 0;
+    // What is known about each chunk's words once it is placed: marks, what was heard, the
+    // verification.
+    let mut known = Vec::with_capacity(total);
+    loop {
+        let next = replies.next().await;
+        let finished = next.is_none();
+        if let Some(reply) = next {
+            let marked =
+                reply.map_err(|e| NarrateError::Synth { origin: origin.clone(), source: e })?;
+            let chunk = &script.chunks[received];
+            received += 1;
+            batch_chars += chunk.speak.len();
+            batch.push((chunk, marked));
         }
-        done += 1;
-        on_chunk(done, total);
+        // About a minute of speech at a time, so short chunks share the recogniser's windows;
+        // a live narration's opening alone, so it becomes playable as soon as it can.
+        let flush = finished
+            || !listener.active()
+            || (live.is_some() && done == 0)
+            || batch_chars as f64 >= listen::BATCH_SECONDS * 15.0;
+        if !flush || batch.is_empty() {
+            if finished {
+                break;
+            }
+            continue;
+        }
+        batch_chars = 0;
+        let settled = if listener.active() {
+            listener
+                .settle(std::mem::take(&mut batch))
+                .await
+                .map_err(|e| NarrateError::Verify { origin: origin.clone(), source: e })?
+        } else {
+            batch
+                .drain(..)
+                .map(|(_, (audio, marks))| listen::Settled {
+                    audio,
+                    marks,
+                    heard: None,
+                    verification: None,
+                })
+                .collect()
+        };
+        for settled in settled {
+            let chunk = &script.chunks[done];
+            tokio::task::block_in_place(|| assembler.push(chunk, &settled.audio))
+                .map_err(|e| audio_error(Some(done), e))?;
+            if let Some(live) = &mut live {
+                let tapped = assembler.take_tapped();
+                let next = script.chunks.get(done + 1).map(|c| c.pause_before);
+                let gap = assembler.gap(next, false);
+                tokio::task::block_in_place(|| live.push(&tapped, gap)).map_err(live_error)?;
+            }
+            known.push((settled.marks, settled.heard, settled.verification));
+            done += 1;
+            on_chunk(done, total);
+        }
+        if finished {
+            break;
+        }
     }
     drop(replies);
     if let Some(live) = live {
@@ -434,6 +537,34 @@ async fn narrate_streaming(
         seconds = started.elapsed().as_secs_f32(),
         "Synthesized."
     );
+    if listener.active() {
+        tracing::info!(
+            input = %origin,
+            listened = listener.listened.load(Ordering::Relaxed),
+            heard_cached = listener.heard_cached.load(Ordering::Relaxed),
+            "Listened: {} chunks, {} more as the cache remembers them.",
+            listener.listened.load(Ordering::Relaxed),
+            listener.heard_cached.load(Ordering::Relaxed),
+        );
+    }
+    if config.verify.strict {
+        let flagged: Vec<usize> = known
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| {
+                k.2.as_ref().is_some_and(|v| v.status == crate::verify::Status::Flagged)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if let Some(&first) = flagged.first() {
+            return Err(NarrateError::Flagged {
+                origin: origin.clone(),
+                count: flagged.len(),
+                first,
+                heard: known[first].2.as_ref().map(|v| v.heard.clone()).unwrap_or_default(),
+            });
+        }
+    }
     let assembled = assembler.finish(&script).map_err(|e| audio_error(None, e))?;
     let options = tokio::task::block_in_place(|| lossy_compensation(&assembled, job, config))
         .map_err(|e| audio_error(None, e))?;
@@ -476,6 +607,19 @@ async fn narrate_streaming(
             writer.audio_entries(),
         );
         manifest.settings_hash = Some(fingerprint);
+        let timeline = &assembled.timeline;
+        for (i, segment) in manifest.segments.iter_mut().enumerate() {
+            let (marks, heard, verification) = &known[i];
+            segment.verification.clone_from(verification);
+            segment.words = listener.words(
+                &script.chunks[i],
+                marks.as_ref(),
+                heard.as_ref(),
+                timeline.segments[i],
+                assembled.trims[i],
+                timeline.rate,
+            );
+        }
         manifest.fallback.clone_from(&main.fallback);
         let files = writer.finish(&assembled.timeline, &manifest).map_err(output_error)?;
         tracing::info!(

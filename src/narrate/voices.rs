@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -24,7 +24,8 @@ use crate::config::{Config, ConfigError, VoiceProfile};
 use crate::model::{BlockKind, ManifestFallback, SpeechAudio};
 use crate::segment::Lexicon;
 use crate::tts::cost::Price;
-use crate::tts::{Capabilities, SynthError, SynthRequest, Synthesizer, registry};
+use crate::tts::{Capabilities, Marked, SynthError, SynthRequest, Synthesizer, registry};
+use crate::verify::{Recogniser, Strategy, VerifyError, VerifyMode, WordTimings};
 
 /// `[voices]`: a voice profile per part of the article, keyed by block kind (`headline`,
 /// `standfirst`, `heading`, `paragraph`, `list_item`, `quote`, `table_row`, `intro`,
@@ -55,6 +56,12 @@ pub struct Voice {
 pub struct Cast {
     /// Distinct voices; index 0 is the main voice.
     pub voices: Vec<Voice>,
+    /// The run's speech recogniser, when verification or alignment needs one.
+    pub recogniser: Option<Arc<Recogniser>>,
+    /// The voice a failed chunk is tried again with (`[verify] retry = ["voice"]`).
+    pub fallback: Option<Voice>,
+    /// The chunk cache, where what the recogniser heard is kept too.
+    pub cache: Option<ChunkCache>,
     parts: HashMap<BlockKind, usize>,
     tally: Arc<Tally>,
 }
@@ -90,6 +97,9 @@ pub enum CastError {
     /// A backend cannot be built.
     #[error(transparent)]
     Backend(#[from] SynthError),
+    /// The speech recogniser verification needs is missing.
+    #[error(transparent)]
+    Recogniser(#[from] VerifyError),
     /// No profile speaks the article's language.
     #[error(
         "no voice profile speaks {language:?}; available languages: {available} \
@@ -109,6 +119,8 @@ pub struct Casting {
     explicit: Option<String>,
     cache: Option<ChunkCache>,
     built: Mutex<HashMap<String, Voice>>,
+    knobs: super::Knobs,
+    recogniser: OnceLock<Result<Arc<Recogniser>, String>>,
     /// Voices only estimate what they would bill: cloud ones need no key.
     estimating: bool,
 }
@@ -140,8 +152,17 @@ impl Casting {
             explicit,
             cache,
             built: Mutex::new(HashMap::new()),
+            knobs: super::Knobs::default(),
+            recogniser: OnceLock::new(),
             estimating: false,
         }
+    }
+
+    /// Every voice with `--rate`, `--pitch` and `--volume` set (see [`super::Knobs`]).
+    #[must_use]
+    pub fn with_knobs(mut self, knobs: super::Knobs) -> Casting {
+        self.knobs = knobs;
+        self
     }
 
     /// Casting for `--dry-run`: its voices say what they would bill and never speak, so a
@@ -161,7 +182,70 @@ impl Casting {
         for name in self.config.voices.parts.values() {
             self.configured(name)?;
         }
+        self.recogniser()?;
         Ok(())
+    }
+
+    /// The run's speech recogniser, started on first use, when `[narrate] verify` or
+    /// `word_timings = "always"` needs one; `None` when nothing does, or when it is missing
+    /// and verification is only best-effort.
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::NotInstalled`] naming what is missing and the install command.
+    pub fn recogniser(&self) -> Result<Option<Arc<Recogniser>>, VerifyError> {
+        let narrate = &self.config.narrate;
+        if narrate.verify == VerifyMode::Off && narrate.word_timings != WordTimings::Always {
+            return Ok(None);
+        }
+        let built = self.recogniser.get_or_init(|| {
+            let mut verify = self.config.verify.clone();
+            for path in [&mut verify.python, &mut verify.model] {
+                if !path.as_os_str().is_empty() && path.components().count() > 1 {
+                    *path = self.config.resolve(path);
+                }
+            }
+            Recogniser::new(&verify).map(Arc::new).map_err(|e| match e {
+                VerifyError::NotInstalled { missing } => missing,
+                other => other.to_string(),
+            })
+        });
+        match built {
+            Ok(recogniser) => Ok(Some(Arc::clone(recogniser))),
+            Err(missing) if narrate.verify == VerifyMode::BestEffort => {
+                tracing::warn!(
+                    "Segments will be marked unverified: the speech recogniser is not installed ({missing})."
+                );
+                Ok(None)
+            }
+            Err(missing) => Err(VerifyError::NotInstalled { missing: missing.clone() }),
+        }
+    }
+
+    /// The voice a failed chunk is tried again with: `[verify] fallback_voice`, or another
+    /// local profile of the main voice's language whose engine is installed.
+    fn fallback(&self, main: &Voice, language: Option<&str>) -> Option<Voice> {
+        let verify = &self.config.verify;
+        if self.config.narrate.verify == VerifyMode::Off || !verify.retry.contains(&Strategy::Voice)
+        {
+            return None;
+        }
+        if !verify.fallback_voice.is_empty() {
+            return self
+                .voice(&verify.fallback_voice)
+                .map_err(|e| tracing::warn!("No fallback voice: {e}"))
+                .ok();
+        }
+        let language =
+            language.map(str::to_owned).or_else(|| main.profile.languages.first().cloned())?;
+        let dir = self.config.voices_dir();
+        VoiceProfile::available(&dir).into_iter().find_map(|(name, _)| {
+            let profile = VoiceProfile::resolve(&name, &dir).ok()?;
+            let usable = profile.name != main.profile.name
+                && speaks(&profile, &language)
+                && registry::LOCAL.contains(&profile.backend.as_str());
+            usable.then(|| self.voice(&name).ok()).flatten()
+        })
     }
 
     fn main_name(&self) -> &str {
@@ -206,12 +290,14 @@ impl Casting {
         // Per cast, so parallel articles count their own hits and requests; the cache and
         // the backends underneath are shared.
         let tally = Arc::new(Tally::default());
-        for voice in &mut voices {
+        let mut fallback = self.fallback(&voices[0], language);
+        for voice in voices.iter_mut().chain(fallback.as_mut()) {
             let backend = Arc::clone(&voice.backend);
             voice.backend =
                 Arc::new(Cached::counted(backend, self.cache.clone(), Arc::clone(&tally)));
         }
-        Ok(Cast { voices, parts, tally })
+        let recogniser = self.recogniser()?;
+        Ok(Cast { voices, recogniser, fallback, cache: self.cache.clone(), parts, tally })
     }
 
     fn voice_for_language(&self, language: &str) -> Result<Voice, CastError> {
@@ -297,7 +383,8 @@ impl Casting {
         if let Some(voice) = self.built.lock().ok().and_then(|b| b.get(name).cloned()) {
             return Ok(voice);
         }
-        let profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
+        let mut profile = VoiceProfile::resolve(name, &self.config.voices_dir())?;
+        self.knobs.apply(&mut profile)?;
         let lexicon = self.config.lexicon_for(&profile)?;
         let engine = if self.estimating {
             registry::build_for_estimate(&profile)?
@@ -371,6 +458,11 @@ impl Synthesizer for Shared {
         // The semaphore is never closed, so acquiring cannot fail.
         let _permit = self.permits.acquire().await.ok();
         self.inner.synthesize(request).await
+    }
+
+    async fn synthesize_marked(&self, request: SynthRequest<'_>) -> Result<Marked, SynthError> {
+        let _permit = self.permits.acquire().await.ok();
+        self.inner.synthesize_marked(request).await
     }
 }
 

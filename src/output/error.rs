@@ -46,7 +46,7 @@ pub enum OutputError {
         problems: Vec<String>,
     },
     /// `--format` or `[output] formats` named a format that does not exist.
-    #[error("unknown audio format {0:?}; use mp3 or wav")]
+    #[error("unknown format {0:?}; use mp3, wav or smil")]
     UnknownFormat(String),
     /// The audio written, the timeline and the manifest disagree about timing. Nothing was
     /// written, since the chapter marks would not match the audio.

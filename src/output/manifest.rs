@@ -1,8 +1,8 @@
 //! Building the manifest from the pipeline's data.
 
 use crate::model::{
-    Article, MANIFEST_VERSION, Manifest, ManifestAudio, ManifestChapter, ManifestSegment,
-    ManifestSkip, Script, Timeline,
+    Article, Extraction, MANIFEST_VERSION, Manifest, ManifestAudio, ManifestChapter,
+    ManifestSegment, ManifestSkip, Metadata, Script, Timeline,
 };
 
 /// The manifest for a narration; times are `None` when there is no timeline (a dry run).
@@ -42,6 +42,8 @@ pub fn build_manifest(
                 speak: None,
                 start_ms: span.and_then(|s| ms(s.start)),
                 end_ms: span.and_then(|s| ms(s.end)),
+                verification: None,
+                words: None,
             }
         })
         .collect();
@@ -57,7 +59,7 @@ pub fn build_manifest(
         title: article.meta.title.clone(),
         byline: article.meta.byline.clone(),
         language: article.meta.language.clone(),
-        metadata: article.meta.clone(),
+        metadata: Metadata { extraction: None, ..article.meta.clone() },
         source: article.source.clone(),
         backend: backend.to_owned(),
         voice: voice.to_owned(),
@@ -71,6 +73,11 @@ pub fn build_manifest(
         skipped,
         cost: None,
         settings_hash: None,
+        extraction: article
+            .meta
+            .extraction
+            .as_ref()
+            .map(|e| Extraction { decision: Vec::new(), ..e.clone() }),
     }
 }
 
@@ -103,7 +110,7 @@ mod tests {
                 language: Some("en".into()),
                 ..Metadata::default()
             },
-            source: SourceRef { path: "story.txt".into(), sha256: "ab".repeat(32) },
+            source: SourceRef { path: "story.txt".into(), sha256: "ab".repeat(32), url: None },
             blocks: vec![
                 Block::speak(BlockKind::Headline, "Headline", "first block is the headline"),
                 Block::skip(BlockKind::Other, "Picture: Netflix", "image credit"),

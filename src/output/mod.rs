@@ -16,6 +16,8 @@
 //! | `NAME.chapters.vtt`  | WebVTT chapters                                             |
 //! | `NAME.chapters.json` | Podcasting 2.0 JSON chapters, version 1.2.0                 |
 //! | `NAME.json`          | the [`Manifest`]                                            |
+//! | `NAME.words.vtt`, `NAME.transcript.json` | word timings, when the manifest has them (see `words.rs`) |
+//! | `NAME.smil`, `NAME.xhtml` | an EPUB 3 Media Overlay, with `--format smil`          |
 //!
 //! Every chapter time is [`Samples::to_ms`](crate::model::Samples::to_ms) of the same
 //! frame count, so the formats agree to the millisecond, and the audio decodes to exactly
@@ -46,6 +48,9 @@ mod id3;
 mod manifest;
 mod mp3;
 mod wav;
+mod words;
+
+pub use words::transcript_json;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -71,6 +76,9 @@ pub enum OutputFormat {
     Mp3,
     /// PCM WAV with cue points.
     Wav,
+    /// Not audio: an EPUB 3 Media Overlay (`NAME.smil` and the `NAME.xhtml` it points into)
+    /// for the audio written beside it, when words are timed.
+    Smil,
 }
 
 impl OutputFormat {
@@ -81,6 +89,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Mp3 => "mp3",
             OutputFormat::Wav => "wav",
+            OutputFormat::Smil => "smil",
         }
     }
 
@@ -114,6 +123,7 @@ impl FromStr for OutputFormat {
         match s.trim().to_ascii_lowercase().as_str() {
             "mp3" => Ok(OutputFormat::Mp3),
             "wav" => Ok(OutputFormat::Wav),
+            "smil" => Ok(OutputFormat::Smil),
             other => Err(OutputError::UnknownFormat(other.to_owned())),
         }
     }
@@ -187,6 +197,11 @@ impl OutputConfig {
         if formats.contains(&OutputFormat::Mp3) {
             mp3::check(self, rate, problems);
         }
+        if formats.contains(&OutputFormat::Smil)
+            && !formats.iter().any(|f| matches!(f, OutputFormat::Mp3 | OutputFormat::Wav))
+        {
+            problems.push("the smil format needs an audio format beside it: mp3 or wav".into());
+        }
     }
 }
 
@@ -218,6 +233,7 @@ pub struct Writer {
     channels: u16,
     sinks: Vec<(OutputFormat, Box<dyn AudioSink>)>,
     frames: u64,
+    smil: bool,
 }
 
 impl Writer {
@@ -256,6 +272,7 @@ impl Writer {
                 OutputFormat::Wav => {
                     Box::new(wav::WavStream::new(dir, &path(format), config, rate)?)
                 }
+                OutputFormat::Smil => continue,
             };
             sinks.push((format, sink));
         }
@@ -266,6 +283,7 @@ impl Writer {
             channels: config.channels,
             sinks,
             frames: 0,
+            smil: formats.contains(&OutputFormat::Smil),
         })
     }
 
@@ -318,6 +336,7 @@ impl Writer {
         consistency(self.frames, self.rate, timeline, manifest)
             .map_err(OutputError::Inconsistent)?;
         let path = |extension: &str| self.dir.join(format!("{}.{extension}", self.stem));
+        let audio_file = self.sinks.first().map(|(f, _)| format!("{}.{f}", self.stem));
         let mut pending = Vec::new();
         for (format, sink) in self.sinks {
             pending.push((sink.finish(timeline, manifest)?, path(format.extension())));
@@ -325,11 +344,21 @@ impl Writer {
         let mut manifest_json = serde_json::to_string_pretty(manifest)
             .map_err(|e| OutputError::io(&path("json"))(e.into()))?;
         manifest_json.push('\n');
-        let files = [
+        let mut files = vec![
             ("chapters.vtt", chapters::webvtt(timeline)),
             ("chapters.json", chapters::podcasting_json(timeline)),
-            ("json", manifest_json),
         ];
+        if words::any(manifest) {
+            files.push(("words.vtt", words::webvtt(manifest)));
+            files.push(("transcript.json", words::transcript_json(manifest)));
+            if let (true, Some(audio_file)) = (self.smil, &audio_file) {
+                let (smil, xhtml) = words::media_overlay(manifest, &self.stem, audio_file);
+                files.push(("smil", smil));
+                files.push(("xhtml", xhtml));
+            }
+        }
+        // The manifest last, so a reader that sees it finds everything it describes.
+        files.push(("json", manifest_json));
         for (extension, text) in files {
             let path = path(extension);
             pending.push((atomic::temp_with(&self.dir, &path, text.as_bytes())?, path));

@@ -53,7 +53,7 @@ fn programme_story() -> (Article, Script) {
             language: Some("en".into()),
             ..Metadata::default()
         },
-        source: SourceRef { path: "story.txt".into(), sha256: "0".repeat(64) },
+        source: SourceRef { path: "story.txt".into(), sha256: "0".repeat(64), url: None },
         blocks,
     };
     let chunks = TITLES
@@ -383,7 +383,7 @@ fn formats_parse_from_the_command_line_and_the_config() {
         [OutputFormat::Mp3, OutputFormat::Wav]
     );
     let err = OutputFormat::parse_list("mp3,ogg").unwrap_err().to_string();
-    assert_eq!(err, "unknown audio format \"ogg\"; use mp3 or wav");
+    assert_eq!(err, "unknown format \"ogg\"; use mp3, wav or smil");
     #[derive(Deserialize)]
     struct Section {
         output: OutputConfig,

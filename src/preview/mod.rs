@@ -202,10 +202,21 @@ pub async fn run(
 
     let renarrate = async {
         let Some(watch) = watch.as_mut() else { return };
+        // Whether the page says the latest save could not be narrated.
+        let mut failing = false;
         while watch.changed().await.is_some() {
             // Saved without a change (or mid-save and unreadable): nothing to hear.
             let Ok(bytes) = std::fs::read(&options.input) else { continue };
             if hex::encode(Sha256::digest(&bytes)) == narrated.manifest.source.sha256 {
+                if failing {
+                    // Back to what was last narrated (a bad edit undone): the page is right
+                    // again, and says so.
+                    failing = false;
+                    version += 1;
+                    let chunks = narrated.script.chunks.len();
+                    on_event(PreviewEvent::Renarrated { new_chunks: 0, chunks });
+                    app.publish(narrated.snapshot(options, version, None));
+                }
                 continue;
             }
             version += 1;
@@ -217,8 +228,10 @@ pub async fn run(
                     tracing::info!(version, new_chunks, chunks, "Narrated again.");
                     on_event(PreviewEvent::Renarrated { new_chunks, chunks });
                     app.publish(narrated.snapshot(options, version, None));
+                    failing = false;
                 }
                 Err(e) => {
+                    failing = true;
                     let error = e.to_string();
                     on_event(PreviewEvent::Failed { error: &error });
                     app.publish(narrated.snapshot(options, version, Some(&error)));

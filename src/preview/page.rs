@@ -10,7 +10,13 @@
 
 use std::fmt::Write;
 
-use crate::model::{Article, Block, BlockKind, Chunk, Manifest, Script};
+use std::collections::HashMap;
+
+use crate::model::{Article, Block, BlockKind, Chunk, Manifest, ManifestVerification, Script};
+use crate::verify::Status;
+
+/// The flagged segments' verifications, by segment id.
+type Flagged<'a> = HashMap<usize, &'a ManifestVerification>;
 
 /// What a page shows besides the article.
 pub(super) struct PageContext<'a> {
@@ -86,6 +92,22 @@ pub(super) fn render(
             )
         })
         .unwrap_or_default();
+    let flagged: HashMap<usize, &ManifestVerification> = manifest
+        .segments
+        .iter()
+        .filter_map(|s| s.verification.as_ref().map(|v| (s.id, v)))
+        .filter(|(_, v)| v.status == Status::Flagged)
+        .collect();
+    let verified = manifest.segments.iter().filter(|s| s.verification.is_some()).count();
+    if !flagged.is_empty() {
+        let _ = writeln!(
+            html,
+            "<div class=\"preview-flagged-summary\" role=\"status\"><strong>{count} of \
+             {verified} segments do not say their text.</strong> They are underlined below, \
+             each followed by what the recogniser heard.</div>",
+            count = flagged.len(),
+        );
+    }
     let _ = writeln!(
         html,
         "<div class=\"preview-player\" data-articulate-manifest=\"{manifest}\" \
@@ -102,7 +124,7 @@ pub(super) fn render(
         );
     }
     html.push_str("<article id=\"article\" class=\"preview-article\">\n");
-    render_article(&mut html, article, script);
+    render_article(&mut html, article, script, &flagged);
     html.push_str("</article>\n</main>\n");
     html.push_str(
         "<script src=\"/player/articulate-player.js\"></script>\n\
@@ -112,11 +134,11 @@ pub(super) fn render(
 }
 
 /// Every block in reading order, with the intro before and the outro after.
-fn render_article(html: &mut String, article: &Article, script: &Script) {
+fn render_article(html: &mut String, article: &Article, script: &Script, flagged: &Flagged<'_>) {
     let interludes =
         |kind| script.chunks.iter().filter(move |c| c.kind == kind && !c.text.is_empty());
     for chunk in interludes(BlockKind::Intro) {
-        render_interlude(html, chunk);
+        render_interlude(html, chunk, flagged);
     }
     let mut in_list = false;
     for (index, block) in article.blocks.iter().enumerate() {
@@ -127,19 +149,27 @@ fn render_article(html: &mut String, article: &Article, script: &Script) {
         }
         match block.skip_reason() {
             Some(reason) => render_skipped(html, block, reason),
-            None => render_spoken(html, block, script.chunks.iter().filter(|c| c.block == index)),
+            None => {
+                let chunks = script.chunks.iter().filter(|c| c.block == index);
+                render_spoken(html, block, chunks, flagged);
+            }
         }
     }
     if in_list {
         html.push_str("</ul>\n");
     }
     for chunk in interludes(BlockKind::Outro) {
-        render_interlude(html, chunk);
+        render_interlude(html, chunk, flagged);
     }
 }
 
 /// A spoken block: its element by kind, each chunk's words marked with the chunk's id.
-fn render_spoken<'a>(html: &mut String, block: &Block, chunks: impl Iterator<Item = &'a Chunk>) {
+fn render_spoken<'a>(
+    html: &mut String,
+    block: &Block,
+    chunks: impl Iterator<Item = &'a Chunk>,
+    flagged: &Flagged<'_>,
+) {
     let (open, close) = match block.kind {
         BlockKind::Headline => ("<h1>", "</h1>"),
         BlockKind::Standfirst => ("<p class=\"standfirst\">", "</p>"),
@@ -155,12 +185,7 @@ fn render_spoken<'a>(html: &mut String, block: &Block, chunks: impl Iterator<Ite
         if any {
             html.push(' ');
         }
-        let _ = write!(
-            html,
-            "<span data-articulate-segment=\"{}\">{}</span>",
-            chunk.id,
-            escape(&chunk.text)
-        );
+        render_segment(html, chunk, flagged);
         any = true;
     }
     if !any {
@@ -182,12 +207,42 @@ fn render_skipped(html: &mut String, block: &Block, reason: &str) {
 }
 
 /// Spoken intro or outro text, which belongs to no block of the article.
-fn render_interlude(html: &mut String, chunk: &Chunk) {
-    let _ = writeln!(
+fn render_interlude(html: &mut String, chunk: &Chunk, flagged: &Flagged<'_>) {
+    html.push_str("<p class=\"interlude\">");
+    render_segment(html, chunk, flagged);
+    html.push_str("</p>\n");
+}
+
+/// One chunk's words, marked with its id; a flagged one underlined and followed by what
+/// the recogniser heard (outside the segment, so the player neither times nor highlights
+/// it as the article's words).
+fn render_segment(html: &mut String, chunk: &Chunk, flagged: &Flagged<'_>) {
+    let Some(verification) = flagged.get(&chunk.id) else {
+        let _ = write!(
+            html,
+            "<span data-articulate-segment=\"{}\">{}</span>",
+            chunk.id,
+            escape(&chunk.text)
+        );
+        return;
+    };
+    let failed = if verification.failed.is_empty() {
+        String::new()
+    } else {
+        format!("; not heard: {}", escape(&verification.failed.join(", ")))
+    };
+    let heard = if verification.heard.trim().is_empty() {
+        "nothing".to_owned()
+    } else {
+        format!("“{}”", escape(verification.heard.trim()))
+    };
+    let _ = write!(
         html,
-        "<p class=\"interlude\"><span data-articulate-segment=\"{}\">{}</span></p>",
-        chunk.id,
-        escape(&chunk.text)
+        "<span data-articulate-segment=\"{id}\" class=\"preview-flagged\" \
+         aria-describedby=\"heard-{id}\">{text}</span> <span class=\"preview-heard\" \
+         id=\"heard-{id}\">(flagged: heard {heard}{failed})</span>",
+        id = chunk.id,
+        text = escape(&chunk.text),
     );
 }
 
@@ -218,7 +273,7 @@ mod tests {
     fn page(blocks: Vec<Block>, chunks: Vec<Chunk>) -> String {
         let article = Article {
             meta: Metadata { title: "T".into(), ..Metadata::default() },
-            source: SourceRef { path: "story.txt".into(), sha256: String::new() },
+            source: SourceRef { path: "story.txt".into(), sha256: String::new(), url: None },
             blocks,
         };
         let script =
@@ -297,6 +352,61 @@ mod tests {
         );
         assert_eq!(html.matches("<ul>").count(), 1, "{html}");
         assert!(html.contains("</li>\n</ul>\n<p>"), "{html}");
+    }
+
+    #[test]
+    fn a_flagged_segment_is_underlined_and_followed_by_what_was_heard() {
+        let blocks = vec![
+            Block::speak(BlockKind::Headline, "Big news", "first"),
+            Block::speak(BlockKind::Paragraph, "It has 8 episodes. Fans <3 it.", "body"),
+        ];
+        let chunks = vec![
+            chunk(0, 0, BlockKind::Headline, "Big news"),
+            chunk(1, 1, BlockKind::Paragraph, "It has 8 episodes."),
+            chunk(2, 1, BlockKind::Paragraph, "Fans <3 it."),
+        ];
+        let article = Article {
+            meta: Metadata { title: "T".into(), ..Metadata::default() },
+            source: SourceRef { path: "story.txt".into(), sha256: String::new(), url: None },
+            blocks,
+        };
+        let script =
+            Script { chapters: vec![ScriptChapter { title: "T".into(), first_chunk: 0 }], chunks };
+        let mut manifest =
+            crate::output::build_manifest(&article, &script, None, "tone", "t", vec![]);
+        for (segment, (status, heard)) in manifest.segments.iter_mut().zip([
+            (Status::Ok, "Big news."),
+            (Status::Flagged, "It has <12> episodes."),
+            (Status::Retried, "Fans love it."),
+        ]) {
+            segment.verification = Some(ManifestVerification {
+                wer: 0.0,
+                heard: heard.into(),
+                status,
+                failed: if status == Status::Flagged { vec!["8".into()] } else { vec![] },
+                retry: None,
+            });
+        }
+        let context = PageContext {
+            input: "story.txt",
+            version: 1,
+            manifest_url: "/v/1/story.json",
+            error: None,
+            watching: false,
+        };
+        let html = render(&context, &article, &script, &manifest);
+        assert!(html.contains("1 of 3 segments do not say their text"), "{html}");
+        assert!(
+            html.contains(
+                "<span data-articulate-segment=\"1\" class=\"preview-flagged\" \
+             aria-describedby=\"heard-1\">It has 8 episodes.</span> <span \
+             class=\"preview-heard\" id=\"heard-1\">(flagged: heard “It has &lt;12&gt; \
+             episodes.”; not heard: 8)</span>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<span data-articulate-segment=\"2\">Fans &lt;3 it.</span>"));
+        assert_eq!(html.matches("preview-heard").count(), 1);
     }
 
     #[test]

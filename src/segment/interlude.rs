@@ -188,7 +188,7 @@ mod tests {
                 byline: byline.map(str::to_owned),
                 ..Metadata::default()
             },
-            source: SourceRef { path: "x".into(), sha256: String::new() },
+            source: SourceRef { path: "x".into(), sha256: String::new(), url: None },
             blocks: vec![],
         }
     }

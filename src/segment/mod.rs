@@ -327,7 +327,7 @@ mod tests {
     fn article(blocks: Vec<Block>) -> Article {
         Article {
             meta: Metadata { title: "Title".into(), ..Metadata::default() },
-            source: SourceRef { path: "x".into(), sha256: String::new() },
+            source: SourceRef { path: "x".into(), sha256: String::new(), url: None },
             blocks,
         }
     }

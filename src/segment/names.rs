@@ -295,7 +295,7 @@ mod tests {
     fn article(blocks: &[(BlockKind, &str)]) -> Article {
         Article {
             meta: Metadata::default(),
-            source: SourceRef { path: "test.txt".into(), sha256: String::new() },
+            source: SourceRef { path: "test.txt".into(), sha256: String::new(), url: None },
             blocks: blocks.iter().map(|(kind, text)| Block::speak(*kind, *text, "test")).collect(),
         }
     }

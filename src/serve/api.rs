@@ -5,6 +5,8 @@
 //! | `POST /v1/articles`         | queue an article (202), or answer the current job (200) when unchanged |
 //! | `GET /v1/articles/{id}`     | the job: state, error, manifest and audio URLs        |
 //! | `DELETE /v1/articles/{id}`  | unpublish the article and forget the job              |
+//! | `GET /v1/articles`          | jobs, newest first, paged, by state                   |
+//! | `GET /v1/voices`            | the voice profiles a request may name                 |
 //! | `GET /v1/articles/{id}/stats`, `GET /v1/stats` | listening counts (see [`events`])  |
 //! | `POST /v1/events`           | a player's listening event, no token (see [`events`]) |
 //! | `GET /audio/…`              | the published files, read-only, with `Range`; while a job is playable, its live playlist and segments |
@@ -32,7 +34,7 @@ use tower_http::services::ServeFile;
 
 use super::queue::{Job, QueueError, Request, Submitted};
 use super::{Service, now_ms};
-use super::{callback, events};
+use super::{callback, events, listing};
 
 /// An error answer: a status and a message, as JSON.
 #[derive(Debug)]
@@ -44,6 +46,12 @@ pub struct ApiError {
 impl ApiError {
     pub(super) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError { status, message: message.into() }
+    }
+
+    /// What the answer says.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 
@@ -81,10 +89,11 @@ impl From<JsonRejection> for ApiError {
 /// The routes, over `service`.
 pub fn router(service: Arc<Service>) -> Router {
     let v1 = Router::new()
-        .route("/v1/articles", post(post_article))
+        .route("/v1/articles", post(post_article).get(listing::articles))
         .route("/v1/articles/{id}", get(get_article).delete(delete_article))
         .route("/v1/articles/{id}/stats", get(events::article_stats))
         .route("/v1/stats", get(events::all_stats))
+        .route("/v1/voices", get(listing::voices))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), signed))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&service), authorize));
     // Listening events come from browsers, with no token: see `events`.
@@ -94,7 +103,10 @@ pub fn router(service: Arc<Service>) -> Router {
     let mut routes = Router::new().merge(v1).merge(listens);
     // Files in an object store are fetched from the store, at `public_url`.
     if service.output.local_dir().is_some() {
-        routes = routes.route("/audio/{*path}", get(audio));
+        let audio = Router::new()
+            .route("/audio/{*path}", get(audio))
+            .layer(middleware::map_response(listing::readable_anywhere));
+        routes = routes.merge(audio);
     }
     health(routes, service)
 }
@@ -284,7 +296,8 @@ fn check(service: &Service, request: &Request) -> Result<(), ApiError> {
     if let Some(voice) = &request.voice
         && !(valid_id(voice) && service.knows_voice(voice))
     {
-        return Err(unprocessable(format!("unknown voice {voice:?}")));
+        let known = listing::voice_names(service).join(", ");
+        return Err(unprocessable(format!("unknown voice {voice:?}; available voices: {known}")));
     }
     Ok(())
 }
@@ -516,6 +529,9 @@ pub fn job_json(service: &Service, job: &Job) -> Value {
         "content_hash": job.hash,
         "voice": job.request.voice,
         "url": job.request.url,
+        "title": job.request.title,
+        "byline": job.request.byline,
+        "published": job.request.published,
         "updated_at": job.request.updated_at,
         "attempts": job.attempts,
         "completions": job.completions,
@@ -533,6 +549,9 @@ pub fn job_json(service: &Service, job: &Job) -> Value {
         "chunks": published.map(|p| p.chunks),
         "cache_hits": published.map(|p| p.cache_hits),
         "requests": published.map(|p| p.requests),
+        "flagged": published.and_then(|p| p.verification).map(|v| v.flagged),
+        "verification": published.and_then(|p| p.verification),
+        "extraction": published.and_then(|p| p.extraction.as_ref()),
         "feed_url": url("feed.xml"),
     })
 }

@@ -13,7 +13,9 @@ use crate::store_url::Target;
 pub struct ServeConfig {
     /// Address to listen on. Default: `"127.0.0.1:8750"`.
     pub listen: String,
-    /// The job database (SQLite), relative to the config file. Default: `"serve.sqlite3"`.
+    /// The job database (SQLite), relative to the config file; empty means
+    /// `$XDG_DATA_HOME/articulate/serve.sqlite3` (else `~/.local/share/articulate/…`).
+    /// Default: `""`.
     pub database: PathBuf,
     /// The job database on a PostgreSQL server, shared by `serve` processes on many
     /// machines; empty means the SQLite `database`. Default: `""`.
@@ -62,7 +64,7 @@ impl Default for ServeConfig {
     fn default() -> Self {
         ServeConfig {
             listen: "127.0.0.1:8750".into(),
-            database: "serve.sqlite3".into(),
+            database: PathBuf::new(),
             database_url: String::new(),
             output_dir: PathBuf::new(),
             output_url: String::new(),

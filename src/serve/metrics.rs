@@ -53,6 +53,8 @@ pub struct Metrics {
     synthesis: Mutex<Histogram>,
     publish: Mutex<Histogram>,
     playable: Mutex<Histogram>,
+    /// Segments by verification outcome: verified, retried, flagged, unverified.
+    segments: [AtomicU64; 4],
 }
 
 impl Metrics {
@@ -63,6 +65,15 @@ impl Metrics {
         self.cache_hits.fetch_add(cache_hits as u64, Ordering::Relaxed);
         self.requests.fetch_add(requests as u64, Ordering::Relaxed);
         self.billed_chars.fetch_add(billed as u64, Ordering::Relaxed);
+    }
+
+    /// A verified narration finished with this tally of its segments.
+    pub fn verified(&self, tally: &crate::verify::Tally) {
+        let ok = tally.verified - tally.retried;
+        let counts = [ok, tally.retried, tally.flagged, tally.unverified];
+        for (counter, n) in self.segments.iter().zip(counts) {
+            counter.fetch_add(n as u64, Ordering::Relaxed);
+        }
     }
 
     /// A job ended, `ok` or not; `synthesis` is how long narrating took, `published` how
@@ -138,6 +149,19 @@ impl Metrics {
             &self.billed_chars,
         );
         out.push_str(
+            "# HELP articulate_segments_total Segments of verified narrations by what the \
+             recogniser found: ok, retried (right on the second synthesis), flagged (not \
+             saying their text) or unverified (it could not listen).\n\
+             # TYPE articulate_segments_total counter\n",
+        );
+        for (outcome, n) in ["ok", "retried", "flagged", "unverified"].iter().zip(&self.segments) {
+            let _ = writeln!(
+                out,
+                "articulate_segments_total{{verification=\"{outcome}\"}} {}",
+                n.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str(
             "# HELP articulate_backend_errors_total Jobs failed by a synthesis backend (after \
              its retries), by HTTP status or kind of failure.\n\
              # TYPE articulate_backend_errors_total counter\n",
@@ -186,6 +210,9 @@ mod tests {
         metrics.synth_error("503");
         metrics.synth_error("503");
         metrics.synth_error("timeout");
+        let tally = crate::verify::Tally { verified: 7, retried: 2, flagged: 1, unverified: 0 };
+        metrics.verified(&tally);
+        metrics.verified(&tally);
         let text = metrics.render(&[(State::Queued, 3), (State::Done, 1)]);
         for line in [
             "articulate_jobs{state=\"queued\"} 3",
@@ -200,6 +227,10 @@ mod tests {
             "articulate_publish_latency_seconds_bucket{le=\"+Inf\"} 1",
             "articulate_backend_errors_total{status=\"503\"} 2",
             "articulate_backend_errors_total{status=\"timeout\"} 1",
+            "articulate_segments_total{verification=\"ok\"} 10",
+            "articulate_segments_total{verification=\"retried\"} 4",
+            "articulate_segments_total{verification=\"flagged\"} 2",
+            "articulate_segments_total{verification=\"unverified\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
         }

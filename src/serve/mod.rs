@@ -19,6 +19,7 @@ pub mod api;
 pub mod callback;
 mod config;
 pub mod events;
+mod listing;
 mod live;
 pub mod metrics;
 pub mod queue;

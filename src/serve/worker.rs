@@ -156,7 +156,7 @@ async fn record(
     service.metrics.finished(ok, synthesis, waited);
     match &outcome {
         Outcome::Done(p) => tracing::info!(%id, chunks = p.chunks, requests = p.requests,
-            "Published."),
+            flagged = p.verification.map(|v| v.flagged), "Published."),
         Outcome::Failed(error) => tracing::warn!(%id, "Job failed: {error}"),
     }
     let mine = claim.clone();
@@ -307,8 +307,9 @@ async fn publish(
         .map_err(NarrateError::from)?;
     let casting = service.casting(request.voice.as_deref());
     let config = &service.config;
-    let mut prepared =
-        tokio::task::block_in_place(|| narrate::prepare_source(source, config, &casting))?;
+    let mut prepared = tokio::task::block_in_place(|| {
+        narrate::prepare_described(source, config, &casting, |article| request.describe(article))
+    })?;
     prepared.source.stem.clone_from(id);
     let staging = service.output.stage(id)?;
     let job = Job {
@@ -322,6 +323,11 @@ async fn publish(
         None => narrate::narrate_prepared(prepared, &job, config, &|_, _| {}).await?,
     };
     let counts = narration.counts;
+    let verification = (config.narrate.verify != crate::verify::VerifyMode::Off)
+        .then(|| crate::verify::Tally::of(&narration.manifest));
+    if let Some(tally) = &verification {
+        service.metrics.verified(tally);
+    }
     service.metrics.narrated(
         narration.chunks,
         counts.cache_hits,
@@ -357,6 +363,8 @@ async fn publish(
         chunks: narration.chunks,
         cache_hits: counts.cache_hits,
         requests: counts.requests,
+        verification,
+        extraction: narration.manifest.extraction.clone(),
     })
 }
 

@@ -103,6 +103,20 @@ impl SynthRequest<'_> {
     }
 }
 
+/// Where one spoken word of a request is in the audio returned for it, in seconds from the
+/// audio's start, as the engine reports it. A request's marks are one per
+/// whitespace-separated word of its plain text (the request's `text`), in order.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WordMark {
+    /// Where the word starts.
+    pub start: f64,
+    /// Where it ends.
+    pub end: f64,
+}
+
+/// Encoded audio and, when the engine reports them, where its words are.
+pub type Marked = (SpeechAudio, Option<Vec<WordMark>>);
+
 /// A text-to-speech engine or service.
 ///
 /// # For implementations
@@ -124,6 +138,12 @@ pub trait Synthesizer: Send + Sync {
 
     /// Speak one chunk.
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError>;
+
+    /// Speak one chunk and say where each of its words is, when the engine knows. Default:
+    /// [`Synthesizer::synthesize`], without word marks.
+    async fn synthesize_marked(&self, request: SynthRequest<'_>) -> Result<Marked, SynthError> {
+        Ok((self.synthesize(request).await?, None))
+    }
 
     /// The characters the provider bills for this request. Default: every character sent.
     fn billed_chars(&self, request: &SynthRequest<'_>) -> usize {
@@ -186,19 +206,30 @@ pub fn synthesize_stream(
     language: Option<&str>,
     concurrency: usize,
 ) -> impl Stream<Item = Result<SpeechAudio, SynthError>> + Send + 'static {
-    synthesize_ordered(backends, chunks, language, concurrency, false)
+    synthesize_marked_stream(backends, chunks, language, concurrency)
+        .map(|reply| reply.map(|(audio, _)| audio))
 }
 
-/// [`synthesize_stream`] for a narration that is played while it is made: the first chunk
-/// is asked for alone, and the others only once it is back. Backends serve waiting requests
-/// in turn, so when many narrations start at once every one of them gets its opening (and
-/// becomes playable) before any gets its second chunk.
-pub fn synthesize_stream_head_first(
+/// [`synthesize_stream`], with each chunk's word marks when its engine reports them.
+pub fn synthesize_marked_stream(
     backends: &[Arc<dyn Synthesizer>],
     chunks: &[Chunk],
     language: Option<&str>,
     concurrency: usize,
-) -> impl Stream<Item = Result<SpeechAudio, SynthError>> + Send + 'static {
+) -> impl Stream<Item = Result<Marked, SynthError>> + Send + 'static {
+    synthesize_ordered(backends, chunks, language, concurrency, false)
+}
+
+/// [`synthesize_marked_stream`] for a narration that is played while it is made: the first
+/// chunk is asked for alone, and the others only once it is back. Backends serve waiting
+/// requests in turn, so when many narrations start at once every one of them gets its
+/// opening (and becomes playable) before any gets its second chunk.
+pub fn synthesize_marked_stream_head_first(
+    backends: &[Arc<dyn Synthesizer>],
+    chunks: &[Chunk],
+    language: Option<&str>,
+    concurrency: usize,
+) -> impl Stream<Item = Result<Marked, SynthError>> + Send + 'static {
     synthesize_ordered(backends, chunks, language, concurrency, true)
 }
 
@@ -208,7 +239,7 @@ fn synthesize_ordered(
     language: Option<&str>,
     concurrency: usize,
     head_first: bool,
-) -> impl Stream<Item = Result<SpeechAudio, SynthError>> + Send + 'static {
+) -> impl Stream<Item = Result<Marked, SynthError>> + Send + 'static {
     let backends: Vec<Arc<dyn Synthesizer>> = backends.to_vec();
     // Opened once the first chunk is back (or failed); only the others wait for it.
     let (head_done, head) = tokio::sync::watch::channel(!head_first);
@@ -243,7 +274,7 @@ fn synthesize_ordered(
             tokio::spawn(async move {
                 let _opens = head_done.map(OpenOnDrop);
                 if let Some(path) = &owned.file {
-                    return read_audio_file(owned.chunk, path);
+                    return read_audio_file(owned.chunk, path).map(|audio| (audio, None));
                 }
                 if i > 0 {
                     // The sender lives in the first task: closed means it is over.
@@ -259,7 +290,7 @@ fn synthesize_ordered(
                     previous: owned.previous.as_deref(),
                     next: owned.next.as_deref(),
                 };
-                backend.synthesize(request).await
+                backend.synthesize_marked(request).await
             })
         })
         .buffered(limit)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{Capabilities, SynthError, SynthRequest, Synthesizer};
+use super::{Capabilities, Marked, SynthError, SynthRequest, Synthesizer, WordMark};
 use crate::config::VoiceProfile;
 use crate::model::{AudioFormat, SpeechAudio};
 
@@ -130,5 +130,23 @@ impl Synthesizer for Tone {
 
     async fn synthesize(&self, request: SynthRequest<'_>) -> Result<SpeechAudio, SynthError> {
         Ok(SpeechAudio { bytes: self.render(request.text), format: AudioFormat::Wav })
+    }
+
+    /// The tone of word `i` starts `gap + i × (word + gap)` into the audio: exactly, to the
+    /// sample, as [`Tone::render`] lays it out.
+    async fn synthesize_marked(&self, request: SynthRequest<'_>) -> Result<Marked, SynthError> {
+        let audio = self.synthesize(request).await?;
+        let rate = u64::from(self.settings.sample_rate);
+        let frames = |ms: u32| u64::from(ms) * rate / 1000;
+        let (word, gap) = (frames(self.settings.word_ms), frames(self.settings.gap_ms));
+        #[allow(clippy::cast_precision_loss)]
+        let seconds = |f: u64| f as f64 / rate as f64;
+        let marks = (0..request.text.split_whitespace().count() as u64)
+            .map(|i| {
+                let start = gap + i * (word + gap);
+                WordMark { start: seconds(start), end: seconds(start + word) }
+            })
+            .collect();
+        Ok((audio, Some(marks)))
     }
 }

@@ -100,7 +100,9 @@ fn saving_the_file_narrates_only_the_changed_chunk_and_tells_open_pages() {
     std::fs::write(preview.input("preview.txt"), edited).unwrap();
 
     assert_eq!(events.next_version(), 2);
-    assert_eq!(preview.cache_entries(), cached + 1, "one chunk changed, one synthesized");
+    // The tone voice reports word marks, cached beside each chunk's audio: one chunk
+    // synthesized is two entries.
+    assert_eq!(preview.cache_entries(), cached + 2, "one chunk changed, one synthesized");
     assert!(preview.stderr().contains("saved; 1 of 13 chunks new"), "{}", preview.stderr());
     let html = preview.get("/").text();
     assert!(html.contains("held in the school next Friday evening."));
@@ -123,6 +125,31 @@ fn a_save_that_cannot_be_narrated_keeps_the_last_good_narration_and_shows_why() 
     assert!(html.contains("nothing to narrate"), "{html}");
     assert!(html.contains("Who pays for the rebuild?"), "the last good narration stays");
     assert_eq!(preview.get("/v/2/preview.mp3").status, 200);
+}
+
+#[test]
+fn after_a_bad_save_a_good_one_takes_the_could_not_be_narrated_banner_away() {
+    for good in [
+        // Undoing the bad edit: back to what was last narrated.
+        article(),
+        // Or saving something new that narrates.
+        article().replace("next Thursday evening", "next Friday evening"),
+    ] {
+        let preview = Preview::start("preview.txt", &article());
+        let mut events = Events::open(preview.addr);
+        assert_eq!(events.next_version(), 1);
+        std::fs::write(preview.input("preview.txt"), "\n\n").unwrap();
+        assert_eq!(events.next_version(), 2);
+        assert!(preview.get("/").text().contains("could not be narrated"));
+
+        std::fs::write(preview.input("preview.txt"), &good).unwrap();
+        assert_eq!(events.next_version(), 3);
+        let html = preview.get("/").text();
+        assert!(!html.contains("could not be narrated"), "{html}");
+        assert!(!html.contains("role=\"alert\""), "{html}");
+        assert_eq!(manifest_url(&html), "/v/3/preview.json");
+        assert_eq!(preview.get("/v/3/preview.mp3").status, 200);
+    }
 }
 
 #[test]

@@ -7,6 +7,7 @@
 mod api;
 mod callback;
 mod crash;
+mod everyday;
 mod queue;
 mod s3;
 mod security;

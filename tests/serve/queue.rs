@@ -100,14 +100,7 @@ fn sqlite() -> (tempfile::TempDir, Database) {
 }
 
 fn request(id: &str, text: &str) -> Request {
-    Request {
-        id: id.into(),
-        url: None,
-        html: None,
-        text: Some(text.into()),
-        updated_at: None,
-        voice: None,
-    }
+    Request { id: id.into(), text: Some(text.into()), ..Request::default() }
 }
 
 fn done() -> Outcome {

@@ -5,6 +5,19 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// The Python of the tests' own virtual environment, where `scripts/install-deps.sh --test`
+/// installs moto: `$XDG_DATA_HOME/articulate/test-venv` (else `~/.local/share/…`).
+fn python() -> std::path::PathBuf {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/share"))
+        })
+        .unwrap_or_default();
+    data.join("articulate/test-venv/bin/python")
+}
+
 /// moto's S3 server, stopped when dropped.
 pub(crate) struct Moto {
     child: Child,
@@ -21,12 +34,13 @@ impl Drop for Moto {
 impl Moto {
     /// Start the server, or the reason it cannot be (moto not installed).
     pub(crate) fn start() -> Result<Moto, String> {
-        let probe = Command::new("python3").args(["-c", "import moto.server, flask"]).output();
+        let python = python();
+        let probe = Command::new(&python).args(["-c", "import moto.server, flask"]).output();
         if !probe.is_ok_and(|o| o.status.success()) {
             return Err("moto[server] is not installed (scripts/install-deps.sh --test)".into());
         }
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("python3")
+        let child = Command::new(&python)
             .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

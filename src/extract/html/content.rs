@@ -43,15 +43,20 @@ impl Votes {
         {
             self.article_body.push(node.id());
         }
-        let paragraph = match el.name() {
-            "p" | "pre" | "td" | "blockquote" => true,
-            "div" | "section" | "span" | "font" => !stats.has_block_child,
-            _ => false,
-        };
-        if !paragraph || stats.chars < MIN_PARAGRAPH_CHARS {
+        // Its own paragraph: the text not inside a block-level descendant (the text of a
+        // `<div>` without `<p>`s, or the lines between its `<br>`s).
+        let paragraph = matches!(
+            el.name(),
+            "p" | "pre" | "td" | "blockquote" | "div" | "section" | "article" | "main" | "dd"
+        );
+        let chars = stats.loose_chars;
+        if !paragraph || chars < MIN_PARAGRAPH_CHARS {
             return;
         }
-        let vote = 1.0 + stats.commas as f32 + (stats.chars as f32 / 100.0).min(3.0);
+        let commas = (stats.commas * chars).checked_div(stats.chars).unwrap_or(0);
+        // Text written as lines with blank lines between is as many paragraphs.
+        let paragraphs = (stats.breaks + 1).min(chars / MIN_PARAGRAPH_CHARS).max(1) as f32;
+        let vote = paragraphs + commas as f32 + (chars as f32 / 100.0).min(3.0 * paragraphs);
         for (level, &id) in ancestors.iter().rev().take(VOTE_LEVELS).enumerate() {
             let divider = match level {
                 0 => 1.0,
@@ -66,10 +71,23 @@ impl Votes {
     /// The elements that hold the article, in document order; empty when no paragraph
     /// voted (the caller reads the whole page then).
     pub(super) fn roots(&self, doc: &Html, stats: &HashMap<NodeId, Stats>) -> Vec<NodeId> {
-        if let Some(&body) =
-            self.article_body.iter().max_by_key(|id| stats.get(id).map_or(0, |s| s.chars))
-        {
-            return vec![body];
+        // A story split into sections may mark each one: all of them are the article, the
+        // outermost where they nest. (They are collected as they close: innermost first.)
+        if !self.article_body.is_empty() {
+            let within = |id: NodeId, outer: NodeId| {
+                id != outer
+                    && doc.tree.get(id).is_some_and(|n| n.ancestors().any(|a| a.id() == outer))
+            };
+            let mut bodies: Vec<NodeId> = self
+                .article_body
+                .iter()
+                .copied()
+                .filter(|&id| !self.article_body.iter().any(|&outer| within(id, outer)))
+                .collect();
+            let order: HashMap<NodeId, usize> =
+                doc.tree.root().descendants().enumerate().map(|(i, n)| (n.id(), i)).collect();
+            bodies.sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
+            return bodies;
         }
         let final_score = |id: &NodeId| {
             let density = stats.get(id).map_or(0.0, Stats::link_density);
@@ -81,7 +99,9 @@ impl Votes {
         let Some(&(mut top, top_score)) = ranked.first() else { return Vec::new() };
         top = widen_to_alternatives(doc, top, top_score, &ranked);
         top = climb(doc, top, &final_score);
-        siblings(doc, top, &final_score, stats)
+        let mut roots = siblings(doc, top, &final_score, stats);
+        roots.extend(twins(doc, top, &roots, stats));
+        roots
     }
 }
 
@@ -209,3 +229,44 @@ fn ends_sentence(node: NodeRef<'_, Node>) -> bool {
     let text = super::visible_text(node);
     text.ends_with('.') || text.contains(". ")
 }
+
+/// How far up the article's element a twin is looked for.
+const TWIN_LEVELS: usize = 5;
+
+/// Elements near the article's element with the same tag and class that hold running text:
+/// a CMS that builds the story from modules (text, picture, fact box, text) gives each text
+/// module the same class, and every one of them is the article.
+fn twins(doc: &Html, top: NodeId, roots: &[NodeId], stats: &HashMap<NodeId, Stats>) -> Vec<NodeId> {
+    let Some(top_node) = doc.tree.get(top) else { return Vec::new() };
+    let Some(el) = top_node.value().as_element() else { return Vec::new() };
+    let Some(class) = el.attr("class").map(str::trim).filter(|c| !c.is_empty()) else {
+        return Vec::new();
+    };
+    let related = |n: NodeRef<'_, Node>| {
+        roots.iter().any(|r| *r == n.id() || n.ancestors().any(|a| a.id() == *r))
+    };
+    for ancestor in top_node.ancestors().take(TWIN_LEVELS) {
+        let found: Vec<NodeId> = ancestor
+            .descendants()
+            .filter(|n| {
+                n.value().as_element().is_some_and(|e| {
+                    e.name() == el.name() && e.attr("class").map(str::trim) == Some(class)
+                })
+            })
+            .filter(|n| !related(*n))
+            .filter(|n| {
+                stats.get(&n.id()).is_some_and(|s| {
+                    s.prose >= MIN_TWIN_PROSE && s.link_density() < super::dom::PROSE_MAX_LINKS
+                })
+            })
+            .map(|n| n.id())
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    Vec::new()
+}
+
+/// A twin must hold at least this much running text.
+const MIN_TWIN_PROSE: usize = 80;

@@ -6,8 +6,11 @@ use scraper::node::Element;
 use super::dom;
 
 /// Elements whose contents are code or markup, never narration: dropped without a record.
-const NOT_TEXT: &[&str] =
-    &["script", "style", "template", "head", "svg", "math", "link", "meta", "img", "source"];
+/// (`title` too: a parser may leave it in the body when the head is cut short, and no
+/// browser shows it there.)
+const NOT_TEXT: &[&str] = &[
+    "script", "style", "template", "head", "svg", "math", "link", "meta", "img", "source", "title",
+];
 
 /// What to do with an element and everything in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,10 +49,9 @@ pub(super) fn publisher_audio_only(el: &Element) -> bool {
     el.attr("data-tts").is_some_and(|v| v.trim().eq_ignore_ascii_case("only-audio"))
 }
 
-/// Code, the publisher's markers, hidden elements, and furniture by tag or ARIA role.
-/// `inside` says whether the element is in the article's text, where some tags mean
-/// something else than in the page around it.
-pub(super) fn by_markup(el: &Element, inside: bool) -> Verdict {
+/// What no amount of text inside overrides: code, the publisher's own markers, hidden
+/// elements, and embedded media (whose text is only a fallback for old browsers).
+pub(super) fn hard(el: &Element) -> Verdict {
     let name = el.name();
     if NOT_TEXT.contains(&name) {
         return Verdict::NotText;
@@ -63,7 +65,20 @@ pub(super) fn by_markup(el: &Element, inside: bool) -> Verdict {
     if is_hidden(el) {
         return Verdict::Skip("hidden element".into());
     }
-    let why = match name {
+    match name {
+        "iframe" | "embed" | "object" | "video" | "audio" | "canvas" | "map" => {
+            Verdict::Skip("embedded media".into())
+        }
+        "noscript" => Verdict::Skip("fallback for pages without JavaScript".into()),
+        _ => Verdict::Read,
+    }
+}
+
+/// Furniture by tag or ARIA role: what the element usually is. A page may wrap its whole
+/// article in one (a `<form>` around everything), so the caller lets an element holding
+/// most of the page's text through.
+pub(super) fn by_tag(el: &Element, inside: bool) -> Option<&'static str> {
+    let why = match el.name() {
         "figure" | "picture" => "figure (image, caption and credit)",
         "figcaption" => super::reason::CAPTION,
         "nav" | "menu" => "navigation",
@@ -73,17 +88,15 @@ pub(super) fn by_markup(el: &Element, inside: bool) -> Verdict {
         "form" | "button" | "input" | "select" | "textarea" | "dialog" | "label" | "option" => {
             "form or button"
         }
-        "iframe" | "embed" | "object" | "video" | "audio" | "canvas" | "map" => "embedded media",
-        "noscript" => "fallback for pages without JavaScript",
         _ => match el.attr("role").map(str::to_ascii_lowercase).as_deref() {
             Some("navigation" | "menu" | "menubar" | "search") => "navigation",
             Some("contentinfo") => "page footer",
             Some("complementary") => "aside (sidebar or pull-out box)",
             Some("dialog" | "alertdialog") => "pop-up",
-            _ => return Verdict::Read,
+            _ => return None,
         },
     };
-    Verdict::Skip(why.into())
+    Some(why)
 }
 
 /// `hidden`, `aria-hidden="true"`, or an inline style that hides it.
@@ -94,10 +107,13 @@ fn is_hidden(el: &Element) -> bool {
         || style.is_some_and(|s| s.contains("display:none") || s.contains("visibility:hidden"))
 }
 
+/// Why a comment section is skipped.
+pub(super) const COMMENTS: &str = "comments";
+
 /// Words (or consecutive words) in a class or id that name page furniture, and why it is
 /// skipped. Whole words only: `ad` skips `ad-slot`, never `header` or `loaded`.
 const NAMED: &[(&[&str], &str)] = &[
-    (&["comment", "comments", "disqus", "replies", "respond", "discussion"], "comments"),
+    (&["comment", "comments", "disqus", "replies", "respond", "discussion"], COMMENTS),
     (
         &[
             "related",
@@ -229,7 +245,11 @@ pub(super) fn by_name(el: &Element) -> Option<&'static str> {
         "html", "body", "main", "article", "p", "h1", "h2", "h3", "a", "tr", "td", "th", "tbody",
         "thead",
     ];
-    if never.contains(&el.name()) || el.attr("itemprop").is_some_and(|p| p.contains("articleBody"))
+    // The page's own markup for the article's text and its description (the standfirst,
+    // often in a "teaser" class) outranks a class name.
+    let itemprop = el.attr("itemprop").unwrap_or_default();
+    if never.contains(&el.name())
+        || itemprop.split_whitespace().any(|p| p == "articleBody" || p == "description")
     {
         return None;
     }
@@ -239,7 +259,11 @@ pub(super) fn by_name(el: &Element) -> Option<&'static str> {
     }
     NAMED
         .iter()
-        .find(|(phrases, _)| phrases.iter().any(|p| dom::has_phrase(&words, p)))
+        .find(|(phrases, _)| {
+            phrases
+                .iter()
+                .any(|p| dom::phrase_at(&words, p).any(|i| !dom::describes_contents(&words, i)))
+        })
         .map(|(_, why)| *why)
 }
 
@@ -266,6 +290,9 @@ pub(super) fn is_social_post(el: &Element) -> bool {
 
 /// Whether the element's class or id names it the standfirst (dek, strapline, summary).
 pub(super) fn is_standfirst(el: &Element) -> bool {
+    if el.attr("itemprop").is_some_and(|p| p.split_whitespace().any(|p| p == "description")) {
+        return true;
+    }
     const NAMES: &[&str] = &[
         "standfirst",
         "dek",
@@ -293,7 +320,10 @@ pub(super) fn is_standfirst(el: &Element) -> bool {
 /// as Readability weighs it.
 pub(super) fn name_weight(el: &Element) -> f32 {
     let words = dom::name_words(el);
-    let any = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    let any = |list: &[&str]| {
+        (0..words.len())
+            .any(|i| list.contains(&words[i].as_str()) && !dom::describes_contents(&words, i))
+    };
     let mut weight = 0.0;
     if any(&[
         "article", "body", "content", "entry", "hentry", "main", "page", "post", "text", "blog",
@@ -333,7 +363,7 @@ mod tests {
     #[test]
     fn audio_only_text_is_read_even_when_hidden() {
         let el = element(r#"<span data-tts="only-audio" style="display:none">x</span>"#);
-        assert_eq!(by_markup(&el, true), Verdict::AudioOnly);
+        assert_eq!(hard(&el), Verdict::AudioOnly);
     }
 
     #[test]
@@ -343,7 +373,7 @@ mod tests {
             r#"<div aria-hidden="true">x</div>"#,
             r#"<div style="DISPLAY: none">x</div>"#,
         ] {
-            assert_eq!(by_markup(&element(html), true), Verdict::Skip("hidden element".into()));
+            assert_eq!(hard(&element(html)), Verdict::Skip("hidden element".into()));
         }
     }
 
@@ -360,5 +390,21 @@ mod tests {
         assert_eq!(by_name(&element(r#"<div class="header loaded">x</div>"#)), None);
         assert_eq!(by_name(&element(r#"<div id="article-body">x</div>"#)), None);
         assert_eq!(by_name(&element(r#"<article class="share">x</article>"#)), None);
+    }
+
+    #[test]
+    fn a_class_saying_what_an_element_holds_does_not_make_it_furniture() {
+        for html in [
+            r#"<section class="o-section o-section--has-ads">x</section>"#,
+            r#"<div class="layout-with-sidebar">x</div>"#,
+            r#"<div class="post no-comments">x</div>"#,
+        ] {
+            assert_eq!(by_name(&element(html)), None, "{html}");
+            assert!(name_weight(&element(html)) >= 0.0, "{html}");
+        }
+        assert_eq!(
+            by_name(&element(r#"<div class="has-ads ad-slot">x</div>"#)),
+            Some("advertisement or promotion")
+        );
     }
 }

@@ -49,6 +49,32 @@ impl PageMeta {
     }
 }
 
+/// The heading that says the page's title, if one does: the most reliable title that any
+/// heading says wins (a CMS may fill one title with junk no heading repeats).
+pub(super) fn headline_node(doc: &Html, page: &PageMeta) -> Option<ego_tree::NodeId> {
+    let headings: Vec<(ego_tree::NodeId, String)> = doc
+        .tree
+        .root()
+        .descendants()
+        .filter(|n| {
+            n.value()
+                .as_element()
+                .is_some_and(|e| matches!(e.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+        })
+        .take(500)
+        .map(|n| (n.id(), visible_text(n)))
+        .collect();
+    page.titles().into_iter().find_map(|(title, may_have_suffix)| {
+        let title_words = crate::extract::rules::word_string(title);
+        headings.iter().find_map(|(id, text)| {
+            let words = crate::extract::rules::word_string(text);
+            let says = crate::extract::rules::same_words(text, title)
+                || (may_have_suffix && words.len() >= 10 && title_words.starts_with(&words));
+            says.then_some(*id)
+        })
+    })
+}
+
 /// Read a page's metadata in one pass over its elements.
 pub(super) fn read(doc: &Html) -> PageMeta {
     let mut page = PageMeta::default();

@@ -5,7 +5,7 @@ use super::*;
 
 fn manifest(title: &str) -> serde_json::Value {
     serde_json::json!({
-        "version": 1, "title": title, "byline": null, "language": "en",
+        "version": 2, "title": title, "byline": null, "language": "en",
         "source": {"path": "a.txt", "sha256": "00"}, "backend": "tone", "voice": "tone",
         "duration_ms": 4000, "chapters": [], "skipped": [],
         "audio": [{"file": "placeholder", "format": "mp3", "sample_rate": 24000, "channels": 1}],

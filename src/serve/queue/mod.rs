@@ -122,9 +122,9 @@ impl State {
     }
 }
 
-/// What a webhook asked for: the article and its voice. A field it does not know is an
-/// error naming it: a misspelt `"voise"` must not quietly get the default voice.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What a webhook asked for: the article, its metadata and its voice. A field it does not
+/// know is an error naming it: a misspelt `"voise"` must not quietly get the default voice.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// The article's id in the CMS; also its output name.
@@ -144,21 +144,70 @@ pub struct Request {
     /// A voice profile name; none for the configured voice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<String>,
+    /// The headline, as the CMS titles it: the manifest's and the feed's title (spoken
+    /// first when the content has no headline of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The byline as printed ("By Jo Bloggs").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byline: Option<String>,
+    /// When it was first published (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
 }
 
 impl Request {
-    /// What decides whether a repost changes anything: the content and the voice. (Not
-    /// `updated_at`: a CMS bumps it on saves that change nothing spoken.)
+    /// What decides whether a repost changes anything: the content, the voice and the
+    /// metadata the published files carry. (Not `updated_at`: a CMS bumps it on saves that
+    /// change nothing spoken.) Metadata counts only when given, so the hash of a request
+    /// without it is what it was before such fields existed.
     #[must_use]
     pub fn content_hash(&self) -> String {
         let mut hasher = blake3::Hasher::new();
-        for part in [&self.html, &self.text, &self.voice] {
-            // A length prefix per part, so moving bytes between parts changes the hash.
-            let bytes = part.as_deref().map(str::as_bytes);
+        // A length prefix per part, so moving bytes between parts changes the hash.
+        let mut part = |bytes: Option<&[u8]>| {
             hasher.update(&bytes.map_or(u64::MAX, |b| b.len() as u64).to_le_bytes());
             hasher.update(bytes.unwrap_or_default());
+        };
+        for content in [&self.html, &self.text, &self.voice] {
+            part(content.as_deref().map(str::as_bytes));
+        }
+        let metadata =
+            [("title", &self.title), ("byline", &self.byline), ("published", &self.published)];
+        for (name, value) in metadata.into_iter().chain([("url", &self.url)]) {
+            if let Some(value) = value {
+                part(Some(name.as_bytes()));
+                part(Some(value.as_bytes()));
+            }
         }
         hasher.finalize().to_hex().to_string()
+    }
+
+    /// Put the request's metadata into the extracted article: the title (and, when the
+    /// content has no headline, a spoken one), byline, publication time and URL, which the
+    /// manifest records (`source.url`, `metadata.canonical_url`) and the feed links.
+    pub fn describe(&self, article: &mut crate::model::Article) {
+        use crate::model::{Block, BlockKind};
+        fn given(value: &Option<String>) -> Option<&str> {
+            value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        }
+        if let Some(title) = given(&self.title) {
+            title.clone_into(&mut article.meta.title);
+            let has_headline = article.spoken().any(|(_, block)| block.kind == BlockKind::Headline);
+            if !has_headline {
+                article.blocks.insert(0, Block::speak(BlockKind::Headline, title, "the title"));
+            }
+        }
+        if let Some(byline) = given(&self.byline) {
+            article.meta.byline = Some(byline.to_owned());
+        }
+        if let Some(published) = given(&self.published) {
+            article.meta.published = Some(published.to_owned());
+        }
+        if let Some(url) = given(&self.url) {
+            article.meta.canonical_url = Some(url.to_owned());
+            article.source.url = Some(url.to_owned());
+        }
     }
 }
 
@@ -179,6 +228,13 @@ pub struct Published {
     pub cache_hits: usize,
     /// Requests sent to backends.
     pub requests: usize,
+    /// Segments verified, retried, flagged and unverified, when `[narrate] verify` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::Tally>,
+    /// How sure extraction is that the narration holds the story, with a warning when it
+    /// may not (as in the manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<crate::model::Extraction>,
 }
 
 /// A narration being published while it is made (see [`crate::output::hls`]): paths
@@ -348,6 +404,19 @@ pub trait Queue: Send + Sync {
     ///
     /// The store failed.
     fn counts(&self) -> Result<Vec<(State, u64)>, QueueError>;
+
+    /// Up to `limit` jobs (in `state`, if given) after skipping `offset`, the most recently
+    /// queued first; and how many there are in all.
+    ///
+    /// # Errors
+    ///
+    /// The store failed.
+    fn list(
+        &self,
+        state: Option<State>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<Job>, u64), QueueError>;
 
     /// Have `wake` called whenever another process makes a job claimable, when the store
     /// can tell (PostgreSQL's LISTEN/NOTIFY). Workers find such jobs by polling anyway;

@@ -130,25 +130,33 @@ const SELECT_JOB: &str = "SELECT id, request, hash, generation, state, error, pu
 
 fn raw_job(client: &mut impl GenericClient, id: &str) -> Result<Option<RawJob>, postgres::Error> {
     let row: Option<Row> = client.query_opt(SELECT_JOB, &[&id])?;
-    row.map(|row| {
-        Ok(RawJob {
-            id: row.try_get(0)?,
-            request: row.try_get(1)?,
-            hash: row.try_get(2)?,
-            generation: row.try_get(3)?,
-            state: row.try_get(4)?,
-            error: row.try_get(5)?,
-            published: row.try_get(6)?,
-            attempts: row.try_get(7)?,
-            completions: row.try_get(8)?,
-            queued_at: row.try_get(9)?,
-            started_at: row.try_get(10)?,
-            finished_at: row.try_get(11)?,
-            live: row.try_get(12)?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(read_row).transpose()
 }
+
+/// A row of `SELECT_JOB`'s columns.
+fn read_row(row: &Row) -> Result<RawJob, postgres::Error> {
+    Ok(RawJob {
+        id: row.try_get(0)?,
+        request: row.try_get(1)?,
+        hash: row.try_get(2)?,
+        generation: row.try_get(3)?,
+        state: row.try_get(4)?,
+        error: row.try_get(5)?,
+        published: row.try_get(6)?,
+        attempts: row.try_get(7)?,
+        completions: row.try_get(8)?,
+        queued_at: row.try_get(9)?,
+        started_at: row.try_get(10)?,
+        finished_at: row.try_get(11)?,
+        live: row.try_get(12)?,
+    })
+}
+
+/// `SELECT_JOB`'s columns for a page of jobs, newest first; `$1` a state or NULL for all.
+const SELECT_PAGE: &str = "SELECT id, request, hash, generation, state, error, published, \
+    attempts, (SELECT COUNT(*) FROM completions c WHERE c.id = jobs.id), queued_at, \
+    started_at, finished_at, live FROM jobs WHERE $1::TEXT IS NULL OR state = $1 \
+    ORDER BY queued_at DESC, id DESC LIMIT $2 OFFSET $3";
 
 impl Queue for PostgresQueue {
     fn submit(&self, request: &Request, now: i64) -> Result<(Submitted, Job), QueueError> {
@@ -368,6 +376,41 @@ impl Queue for PostgresQueue {
                 .collect::<Result<Vec<(String, i64)>, postgres::Error>>()
         })?;
         Ok(all_counts(&rows))
+    }
+
+    fn list(
+        &self,
+        state: Option<State>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<Job>, u64), QueueError> {
+        let state = state.map(State::as_str);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let (rows, total) = self.with(|client| {
+            // One snapshot: the page and the total agree.
+            let mut tx = client
+                .build_transaction()
+                .read_only(true)
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .start()?;
+            let rows = tx
+                .query(SELECT_PAGE, &[&state, &limit, &offset])?
+                .iter()
+                .map(read_row)
+                .collect::<Result<Vec<RawJob>, postgres::Error>>()?;
+            let total: i64 = tx
+                .query_one(
+                    "SELECT COUNT(*) FROM jobs WHERE $1::TEXT IS NULL OR state = $1",
+                    &[&state],
+                )?
+                .try_get(0)?;
+            tx.commit()?;
+            Ok((rows, total))
+        })?;
+        let location = &self.db.location;
+        let jobs = rows.into_iter().map(|row| row.decode(location)).collect::<Result<_, _>>()?;
+        Ok((jobs, u64::try_from(total).unwrap_or(0)))
     }
 
     fn on_new_jobs(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) {

@@ -99,26 +99,33 @@ const SELECT_JOB: &str = "SELECT id, request, hash, generation, state, error, pu
     started_at, finished_at, live FROM jobs WHERE id = ?1";
 
 fn raw_job(connection: &Connection, id: &str) -> rusqlite::Result<Option<RawJob>> {
-    connection
-        .query_row(SELECT_JOB, [id], |row| {
-            Ok(RawJob {
-                id: row.get(0)?,
-                request: row.get(1)?,
-                hash: row.get(2)?,
-                generation: row.get(3)?,
-                state: row.get(4)?,
-                error: row.get(5)?,
-                published: row.get(6)?,
-                attempts: row.get(7)?,
-                completions: row.get(8)?,
-                queued_at: row.get(9)?,
-                started_at: row.get(10)?,
-                finished_at: row.get(11)?,
-                live: row.get(12)?,
-            })
-        })
-        .optional()
+    connection.query_row(SELECT_JOB, [id], read_row).optional()
 }
+
+/// A row of `SELECT_JOB`'s columns.
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawJob> {
+    Ok(RawJob {
+        id: row.get(0)?,
+        request: row.get(1)?,
+        hash: row.get(2)?,
+        generation: row.get(3)?,
+        state: row.get(4)?,
+        error: row.get(5)?,
+        published: row.get(6)?,
+        attempts: row.get(7)?,
+        completions: row.get(8)?,
+        queued_at: row.get(9)?,
+        started_at: row.get(10)?,
+        finished_at: row.get(11)?,
+        live: row.get(12)?,
+    })
+}
+
+/// `SELECT_JOB`'s columns for a page of jobs, newest first; `?1` a state or NULL for all.
+const SELECT_PAGE: &str = "SELECT id, request, hash, generation, state, error, published, \
+    attempts, (SELECT COUNT(*) FROM completions c WHERE c.id = jobs.id), queued_at, \
+    started_at, finished_at, live FROM jobs WHERE ?1 IS NULL OR state = ?1 \
+    ORDER BY queued_at DESC, id DESC LIMIT ?2 OFFSET ?3";
 
 impl Queue for SqliteQueue {
     fn submit(&self, request: &Request, now: i64) -> Result<(Submitted, Job), QueueError> {
@@ -323,6 +330,36 @@ impl Queue for SqliteQueue {
             rows.collect()
         })?;
         Ok(all_counts(&rows))
+    }
+
+    fn list(
+        &self,
+        state: Option<State>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<Job>, u64), QueueError> {
+        let state = state.map(State::as_str);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let (rows, total) = self.with(|connection| {
+            // One read transaction: the page and the total agree.
+            let tx = connection.transaction()?;
+            let rows = {
+                let mut statement = tx.prepare(SELECT_PAGE)?;
+                let rows = statement.query_map(params![state, limit, offset], read_row)?;
+                rows.collect::<rusqlite::Result<Vec<RawJob>>>()?
+            };
+            let total: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM jobs WHERE ?1 IS NULL OR state = ?1",
+                [state],
+                |r| r.get(0),
+            )?;
+            tx.commit()?;
+            Ok((rows, total))
+        })?;
+        let jobs =
+            rows.into_iter().map(|row| row.decode(&self.location)).collect::<Result<_, _>>()?;
+        Ok((jobs, u64::try_from(total).unwrap_or(0)))
     }
 }
 

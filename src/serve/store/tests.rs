@@ -100,7 +100,7 @@ impl Recording {
 
 fn manifest(title: &str) -> Manifest {
     serde_json::from_value(serde_json::json!({
-        "version": 1, "title": title, "byline": null, "language": "en",
+        "version": 2, "title": title, "byline": null, "language": "en",
         "source": {"path": "a.txt", "sha256": "00"}, "backend": "tone", "voice": "tone",
         "duration_ms": 1000, "audio": [], "chapters": [], "skipped": [],
         "segments": [{"id": 0, "chapter": 0, "kind": "headline", "text": title,

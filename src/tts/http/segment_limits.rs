@@ -38,7 +38,7 @@ fn article() -> impl Strategy<Value = Article> {
     let paragraph = prop::collection::vec(sentence, 1..36).prop_map(|s| s.join(" "));
     prop::collection::vec(paragraph, 1..3).prop_map(|paragraphs| Article {
         meta: Metadata { title: "T".into(), language: Some("en".into()), ..Metadata::default() },
-        source: SourceRef { path: "p".into(), sha256: String::new() },
+        source: SourceRef { path: "p".into(), sha256: String::new(), url: None },
         blocks: paragraphs
             .into_iter()
             .map(|p| Block::speak(BlockKind::Paragraph, p, "paragraph"))
@@ -125,7 +125,7 @@ fn the_limits_bind_for_long_cjk_text_so_the_property_is_not_vacuous() {
     let text = vec![sentence; 40].join(" ");
     let article = Article {
         meta: Metadata { title: "T".into(), ..Metadata::default() },
-        source: SourceRef { path: "p".into(), sha256: String::new() },
+        source: SourceRef { path: "p".into(), sha256: String::new(), url: None },
         blocks: vec![Block::speak(BlockKind::Paragraph, text, "p")],
     };
     let mut sizes = Vec::new();

@@ -46,6 +46,12 @@ static MERIDIEM: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s?(?P<ap>[ap]m\b|[ap]\.m\.|[AP]M\b|[AP]\.M\.)(?P<to>\s?[-–]\s?)?",
     )
 });
+/// Four-digit times with a zone or "hours": "0100 GMT", "1430 hrs".
+static HHMM_ZONED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s?(?P<z>GMT|UTC|BST|CET|CEST|EST|EDT|PST|PDT|ET|PT|hrs|hours)\b",
+    )
+});
 static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"\b(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\b(?:\s?(?:-|–)\s?(?P<h2>\d{1,2}):(?P<m2>\d{2})\b)?",
@@ -92,6 +98,23 @@ impl English<'_> {
                 out.push('.');
             }
             Some(out)
+        });
+        replace(s, &HHMM_ZONED, |_, c| {
+            let (h, m): (u32, u32) = (c["h"].parse().ok()?, c["m"].parse().ok()?);
+            // As a newsreader says the twenty-four-hour clock: "oh one hundred", "fourteen thirty".
+            let hour = if h < 10 {
+                format!("oh {}", self.words.int(i64::from(h)))
+            } else {
+                self.words.int(i64::from(h))
+            };
+            let hour = if h == 0 { "zero".to_owned() } else { hour };
+            let minutes = match m {
+                0 => "hundred".to_owned(),
+                1..=9 => format!("oh {}", self.words.int(i64::from(m))),
+                _ => self.words.int(i64::from(m)),
+            };
+            let zone = if &c["z"] == "hrs" { "hours" } else { &c["z"] };
+            Some(format!("{hour} {minutes} {zone}"))
         });
         replace(s, &CLOCK, |_, c| {
             let h: u32 = c["h"].parse().ok()?;

@@ -191,7 +191,7 @@ impl English<'_> {
             }
             let before = token_before(hay, whole.start());
             let adjectival = matches!(before, "a" | "an" | "A" | "An") && b.is_none();
-            let singular = (value == "1" && !adjectival) || adjectival;
+            let singular = value == "1" || adjectival;
             let name = unit_name(symbol, singular, self.us)?;
             let range = b.map(|b| format!(" to {}", self.number(b))).unwrap_or_default();
             Some(format!("{}{range} {name}{}", self.number(a), &c["end"]))

@@ -559,10 +559,10 @@ fn words_score(token: &str) -> bool {
 /// "7-6 (7)," → "7-6".
 fn strip_tiebreak(text: &str) -> &str {
     let t = text.trim_end_matches([',', ' ']);
-    if t.ends_with(')') {
-        if let Some(open) = t.rfind('(') {
-            return t[..open].trim_end();
-        }
+    if t.ends_with(')')
+        && let Some(open) = t.rfind('(')
+    {
+        return t[..open].trim_end();
     }
     t
 }

@@ -296,7 +296,7 @@ fn es_cardinal(n: u64) -> String {
             format!("{} mil", apocope(&es_below_thousand(thousands)))
         });
     }
-    if rest % 1000 > 0 {
+    if !rest.is_multiple_of(1000) {
         parts.push(es_below_thousand(rest % 1000));
     }
     parts.join(" ")
@@ -345,7 +345,7 @@ impl Tongue for Spanish {
             1..=10 => ES_ORDINALS[n as usize].to_owned(),
             11 => "undécimo".to_owned(),
             12 => "duodécimo".to_owned(),
-            13..=99 | 100 => {
+            13..=100 => {
                 let (t, u) = (n / 10, n % 10);
                 if u == 0 {
                     ES_ORDINAL_TENS[t as usize].to_owned()
@@ -554,7 +554,7 @@ impl Portuguese {
             // "mil e duzentos", "mil e cinquenta", but "mil duzentos e cinquenta".
             let joined = if groups.is_empty() {
                 self.below_thousand(last)
-            } else if last < 100 || last % 100 == 0 {
+            } else if last < 100 || last.is_multiple_of(100) {
                 format!("e {}", self.below_thousand(last))
             } else {
                 self.below_thousand(last)
@@ -607,7 +607,7 @@ impl Tongue for Portuguese {
     fn ordinal(&self, n: u64, ending: &str) -> String {
         let word = match n {
             1..=9 => PT_ORDINALS[n as usize].to_owned(),
-            10..=99 | 100 => {
+            10..=100 => {
                 let (t, u) = (n / 10, n % 10);
                 if u == 0 {
                     PT_ORDINAL_TENS[t as usize].to_owned()

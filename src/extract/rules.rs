@@ -400,7 +400,22 @@ pub(super) fn collapse_whitespace(text: &str) -> String {
             out.push(' ');
         }
         if word.contains(INVISIBLE) {
-            out.extend(word.chars().filter(|c| !INVISIBLE.contains(c)));
+            let chars: Vec<char> = word.chars().collect();
+            for (i, &c) in chars.iter().enumerate() {
+                if !INVISIBLE.contains(&c) {
+                    out.push(c);
+                    continue;
+                }
+                // A zero-width space between two words keeps them two ("Join\u{200b}us" is
+                // not "Joinus"); a soft hyphen, or one at a word's edge, just goes.
+                let next = chars[i + 1..].iter().find(|n| !INVISIBLE.contains(n));
+                if c != '\u{ad}'
+                    && out.chars().last().is_some_and(char::is_alphanumeric)
+                    && next.is_some_and(|n| n.is_alphanumeric())
+                {
+                    out.push(' ');
+                }
+            }
         } else {
             out.push_str(word);
         }
@@ -456,13 +471,14 @@ mod tests {
     }
 
     #[test]
-    fn invisible_characters_inside_words_are_dropped_with_the_extra_whitespace() {
+    fn invisible_characters_are_dropped_but_a_zero_width_space_still_parts_two_words() {
         assert_eq!(
             collapse_whitespace(" St. Mag\u{ad}da\u{ad}le\u{ad}ner  wine "),
             "St. Magdalener wine"
         );
         assert_eq!(collapse_whitespace("one \u{200b} two\u{2060}\u{feff}"), "one two");
         assert_eq!(collapse_whitespace("\u{200b}"), "");
+        assert_eq!(collapse_whitespace("Join\u{200b}us to\u{2060}day"), "Join us to day");
     }
 
     #[test]

@@ -159,12 +159,13 @@ mod tests {
         let config = VerifyConfig::default();
         let text = "Is Joe Locke gay?";
         let words = display_words(text, true);
-        // With its names as hot words Whisper takes them as said already; without, it
-        // misses the last word.
-        let hinted = judge(&words, &heard("gay?", &[0.5, 0.9, 0.9, 0.001]), &[text], true, &config);
+        // With its names as hot words Whisper takes them as said already (and the model,
+        // prompted so, doubts them where they are); without, it misses the last word.
+        let hinted =
+            judge(&words, &heard("gay?", &[0.001, 0.001, 0.001, 0.9]), &[text], true, &config);
         let plain =
             judge(&words, &heard("Is Joe Locke?", &[0.5, 0.9, 0.9, 0.001]), &[text], true, &config);
-        assert!(!hinted.pass && !plain.pass);
+        assert!(!hinted.pass && !plain.pass, "{hinted:?} {plain:?}");
         let both = hinted.agreed(&plain, &config);
         assert!(both.pass && both.failed.is_empty(), "{both:?}");
         let swapped = judge(

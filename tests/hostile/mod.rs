@@ -8,15 +8,15 @@
 //! | `chunks`    | 5 chunks checked before they are cached                                 |
 //! | `clients`   | 8 slow clients, 9 signed requests, 10 weak tokens, 11 links, 12 host names, 20 unknown fields, 21 JSON errors |
 //! | `operators` | 13 metrics, 14 unwritable output, 15 one-line errors, 16 logs, 17 billing, 18 declared formats, 19 cache keys |
+//! | `text`      | 6 long tokens, 7 words joined by invisible characters or emoji          |
 //! | `chaos`     | SIGKILL at random moments, for `batch` and `serve`                      |
-//!
-//! (Findings 6 and 7, long tokens and joined words, belong to text normalisation.)
 
 mod chaos;
 mod chunks;
 mod clients;
 mod operators;
 mod publish;
+mod text;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

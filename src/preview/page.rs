@@ -393,6 +393,7 @@ mod tests {
             manifest_url: "/v/1/story.json",
             error: None,
             watching: false,
+            live_url: None,
         };
         let html = render(&context, &article, &script, &manifest);
         assert!(html.contains("1 of 3 segments do not say their text"), "{html}");

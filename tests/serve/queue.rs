@@ -71,6 +71,10 @@ fn a_playable_job_keeps_its_stream_until_it_ends_or_its_content_changes(database
         (State::Playable, Some(stream("a", 2)), Some(2))
     );
     assert!(q.counts().unwrap().contains(&(State::Playable, 1)));
+    // Listed as it is shown: under playable, no longer under running.
+    let (playable, total) = q.list(Some(State::Playable), 10, 0).unwrap();
+    assert_eq!((playable.len(), total, playable[0].state), (1, 1, State::Playable));
+    assert_eq!(q.list(Some(State::Running), 10, 0).unwrap(), (vec![], 0));
     // Done: no longer playable (nothing streams), but when it was is kept.
     assert_eq!(q.finish(&claim, &done(), 3).unwrap(), Finished::Recorded);
     let job = q.get("a").unwrap().unwrap();

@@ -505,9 +505,18 @@ fn gave_up(attempts: i64) -> String {
     )
 }
 
-/// Counting jobs by state as shown: a running job with a live stream is playable.
-const COUNT_STATES: &str = "SELECT CASE WHEN state = 'running' AND live IS NOT NULL \
-    THEN 'playable' ELSE state END AS shown, COUNT(*) FROM jobs GROUP BY shown";
+/// A job's state as shown, in SQL: a running job with a live stream is playable. A macro,
+/// so the queries that filter and count by it are literals built with `concat!`.
+macro_rules! shown_state {
+    () => {
+        "(CASE WHEN state = 'running' AND live IS NOT NULL THEN 'playable' ELSE state END)"
+    };
+}
+use shown_state;
+
+/// Counting jobs by state as shown.
+const COUNT_STATES: &str =
+    concat!("SELECT ", shown_state!(), " AS shown, COUNT(*) FROM jobs GROUP BY shown");
 
 /// Counts by state as the metrics want them: every state, zero when absent.
 fn all_counts(rows: &[(String, i64)]) -> Vec<(State, u64)> {

@@ -15,7 +15,7 @@ use postgres::{Client, GenericClient, Row};
 use super::connection::Connection;
 use super::{
     COUNT_STATES, Claim, Finished, Job, Live, Outcome, Queue, QueueError, RawJob, Request, State,
-    Submitted, all_counts, corrupt, gave_up, new_token,
+    Submitted, all_counts, corrupt, gave_up, new_token, shown_state,
 };
 
 const SCHEMA: &str = "
@@ -153,10 +153,14 @@ fn read_row(row: &Row) -> Result<RawJob, postgres::Error> {
 }
 
 /// `SELECT_JOB`'s columns for a page of jobs, newest first; `$1` a state or NULL for all.
-const SELECT_PAGE: &str = "SELECT id, request, hash, generation, state, error, published, \
+const SELECT_PAGE: &str = concat!(
+    "SELECT id, request, hash, generation, state, error, published, \
     attempts, (SELECT COUNT(*) FROM completions c WHERE c.id = jobs.id), queued_at, \
-    started_at, finished_at, live FROM jobs WHERE $1::TEXT IS NULL OR state = $1 \
-    ORDER BY queued_at DESC, id DESC LIMIT $2 OFFSET $3";
+    started_at, finished_at, live FROM jobs WHERE $1::TEXT IS NULL OR ",
+    shown_state!(),
+    " = $1 \
+    ORDER BY queued_at DESC, id DESC LIMIT $2 OFFSET $3"
+);
 
 impl Queue for PostgresQueue {
     fn submit(&self, request: &Request, now: i64) -> Result<(Submitted, Job), QueueError> {
@@ -401,7 +405,11 @@ impl Queue for PostgresQueue {
                 .collect::<Result<Vec<RawJob>, postgres::Error>>()?;
             let total: i64 = tx
                 .query_one(
-                    "SELECT COUNT(*) FROM jobs WHERE $1::TEXT IS NULL OR state = $1",
+                    concat!(
+                        "SELECT COUNT(*) FROM jobs WHERE $1::TEXT IS NULL OR ",
+                        shown_state!(),
+                        " = $1"
+                    ),
                     &[&state],
                 )?
                 .try_get(0)?;

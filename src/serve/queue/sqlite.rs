@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
     COUNT_STATES, Claim, Finished, Job, Live, Outcome, Queue, QueueError, RawJob, Request, State,
-    Submitted, all_counts, corrupt, gave_up, new_token,
+    Submitted, all_counts, corrupt, gave_up, new_token, shown_state,
 };
 
 const SCHEMA: &str = "
@@ -122,10 +122,14 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawJob> {
 }
 
 /// `SELECT_JOB`'s columns for a page of jobs, newest first; `?1` a state or NULL for all.
-const SELECT_PAGE: &str = "SELECT id, request, hash, generation, state, error, published, \
+const SELECT_PAGE: &str = concat!(
+    "SELECT id, request, hash, generation, state, error, published, \
     attempts, (SELECT COUNT(*) FROM completions c WHERE c.id = jobs.id), queued_at, \
-    started_at, finished_at, live FROM jobs WHERE ?1 IS NULL OR state = ?1 \
-    ORDER BY queued_at DESC, id DESC LIMIT ?2 OFFSET ?3";
+    started_at, finished_at, live FROM jobs WHERE ?1 IS NULL OR ",
+    shown_state!(),
+    " = ?1 \
+    ORDER BY queued_at DESC, id DESC LIMIT ?2 OFFSET ?3"
+);
 
 impl Queue for SqliteQueue {
     fn submit(&self, request: &Request, now: i64) -> Result<(Submitted, Job), QueueError> {
@@ -350,7 +354,7 @@ impl Queue for SqliteQueue {
                 rows.collect::<rusqlite::Result<Vec<RawJob>>>()?
             };
             let total: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM jobs WHERE ?1 IS NULL OR state = ?1",
+                concat!("SELECT COUNT(*) FROM jobs WHERE ?1 IS NULL OR ", shown_state!(), " = ?1"),
                 [state],
                 |r| r.get(0),
             )?;

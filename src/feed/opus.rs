@@ -107,6 +107,7 @@ pub fn encode(mp3: &Path, opus: &Path, manifest: &Manifest) -> Result<(), OpusEr
         .arg(temp.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null());
+    dies_with_parent(&mut command);
     let output = match command.output() {
         Ok(output) => output,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(OpusError::NoEncoder),
@@ -122,4 +123,25 @@ pub fn encode(mp3: &Path, opus: &Path, manifest: &Manifest) -> Result<(), OpusEr
     }
     temp.persist(opus).map_err(|e| failed(e.error.to_string()))?;
     Ok(())
+}
+
+/// The encoder dies with the thread that waits for it: a server killed mid-encode must not
+/// leave ffmpeg writing a temp file into the output directory after the next start swept it.
+fn dies_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: between fork and exec the closure only calls prctl, which is
+        // async-signal-safe and touches no memory of the parent's.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
 }

@@ -88,7 +88,9 @@ fn articles_are_listed_newest_first_a_page_at_a_time_and_by_state() {
 
     let bad = server.call("GET", "/v1/articles?state=finished", None);
     assert_eq!(bad.status, 422);
-    assert!(bad.json()["error"].as_str().unwrap().contains("queued, running, playable, done, failed"));
+    assert!(
+        bad.json()["error"].as_str().unwrap().contains("queued, running, playable, done, failed")
+    );
     let anonymous = server.raw("GET /v1/articles HTTP/1.1", b"");
     assert_eq!(anonymous.status, 401, "listing needs a token too");
 }

@@ -4,9 +4,15 @@
 //! [`Chunk`]s, `tts` one [`SpeechAudio`] per chunk, `audio` a [`Timeline`], and `output`
 //! writes files described by a [`Manifest`]. No stage reaches into another's internals.
 
+mod capabilities;
+pub mod ssml;
+pub mod verification;
+
 use std::ops::{Add, AddAssign, Sub};
 
 use serde::{Deserialize, Serialize};
+
+pub use capabilities::Capabilities;
 
 // ---------------------------------------------------------------------------------------------
 // Audio time
@@ -471,13 +477,13 @@ pub struct ManifestVerification {
     /// What the recogniser heard.
     pub heard: String,
     /// `ok`, `retried`, `flagged` or `unverified`.
-    pub status: crate::verify::Status,
+    pub status: verification::Status,
     /// The words that failed (neither heard nor accepted where they should be).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<String>,
     /// What the second synthesis changed, when there was one: `respell` or `voice`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry: Option<crate::verify::Strategy>,
+    pub retry: Option<verification::Strategy>,
 }
 
 /// One word of a segment in the manifest: where it is in the audio and in the text.

@@ -17,8 +17,8 @@ pub use lexicon::{Lexicon, Rendered};
 pub use normalize::{NormalizeConfig, Normalizer};
 pub use sentences::SentenceSplitter;
 
+use crate::model::Capabilities;
 use crate::model::{Article, BlockKind, Chunk, Pause, Script, ScriptChapter};
-use crate::tts::Capabilities;
 
 /// `[segment]` settings.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

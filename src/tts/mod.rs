@@ -17,7 +17,6 @@ mod piper;
 mod process;
 pub mod registry;
 pub mod retry;
-pub mod ssml;
 mod tone;
 
 use std::sync::Arc;
@@ -26,6 +25,10 @@ use async_trait::async_trait;
 use futures::stream::{self, Stream, StreamExt};
 use tokio::sync::Semaphore;
 
+// Both moved to `model` so `segment` can read a backend's limits without importing `tts`;
+// the old paths stay for publishers.
+pub use crate::model::Capabilities;
+pub use crate::model::ssml;
 pub use cost::{CostEstimate, Price};
 pub use error::SynthError;
 pub use piper::{
@@ -33,49 +36,6 @@ pub use piper::{
 };
 
 use crate::model::{AudioFormat, Chunk, SpeechAudio};
-
-/// What a backend accepts per request and returns.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Capabilities {
-    /// Most characters (Unicode scalar values) of request text, markup included.
-    pub max_chars: Option<usize>,
-    /// Most UTF-8 bytes of request text, markup included.
-    pub max_bytes: Option<usize>,
-    /// Most billed characters: the text without SSML markup.
-    pub max_billed_chars: Option<usize>,
-    /// Whether requests are sent as SSML (so text is escaped and wrapped in `<speak>`).
-    pub ssml: bool,
-    /// The encodings the backend can return; the first is what it is asked for.
-    pub formats: Vec<AudioFormat>,
-    /// How many requests may be in flight at once.
-    pub concurrency: usize,
-}
-
-impl Capabilities {
-    /// The exact request text: the SSML document when the backend takes SSML, else the plain
-    /// text.
-    #[must_use]
-    pub fn request_text(&self, plain: &str, ssml_body: &str, language: Option<&str>) -> String {
-        if self.ssml { ssml::wrap(ssml_body, language) } else { plain.to_owned() }
-    }
-
-    /// Whether the text (in its plain and SSML renderings) fits in one request.
-    #[must_use]
-    pub fn fits(&self, plain: &str, ssml_body: &str) -> bool {
-        if let Some(max) = self.max_billed_chars
-            && plain.chars().count() > max
-        {
-            return false;
-        }
-        if self.max_chars.is_none() && self.max_bytes.is_none() {
-            return true;
-        }
-        // The longest language tag we send; the limit must hold for any article.
-        let sent = self.request_text(plain, ssml_body, Some("en-GB-oxendict"));
-        self.max_chars.is_none_or(|max| sent.chars().count() <= max)
-            && self.max_bytes.is_none_or(|max| sent.len() <= max)
-    }
-}
 
 /// One request: a chunk's text and, for backends that carry prosody across requests, its
 /// neighbours.

@@ -30,6 +30,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use compare::{TextWord, display_words};
+// The manifest records these, so they live in `model`; the old paths stay for publishers.
+pub use crate::model::verification::{Status, Strategy};
 pub use judge::{Verdict, judge};
 pub use recogniser::{Heard, HeardWord, Listen, Recogniser};
 
@@ -85,16 +87,6 @@ pub enum WordTimings {
     Always,
     /// None.
     Off,
-}
-
-/// What to try, once, when a segment fails.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Strategy {
-    /// Say the failing words as the respellings lexicon (or the built-in rules) say them.
-    Respell,
-    /// Another voice of the same language.
-    Voice,
 }
 
 /// `[verify]` settings: the recogniser, and what counts as a failure.
@@ -208,20 +200,6 @@ impl VerifyConfig {
             self.model.clone()
         }
     }
-}
-
-/// How a segment's verification came out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// It says its text.
-    Ok,
-    /// It failed, and its second synthesis passed.
-    Retried,
-    /// It failed, and no second synthesis passed.
-    Flagged,
-    /// Not verified: the recogniser could not be used (`verify = "best-effort"`).
-    Unverified,
 }
 
 /// A failure of the recogniser.

@@ -27,7 +27,7 @@ use regex::{Regex, RegexBuilder};
 
 pub use table::{LexiconTable, Pronunciation, TableEntry};
 
-use crate::tts::ssml;
+use crate::model::ssml;
 
 #[derive(Clone, Debug)]
 struct Entry {

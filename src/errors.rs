@@ -1,4 +1,5 @@
-//! Errors as the one line a user or a report reads.
+//! Errors as the one line a user or a report reads, and the configuration error every
+//! settings file reports through (voice profiles in `tts`, `config.toml` in `config`).
 
 /// `first`, then each cause under `source` that it does not already say, joined with ": ".
 pub(crate) fn chain(mut text: String, mut source: Option<&dyn std::error::Error>) -> String {
@@ -24,6 +25,57 @@ pub(crate) fn one_line(e: &dyn std::error::Error) -> String {
 pub fn report(e: &anyhow::Error) -> String {
     let top: &dyn std::error::Error = e.as_ref();
     one_line(top)
+}
+
+/// A configuration problem. Messages name the file and every offending key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("cannot read {file}: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file was read but is wrong; every problem is listed.
+    #[error("invalid {file}: {}", problems.join("; "))]
+    Invalid {
+        /// The file.
+        file: String,
+        /// Each problem, one line each.
+        problems: Vec<String>,
+    },
+    /// Pronunciation lexicon entries (house dictionary or profile) are wrong, or the house
+    /// dictionary cannot be read; each problem names its file, line (when known) and key.
+    #[error("invalid pronunciation lexicon: {}", problems.join("; "))]
+    Lexicon {
+        /// Each problem, one line each.
+        problems: Vec<String>,
+    },
+    /// Problems in several files at once.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Several(Vec<ConfigError>),
+    /// `--voice` named a profile that does not exist.
+    #[error(
+        "unknown voice {name:?}; available voices: {known} (or give a path to a .toml profile)"
+    )]
+    UnknownVoice {
+        /// The name given.
+        name: String,
+        /// The names available, comma-separated.
+        known: String,
+    },
+}
+
+/// A TOML error's message without its multi-line source excerpt.
+pub(crate) fn toml_message(e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_owned();
+    match e.span() {
+        Some(_) if msg.is_empty() => e.to_string().lines().next().unwrap_or_default().to_owned(),
+        _ => msg,
+    }
 }
 
 #[cfg(test)]

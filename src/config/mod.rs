@@ -6,13 +6,14 @@
 //! dictionary) and checks them too; all problems are reported together, before any work
 //! starts.
 
-mod voice;
-
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use voice::VoiceProfile;
+// Both live lower down so a TTS backend can read its profile without depending on the
+// applications this module aggregates; the old paths stay for publishers.
+pub use crate::errors::ConfigError;
+pub use crate::tts::VoiceProfile;
 
 use crate::audio::AudioConfig;
 use crate::batch::BatchConfig;
@@ -29,48 +30,6 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../config.toml");
 /// The house pronunciation dictionary's default path, relative to the config file. Unlike a
 /// path set in `[narrate] lexicon`, it may be missing: then there are no house entries.
 pub const DEFAULT_HOUSE_LEXICON: &str = "lexicon.toml";
-
-/// A configuration problem. Messages name the file and every offending key.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// A file could not be read.
-    #[error("cannot read {file}: {source}")]
-    Read {
-        /// The file.
-        file: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A file was read but is wrong; every problem is listed.
-    #[error("invalid {file}: {}", problems.join("; "))]
-    Invalid {
-        /// The file.
-        file: String,
-        /// Each problem, one line each.
-        problems: Vec<String>,
-    },
-    /// Pronunciation lexicon entries (house dictionary or profile) are wrong, or the house
-    /// dictionary cannot be read; each problem names its file, line (when known) and key.
-    #[error("invalid pronunciation lexicon: {}", problems.join("; "))]
-    Lexicon {
-        /// Each problem, one line each.
-        problems: Vec<String>,
-    },
-    /// Problems in several files at once.
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Several(Vec<ConfigError>),
-    /// `--voice` named a profile that does not exist.
-    #[error(
-        "unknown voice {name:?}; available voices: {known} (or give a path to a .toml profile)"
-    )]
-    UnknownVoice {
-        /// The name given.
-        name: String,
-        /// The names available, comma-separated.
-        known: String,
-    },
-}
 
 /// `[narrate]`: what `articulate narrate` does when no flag says otherwise.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -220,7 +179,7 @@ impl Config {
     ) -> Result<(Config, Vec<String>), ConfigError> {
         let invalid = |problems| ConfigError::Invalid { file: file.to_owned(), problems };
         let table: toml::Table =
-            toml::from_str(text).map_err(|e| invalid(vec![voice::one_line(&e)]))?;
+            toml::from_str(text).map_err(|e| invalid(vec![crate::errors::toml_message(&e)]))?;
         let mut problems = Vec::new();
         let mut config = Config { base_dir, ..Config::default() };
         for (key, value) in table {
@@ -346,7 +305,7 @@ fn section<T: serde::de::DeserializeOwned>(
 ) {
     match value.try_into::<T>() {
         Ok(parsed) => *into = parsed,
-        Err(e) => problems.push(format!("[{name}] {}", voice::one_line(&e))),
+        Err(e) => problems.push(format!("[{name}] {}", crate::errors::toml_message(&e))),
     }
 }
 

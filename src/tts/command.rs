@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::{Capabilities, SynthError, SynthRequest, Synthesizer, process};
-use crate::config::VoiceProfile;
 use crate::model::{AudioFormat, SpeechAudio};
+use crate::tts::VoiceProfile;
 
 const NAME: &str = "command";
 

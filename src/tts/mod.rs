@@ -15,6 +15,7 @@ mod limits;
 pub mod phonemize;
 mod piper;
 mod process;
+mod profile;
 pub mod registry;
 pub mod retry;
 mod tone;
@@ -34,6 +35,7 @@ pub use error::SynthError;
 pub use piper::{
     INSTALL_HINT as PIPER_INSTALL_HINT, installed_models as piper_models, venv_dir as piper_venv,
 };
+pub use profile::VoiceProfile;
 
 use crate::model::{AudioFormat, Chunk, SpeechAudio};
 

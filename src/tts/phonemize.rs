@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::config::VoiceProfile;
+use crate::tts::VoiceProfile;
 
 use super::process;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::http::{azure, elevenlabs, google, openai, polly};
 use super::{SynthError, Synthesizer, command, espeak, piper, tone};
-use crate::config::VoiceProfile;
+use crate::tts::VoiceProfile;
 
 /// Builds a backend from a voice profile. Reads only the profile's own settings.
 pub type Factory = fn(&VoiceProfile) -> Result<Arc<dyn Synthesizer>, SynthError>;

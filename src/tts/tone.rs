@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::{Capabilities, Marked, SynthError, SynthRequest, Synthesizer, WordMark};
-use crate::config::VoiceProfile;
 use crate::model::{AudioFormat, SpeechAudio};
+use crate::tts::VoiceProfile;
 
 const NAME: &str = "tone";
 

@@ -13,8 +13,8 @@ use super::options::{self, HttpOptions};
 use super::response::{self, Failure, Verdict};
 use super::secret::{self, Env};
 use super::transport::{AUDIO, Protocol, Transport};
-use crate::config::VoiceProfile;
 use crate::model::{AudioFormat, SpeechAudio};
+use crate::tts::VoiceProfile;
 use crate::tts::{Capabilities, Price, SynthError, SynthRequest, Synthesizer};
 
 const NAME: &str = "elevenlabs";

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use reqwest::header::HeaderValue;
 use url::Url;
 
-use crate::config::VoiceProfile;
+use crate::tts::VoiceProfile;
 use crate::tts::{SynthError, Synthesizer};
 
 /// Build a cloud backend that will only be asked what it would bill (`--dry-run`): a key
@@ -172,7 +172,7 @@ mod tests {
         let load = |name: &str| {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join(format!("voices/{name}-example.toml"));
-            crate::config::VoiceProfile::load(&path).unwrap()
+            crate::tts::VoiceProfile::load(&path).unwrap()
         };
         let openai = openai::build_with(&load("openai"), &keys).unwrap();
         assert!(openai.price().is_some());

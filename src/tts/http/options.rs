@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::VoiceProfile;
 use crate::tts::SynthError;
+use crate::tts::VoiceProfile;
 use crate::tts::cost::Price;
 use crate::tts::retry::RetryPolicy;
 

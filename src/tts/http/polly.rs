@@ -15,8 +15,8 @@ use super::response::{self, Failure, Verdict};
 use super::secret::{self, Env};
 use super::sigv4::{self, Credentials, Scope};
 use super::transport::{AUDIO, Protocol, Transport};
-use crate::config::VoiceProfile;
 use crate::model::{AudioFormat, SpeechAudio};
+use crate::tts::VoiceProfile;
 use crate::tts::{Capabilities, Price, SynthError, SynthRequest, Synthesizer, cost};
 
 const NAME: &str = "polly";

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::config::VoiceProfile;
 use crate::tts::SynthRequest;
+use crate::tts::VoiceProfile;
 
 /// A request as the server received it.
 #[derive(Clone, Debug)]

@@ -23,8 +23,8 @@ use tokio::process::{ChildStdin, ChildStdout};
 use tokio::sync::{Mutex, Semaphore};
 
 use super::{Capabilities, SynthError, SynthRequest, Synthesizer, process};
-use crate::config::VoiceProfile;
 use crate::model::{AudioFormat, SpeechAudio};
+use crate::tts::VoiceProfile;
 
 const NAME: &str = "piper";
 const DRIVER: &str = include_str!("driver.py");

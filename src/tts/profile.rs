@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::ConfigError;
+use crate::errors::{ConfigError, toml_message};
 
 /// The profiles shipped in `voices/`, compiled in so an installed binary works anywhere.
 const BUILTIN: &[(&str, &str)] = &[
@@ -80,7 +80,7 @@ impl VoiceProfile {
             file: origin.clone(),
             problems: vec![message],
         };
-        let mut table: toml::Table = toml::from_str(text).map_err(|e| invalid(one_line(&e)))?;
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| invalid(toml_message(&e)))?;
         let mut common = toml::Table::new();
         for key in COMMON_KEYS {
             if let Some(v) = table.remove(*key) {
@@ -88,7 +88,7 @@ impl VoiceProfile {
             }
         }
         let common: Common =
-            common.try_into().map_err(|e: toml::de::Error| invalid(one_line(&e)))?;
+            common.try_into().map_err(|e: toml::de::Error| invalid(toml_message(&e)))?;
         let languages = match common.language {
             None => Vec::new(),
             Some(Languages::One(l)) => vec![l],
@@ -179,16 +179,7 @@ impl VoiceProfile {
     ///
     /// The deserializer's message, on one line, naming the key.
     pub fn backend_settings<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
-        self.settings.clone().try_into().map_err(|e: toml::de::Error| one_line(&e))
-    }
-}
-
-/// A TOML error's message without its multi-line source excerpt.
-pub(crate) fn one_line(e: &toml::de::Error) -> String {
-    let msg = e.message().trim().to_owned();
-    match e.span() {
-        Some(_) if msg.is_empty() => e.to_string().lines().next().unwrap_or_default().to_owned(),
-        _ => msg,
+        self.settings.clone().try_into().map_err(|e: toml::de::Error| toml_message(&e))
     }
 }
 

@@ -21,7 +21,6 @@ pub mod cli;
 pub mod config;
 pub mod errors;
 pub mod extract;
-pub mod feed;
 pub mod ingest;
 pub mod listener;
 pub mod model;
@@ -29,8 +28,12 @@ pub mod names;
 pub mod narrate;
 pub mod output;
 pub mod preview;
+pub mod publish;
 pub mod segment;
 pub mod serve;
 mod store_url;
 pub mod tts;
 pub mod verify;
+
+// The feed moved into `publish`; the old path stays for publishers.
+pub use publish::feed;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::config::Config;
-use crate::feed::{FeedOptions, write_feed};
+use crate::publish::feed::{FeedOptions, write_feed};
 
 /// `articulate feed`.
 #[derive(Debug, clap::Args)]

@@ -109,7 +109,7 @@ pub(super) fn run(args: &NarrateArgs, config: &Config) -> anyhow::Result<()> {
         }
     }
     if args.player && !manifests.is_empty() {
-        crate::preview::write_player(&output_dir, &manifests)?;
+        crate::publish::write_player(&output_dir, &manifests)?;
     }
     if failed > 0 {
         anyhow::bail!("{failed} of {} failed", super::count(args.inputs.len(), "input", "inputs"));
@@ -179,7 +179,7 @@ async fn narrate_one(
             seconds % 60,
         );
     }
-    Ok(crate::preview::manifest_file(&narration.files))
+    Ok(crate::publish::manifest_file(&narration.files))
 }
 
 /// A bar drawn to `target` (a terminal; nothing at all is drawn when stderr is piped, so

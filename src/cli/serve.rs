@@ -7,9 +7,9 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::output::OutputFormat;
+use crate::publish::store::OutputStore;
 use crate::serve::callback::{self, Callback};
 use crate::serve::queue::Database;
-use crate::serve::store::OutputStore;
 use crate::serve::{self, ServeOptions};
 
 /// The environment variable listing the accepted API tokens.

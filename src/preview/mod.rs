@@ -29,8 +29,8 @@
 //! # Ok(()) }
 //! ```
 
+mod assets;
 mod page;
-mod player;
 mod server;
 mod watch;
 
@@ -42,7 +42,8 @@ use std::path::PathBuf;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
-pub use player::{
+// The player moved to `publish`, which `serve` uses too; these paths stay for publishers.
+pub use crate::publish::player::{
     PLAYER_CSS, PLAYER_DIR, PLAYER_JS, PlayerPage, manifest_file, write_player, write_player_page,
 };
 
@@ -283,8 +284,10 @@ impl FirstStream {
         );
         manifest.fallback.clone_from(&main.fallback);
         let manifest_name = format!("{}.json", prepared.source.stem);
-        let manifest_url = format!("/v/{version}/{}", player::encode_path_segment(&manifest_name));
-        let live_url = format!("/v/{version}/{}", player::encode_path_segment(&self.playlist));
+        let manifest_url =
+            format!("/v/{version}/{}", crate::publish::encode_path_segment(&manifest_name));
+        let live_url =
+            format!("/v/{version}/{}", crate::publish::encode_path_segment(&self.playlist));
         let input = options.input.to_string_lossy();
         let context = PageContext {
             input: &input,
@@ -416,7 +419,7 @@ impl Narrated {
     /// attempt that failed.
     fn snapshot(&self, options: &PreviewOptions, version: u64, error: Option<&str>) -> Snapshot {
         let manifest_url =
-            format!("/v/{version}/{}", player::encode_path_segment(&self.manifest_name));
+            format!("/v/{version}/{}", crate::publish::encode_path_segment(&self.manifest_name));
         let input = options.input.to_string_lossy();
         let context = PageContext {
             input: &input,

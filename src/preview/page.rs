@@ -248,7 +248,7 @@ fn render_segment(html: &mut String, chunk: &Chunk, flagged: &Flagged<'_>) {
 
 /// Text made safe for HTML element content and quoted attribute values alike: the XML
 /// escaping SSML gets (HTML5 knows `&apos;` too).
-pub(super) use crate::tts::ssml::escape;
+pub(super) use crate::model::ssml::escape;
 
 #[cfg(test)]
 mod tests {

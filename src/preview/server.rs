@@ -30,7 +30,8 @@ use futures::Stream;
 use tokio::sync::watch;
 use tower_http::services::ServeFile;
 
-use super::player::{ICON_SVG, PLAYER_CSS, PLAYER_JS, PREVIEW_CSS, PREVIEW_JS};
+use super::assets::{ICON_SVG, PREVIEW_CSS, PREVIEW_JS};
+use crate::publish::{PLAYER_CSS, PLAYER_JS};
 
 /// Everything served for one narration, replaced whole when the article is narrated again.
 pub(super) struct Snapshot {

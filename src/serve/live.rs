@@ -16,9 +16,9 @@ use tokio::sync::mpsc;
 
 use super::Service;
 use super::queue::{Claim, Live, State};
-use super::store::StoreError;
 use crate::narrate::{self, Job, LiveOptions, NarrateError, Narration, Prepared};
 use crate::output::LivePublished;
+use crate::publish::store::StoreError;
 
 /// One attempt's stream.
 #[derive(Clone, Debug)]
@@ -173,7 +173,7 @@ impl Announcer {
         let playlist = format!("../{id}.m3u8");
         let manifest = self.dir.join(format!("{id}.json"));
         let events_url = self.service.output.local_dir().is_some().then_some("/v1/events");
-        let page = crate::preview::PlayerPage {
+        let page = crate::publish::PlayerPage {
             id: Some(id),
             events_url,
             live: Some(&playlist),
@@ -181,13 +181,13 @@ impl Announcer {
         };
         let dir = self.dir.clone();
         let written = tokio::task::block_in_place(|| {
-            crate::preview::write_player_page(&dir, &[manifest], page)
+            crate::publish::write_player_page(&dir, &[manifest], page)
         });
         let player_dir = match written {
             Ok(player_dir) => player_dir,
             Err(e) => {
                 return Err(StoreError::Io {
-                    path: self.dir.join(crate::preview::PLAYER_DIR),
+                    path: self.dir.join(crate::publish::PLAYER_DIR),
                     source: std::io::Error::other(crate::errors::one_line(&e)),
                 });
             }
@@ -197,7 +197,7 @@ impl Announcer {
         let live = Live {
             playlist: format!("{id}/{id}.m3u8"),
             segments: format!("{id}/live/{}/", self.tag),
-            player: Some(format!("{id}/{}/index.html", crate::preview::PLAYER_DIR)),
+            player: Some(format!("{id}/{}/index.html", crate::publish::PLAYER_DIR)),
             since: first,
         };
         let claim = self.claim.clone();

@@ -23,7 +23,6 @@ mod listing;
 mod live;
 pub mod metrics;
 pub mod queue;
-pub mod store;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -33,16 +32,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use config::ServeConfig;
+// The object-store output moved to `publish`; the old path stays for publishers.
+pub use crate::publish::store;
 
 use crate::cache::ChunkCache;
 use crate::config::{Config, VoiceProfile};
-use crate::feed::FeedOptions;
 use crate::narrate::{CastError, Casting};
 use crate::output::OutputFormat;
+use crate::publish::feed::FeedOptions;
+use crate::publish::store::{OutputStore, StoreError};
 use callback::Callback;
 use metrics::Metrics;
 use queue::{Queue, QueueError};
-use store::{OutputStore, StoreError};
 
 /// The service cannot start, or its listener failed.
 #[derive(Debug, thiserror::Error)]
@@ -252,7 +253,7 @@ impl Service {
     /// # Errors
     ///
     /// Why the feed could not be written: the job that needed it says so.
-    async fn write_feed(&self) -> Result<(), crate::feed::FeedError> {
+    async fn write_feed(&self) -> Result<(), crate::publish::feed::FeedError> {
         let _one = self.feed.lock().await;
         let options = FeedOptions::new(&self.public_url, &self.config.serve.feed_title);
         self.output.write_feed(options).await.map(|_| ())

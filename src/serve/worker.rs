@@ -9,10 +9,10 @@ use futures::FutureExt;
 
 use super::live::{self, Stream};
 use super::queue::{Claim, Finished, Outcome, Published, State};
-use super::store::StoreError;
 use super::{Service, now_ms};
 use crate::model::SourceFormat;
 use crate::narrate::{self, Job, NarrateError};
+use crate::publish::store::StoreError;
 use crate::tts::SynthError;
 
 /// How long an idle worker sleeps when nobody wakes it: other processes sharing the
@@ -254,7 +254,7 @@ enum PublishError {
     Player(#[from] crate::output::OutputError),
     /// Published, but the feed cannot list it: the job has not done its work.
     #[error("the article's files are published but the feed could not be written: {0}")]
-    Feed(#[source] crate::feed::FeedError),
+    Feed(#[source] crate::publish::feed::FeedError),
     #[error(transparent)]
     Live(#[from] live::LiveError),
     /// A job queued before its id was reserved.
@@ -340,14 +340,14 @@ async fn publish(
     let events_url = service.output.local_dir().is_some().then_some("/v1/events");
     // The finished page plays the file; the page a stream puts up (the next edit's, say)
     // plays the stream, and is replaced by this again.
-    let page = crate::preview::PlayerPage { id: Some(id), events_url, ..Default::default() };
-    crate::preview::write_player_page(staging.dir(), &[manifest], page)?;
+    let page = crate::publish::PlayerPage { id: Some(id), events_url, ..Default::default() };
+    crate::publish::write_player_page(staging.dir(), &[manifest], page)?;
     // The feed's low-bandwidth rendition, `ID.opus`, where ffmpeg is there to make it.
     if let Some(mp3) = narration.manifest.audio.iter().find(|a| a.format == "mp3") {
         let mp3 = staging.dir().join(&mp3.file);
-        let opus = crate::feed::opus::rendition_of(&mp3);
+        let opus = crate::publish::feed::opus::rendition_of(&mp3);
         let made = tokio::task::block_in_place(|| {
-            crate::feed::opus::encode(&mp3, &opus, &narration.manifest)
+            crate::publish::feed::opus::encode(&mp3, &opus, &narration.manifest)
         });
         if let Err(e) = made {
             tracing::debug!(%id, "{e}");
@@ -359,7 +359,7 @@ async fn publish(
     Ok(Published {
         manifest: format!("{id}/{id}.json"),
         audio: narration.manifest.audio.iter().map(|a| format!("{id}/{}", a.file)).collect(),
-        player: Some(format!("{id}/{}/index.html", crate::preview::PLAYER_DIR)),
+        player: Some(format!("{id}/{}/index.html", crate::publish::PLAYER_DIR)),
         chunks: narration.chunks,
         cache_hits: counts.cache_hits,
         requests: counts.requests,

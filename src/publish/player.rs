@@ -22,12 +22,6 @@ pub const PLAYER_JS: &str = include_str!("player/articulate-player.js");
 pub const PLAYER_CSS: &str = include_str!("player/articulate-player.css");
 /// A page with one player per manifest, where `<!-- players -->` marks where they go.
 const INDEX_HTML: &str = include_str!("player/index.html");
-/// The preview page's own script: the skipped-block toggle, and reloading on re-narration.
-pub(super) const PREVIEW_JS: &str = include_str!("player/preview.js");
-/// The preview page's stylesheet.
-pub(super) const PREVIEW_CSS: &str = include_str!("player/preview.css");
-/// The preview page's icon.
-pub(super) const ICON_SVG: &str = include_str!("player/icon.svg");
 
 /// The name of the directory [`write_player`] creates in the output directory.
 pub const PLAYER_DIR: &str = "player";
@@ -77,7 +71,7 @@ pub fn write_player_page(
 
 /// `index.html`: one player element per manifest, each pointing one level up.
 fn index_html(manifests: &[PathBuf], page: PlayerPage<'_>) -> String {
-    let escape = super::page::escape;
+    let escape = crate::model::ssml::escape;
     let mut extra = String::new();
     if let Some(id) = page.id {
         extra.push_str(&format!(" data-articulate-id=\"{}\"", escape(id)));
@@ -108,7 +102,7 @@ fn index_html(manifests: &[PathBuf], page: PlayerPage<'_>) -> String {
 }
 
 /// A file name as one URL path segment.
-pub(super) fn encode_path_segment(name: &str) -> String {
+pub fn encode_path_segment(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for byte in name.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
@@ -185,7 +179,7 @@ mod tests {
 
     #[test]
     fn the_player_loads_nothing_from_other_sites() {
-        for asset in [PLAYER_JS, PLAYER_CSS, INDEX_HTML, PREVIEW_JS, PREVIEW_CSS, ICON_SVG] {
+        for asset in [PLAYER_JS, PLAYER_CSS, INDEX_HTML] {
             // The SVG namespace is a name, never fetched.
             let asset = asset.replace("http://www.w3.org/2000/svg", "");
             assert!(!asset.contains("://") && !asset.contains("@import"), "{asset}");

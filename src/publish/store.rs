@@ -16,8 +16,8 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
-use crate::feed::{FeedError, FeedOptions, StoreFeed};
 use crate::model::Manifest;
+use crate::publish::feed::{FeedError, FeedOptions, StoreFeed};
 use crate::store_url::{self, Target, put_options};
 
 /// Files uploaded at once.
@@ -180,7 +180,7 @@ impl OutputStore {
         let OutputStore::Objects(o) = self else { return Ok(()) };
         // The feed links it; up with the audio, it is never missing nor a generation behind.
         let transcript = staging.dir.join(format!("{id}.transcript.vtt"));
-        std::fs::write(&transcript, crate::feed::transcript_vtt(manifest))
+        std::fs::write(&transcript, crate::publish::feed::transcript_vtt(manifest))
             .map_err(|source| StoreError::Io { path: transcript, source })?;
         let files = staged_files(&staging.dir)?;
         let manifest_file = format!("{id}.json");
@@ -268,7 +268,7 @@ impl OutputStore {
         }
         let mut dirs = vec![segments];
         if player {
-            dirs.push(format!("{id}/{}", crate::preview::PLAYER_DIR));
+            dirs.push(format!("{id}/{}", crate::publish::PLAYER_DIR));
         }
         match self {
             OutputStore::Dir(dir) => {
@@ -344,10 +344,12 @@ impl OutputStore {
             OutputStore::Dir(dir) => {
                 let dir = dir.clone();
                 let path = dir.clone();
-                tokio::task::spawn_blocking(move || crate::feed::write_feed(&dir, &options))
-                    .await
-                    .map_err(|e| FeedError::Io { path, source: std::io::Error::other(e) })?
-                    .map(|written| written.episodes)
+                tokio::task::spawn_blocking(move || {
+                    crate::publish::feed::write_feed(&dir, &options)
+                })
+                .await
+                .map_err(|e| FeedError::Io { path, source: std::io::Error::other(e) })?
+                .map(|written| written.episodes)
             }
             OutputStore::Objects(o) => o.feed.write(&options).await,
         }

@@ -28,9 +28,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::model::ssml::escape;
 use crate::model::{BlockKind, Manifest};
 use crate::output::{OutputError, write_atomic};
-use crate::tts::ssml::escape;
 
 pub use crate::output::transcript_json;
 pub use objects::StoreFeed;

@@ -5,6 +5,7 @@
 
 mod util;
 
+mod architecture;
 mod audio;
 mod batch;
 mod cache;

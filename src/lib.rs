@@ -13,6 +13,10 @@
 //!
 //! [`narrate`] runs them all for one article, [`batch`] many at once over the shared chunk
 //! [`cache`], and [`serve`] is a webhook service over them; the `articulate` binary is a thin CLI over them.
+//! What they publish (feed, player, object store) is in [`publish`].
+//!
+//! The stages never import the applications; `ARCHITECTURE.md` draws the layers and
+//! `tests/architecture.rs` holds the source to them.
 
 pub mod audio;
 pub mod batch;
